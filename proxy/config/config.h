@@ -1,0 +1,85 @@
+#pragma once
+// The validated, immutable configuration snapshot. Built once by the loader
+// (config/loader.h) and shared read-only as std::shared_ptr<const Config>;
+// nothing in it is parsed or resolved while serving.
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "proxy/common/cidr.h"
+#include "proxy/config/config_node.h"
+#include "proxy/http/message.h"
+#include "proxy/policy/chain.h"
+
+namespace re2 {
+class RE2;
+}
+
+namespace gatehouse::config {
+
+using Endpoint = boost::asio::ip::tcp::endpoint;
+
+struct ListenerConfig {
+  std::string name;
+  Endpoint address;
+  std::uint64_t max_header_size = 32 * 1024;   // request line + headers, else 431
+  std::uint64_t max_uri_size = 8 * 1024;       // request-target, else 414
+  Duration header_timeout{10'000};             // whole head must arrive, else 408
+  Duration idle_timeout{60'000};               // keep-alive wait for the next request
+  std::vector<Cidr> trusted_proxies;           // X-Forwarded-* accepted only from these
+};
+
+struct AdminConfig {
+  Endpoint address{boost::asio::ip::make_address("127.0.0.1"), 9901};
+};
+
+struct UpstreamTarget {
+  std::string text;  // "host:port" as written, for logs and metrics
+  Endpoint endpoint; // resolved at load time
+};
+
+struct UpstreamConfig {
+  std::string name;
+  std::vector<UpstreamTarget> targets;
+  Duration connect_timeout{2'000};
+  Duration timeout{30'000};       // response head, and each body read, must arrive within it
+  Duration idle_timeout{60'000};  // pooled keep-alive connections are closed after it
+  std::uint32_t max_idle_connections = 64;  // per worker and target
+};
+
+struct RouteMatch {
+  enum class PathKind : std::uint8_t { kAny, kExact, kPrefix, kRegex };
+  // "*" (any), "*.example.com" (any subdomain) or an exact host; lowercase.
+  std::string host = "*";
+  PathKind path_kind = PathKind::kAny;
+  std::string path;                      // exact path or prefix
+  std::shared_ptr<const re2::RE2> path_regex;  // full match against the path
+  std::array<bool, http::kMethodCount> methods{};  // all false = any method
+  bool any_method = true;
+};
+
+struct RouteConfig {
+  std::string name;
+  RouteMatch match;
+  std::string upstream;
+  std::size_t upstream_index = 0;  // into Config::upstreams
+  std::uint64_t max_body_size = 1024 * 1024;  // else 413
+  policy::PolicyChain policies;
+};
+
+struct Config {
+  std::string source_file;
+  unsigned workers = 0;  // resolved: never 0 after loading ("auto" = hardware threads)
+  Duration drain_timeout{10'000};
+  std::vector<ListenerConfig> listeners;
+  AdminConfig admin;
+  std::vector<UpstreamConfig> upstreams;  // in file order
+  std::vector<RouteConfig> routes;        // in file order; first match wins
+};
+
+}  // namespace gatehouse::config

@@ -1,0 +1,86 @@
+#include "proxy/http/header_map.h"
+
+namespace gatehouse::http {
+namespace {
+
+inline char lower(char c) noexcept {
+  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+}
+
+inline bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+}  // namespace
+
+bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+bool list_contains_token(std::string_view list, std::string_view token) noexcept {
+  while (!list.empty()) {
+    std::size_t comma = list.find(',');
+    std::string_view element = list.substr(0, comma);
+    while (!element.empty() && is_ows(element.front())) element.remove_prefix(1);
+    while (!element.empty() && is_ows(element.back())) element.remove_suffix(1);
+    if (iequals(element, token)) return true;
+    if (comma == std::string_view::npos) break;
+    list.remove_prefix(comma + 1);
+  }
+  return false;
+}
+
+Header& HeaderMap::add_empty() {
+  if (size_ == slots_.size()) slots_.emplace_back();
+  Header& h = slots_[size_++];
+  h.name.clear();
+  h.value.clear();
+  return h;
+}
+
+Header& HeaderMap::add(std::string_view name, std::string_view value) {
+  Header& h = add_empty();
+  h.name.assign(name);
+  h.value.assign(value);
+  return h;
+}
+
+void HeaderMap::set(std::string_view name, std::string_view value) {
+  bool seen = false;
+  remove_if([&](const Header& h) {
+    if (!iequals(h.name, name)) return false;
+    if (seen) return true;
+    seen = true;
+    const_cast<Header&>(h).value.assign(value);
+    return false;
+  });
+  if (!seen) add(name, value);
+}
+
+std::size_t HeaderMap::remove(std::string_view name) {
+  return remove_if([&](const Header& h) { return iequals(h.name, name); });
+}
+
+const std::string* HeaderMap::find(std::string_view name) const noexcept {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (iequals(slots_[i].name, name)) return &slots_[i].value;
+  }
+  return nullptr;
+}
+
+std::string* HeaderMap::find(std::string_view name) noexcept {
+  for (std::size_t i = 0; i < size_; ++i) {
+    if (iequals(slots_[i].name, name)) return &slots_[i].value;
+  }
+  return nullptr;
+}
+
+std::size_t HeaderMap::count(std::string_view name) const noexcept {
+  std::size_t n = 0;
+  for (std::size_t i = 0; i < size_; ++i) n += iequals(slots_[i].name, name) ? 1 : 0;
+  return n;
+}
+
+}  // namespace gatehouse::http

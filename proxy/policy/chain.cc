@@ -1,0 +1,25 @@
+#include "proxy/policy/chain.h"
+
+namespace gatehouse::policy {
+
+RequestOutcome PolicyChain::run_request(RequestContext& ctx, std::size_t& cursor) const {
+  while (cursor < policies_.size()) {
+    RequestOutcome outcome = policies_[cursor++]->on_request(ctx);
+    if (outcome.kind() != RequestOutcome::Kind::kProceed) return outcome;
+  }
+  return RequestOutcome::proceed();
+}
+
+RequestOutcome PolicyChain::resume(RequestContext& ctx, std::size_t& cursor,
+                                   RequestOutcome outcome) const {
+  if (outcome.kind() != RequestOutcome::Kind::kProceed) return outcome;
+  return run_request(ctx, cursor);
+}
+
+void PolicyChain::run_response(RequestContext& ctx, http::ResponseHead& response,
+                               std::size_t ran) const {
+  if (ran > policies_.size()) ran = policies_.size();
+  for (std::size_t i = ran; i > 0; --i) policies_[i - 1]->on_response(ctx, response);
+}
+
+}  // namespace gatehouse::policy

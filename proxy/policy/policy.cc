@@ -1,0 +1,13 @@
+#include "proxy/policy/policy.h"
+
+namespace gatehouse::policy {
+
+RequestOutcome RequestOutcome::respond_error(int status, std::string_view code,
+                                             std::string_view message) {
+  RequestOutcome o = respond(LocalReply{.status = status});
+  o.error_code_.assign(code);
+  o.error_message_.assign(message);
+  return o;
+}
+
+}  // namespace gatehouse::policy

@@ -1,0 +1,121 @@
+#pragma once
+// The contract between the proxy and every policy (headers, rate_limit, jwt,
+// cache, ...).
+//
+// Lifetime and threading:
+// - A Policy is built once per route at config load from its YAML options,
+//   is immutable afterwards, and is shared by all worker threads: its const
+//   methods must be safe to call concurrently. It lives as long as the config
+//   snapshot that owns it; requests in flight keep their snapshot alive.
+// - Both hooks run on the worker thread that owns the connection and must
+//   never block (no DNS, no file or network I/O, no locks held for long).
+//
+// Request phase: on_request() runs in route order before the upstream is
+// contacted and returns one of
+//   proceed()       - run the next policy, then forward upstream;
+//   respond(reply)  - stop the chain and answer the client with `reply`
+//                     (the upstream is never contacted);
+//   pause()         - the policy has started asynchronous work and took a
+//                     PausedRequest from the context; it must later call
+//                     PausedRequest::resume() exactly once, on the worker's
+//                     executor, with proceed() or respond().
+// Response phase: on_response() runs in reverse order, for every policy whose
+// on_request() ran, on the response about to be sent to the client, whether
+// it came from the upstream or from respond(). It may change the status and
+// the headers; the body streams through untouched.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include <boost/asio/any_io_executor.hpp>
+
+#include "proxy/http/header_map.h"
+#include "proxy/http/message.h"
+
+namespace gatehouse::policy {
+
+// A response produced by the gateway itself.
+struct LocalReply {
+  int status = 200;
+  http::HeaderMap headers;
+  std::string body;
+  std::string content_type = "application/json";
+};
+
+class RequestOutcome {
+ public:
+  enum class Kind : std::uint8_t { kProceed, kRespond, kPause };
+
+  static RequestOutcome proceed() { return RequestOutcome(Kind::kProceed); }
+  static RequestOutcome pause() { return RequestOutcome(Kind::kPause); }
+  static RequestOutcome respond(LocalReply reply) {
+    RequestOutcome o(Kind::kRespond);
+    o.reply_ = std::make_unique<LocalReply>(std::move(reply));
+    return o;
+  }
+  // The common case of a JSON error body built from `code` and `message`.
+  static RequestOutcome respond_error(int status, std::string_view code, std::string_view message);
+
+  Kind kind() const noexcept { return kind_; }
+  // Only for kRespond; the outcome gives the reply up.
+  std::unique_ptr<LocalReply> take_reply() noexcept { return std::move(reply_); }
+  // For respond_error(): the message, combined with the request id when sent.
+  const std::string& error_code() const noexcept { return error_code_; }
+  const std::string& error_message() const noexcept { return error_message_; }
+
+ private:
+  explicit RequestOutcome(Kind kind) : kind_(kind) {}
+  Kind kind_;
+  std::unique_ptr<LocalReply> reply_;
+  std::string error_code_;
+  std::string error_message_;
+};
+
+// Implemented by the proxy's request exchange: what resumes a paused chain.
+class ResumeTarget {
+ public:
+  virtual ~ResumeTarget() = default;
+  virtual void resume_request(std::uint64_t exchange_id, RequestOutcome outcome) = 0;
+};
+
+// Handed to a policy that pauses. Copyable; resume() is a no-op when the
+// client has gone away in the meantime (the exchange id no longer matches).
+class PausedRequest {
+ public:
+  PausedRequest(std::weak_ptr<ResumeTarget> target, std::uint64_t exchange_id)
+      : target_(std::move(target)), exchange_id_(exchange_id) {}
+  // Must be called on the worker's executor (RequestContext::executor()).
+  void resume(RequestOutcome outcome) const {
+    if (auto t = target_.lock()) t->resume_request(exchange_id_, std::move(outcome));
+  }
+
+ private:
+  std::weak_ptr<ResumeTarget> target_;
+  std::uint64_t exchange_id_;
+};
+
+// What a policy sees of the request being processed.
+class RequestContext {
+ public:
+  virtual ~RequestContext() = default;
+  virtual http::RequestHead& request() = 0;
+  // The client's address after trusted-proxy handling.
+  virtual std::string_view client_address() const = 0;
+  virtual std::string_view route_name() const = 0;
+  virtual std::string_view request_id() const = 0;
+  // The worker's executor, for asynchronous work started by a policy.
+  virtual boost::asio::any_io_executor executor() = 0;
+  // The handle a policy keeps when it returns RequestOutcome::pause().
+  virtual PausedRequest pause_handle() = 0;
+};
+
+class Policy {
+ public:
+  virtual ~Policy() = default;
+  virtual RequestOutcome on_request(RequestContext& ctx) const { return RequestOutcome::proceed(); }
+  virtual void on_response(RequestContext& ctx, http::ResponseHead& response) const {}
+};
+
+}  // namespace gatehouse::policy
