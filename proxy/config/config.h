@@ -50,6 +50,9 @@ struct UpstreamConfig {
   Duration timeout{30'000};       // response head, and each body read, must arrive within it
   Duration idle_timeout{60'000};  // pooled keep-alive connections are closed after it
   std::uint32_t max_idle_connections = 64;  // per worker and target
+  // A target that refused or timed out a connection is skipped for this long
+  // when the group has other targets; 0 turns passive marking off.
+  Duration fail_timeout{10'000};
 };
 
 struct RouteMatch {

@@ -55,6 +55,10 @@ class ConfigNode {
   // ("did you mean `connect_timeout`?").
   void expect_keys(std::initializer_list<std::string_view> allowed) const;
   void expect_keys(const std::vector<std::string_view>& allowed) const;
+  // For maps whose keys are names chosen by the user (upstreams, header
+  // names): reports duplicate keys and keys that are not scalars. Done by
+  // expect_keys() too.
+  void expect_unique_keys() const;
 
   std::optional<std::string> as_string() const;
   std::optional<bool> as_bool() const;
@@ -76,9 +80,23 @@ class ConfigNode {
   // Records an error located at this node (or at its parent when undefined).
   void error(std::string message) const;
 
+  // The YAML underneath (undefined when missing), e.g. to merge option maps.
+  const YAML::Node& yaml() const noexcept { return node_; }
+  // A node with this one's path, position and diagnostics that holds
+  // `replacement` instead: for options merged from several places, whose
+  // children keep their own positions.
+  ConfigNode with_yaml(YAML::Node replacement) const;
+
  private:
   struct Document;
   ConfigNode(YAML::Node node, std::string path, std::shared_ptr<const Document> doc, int line, int column);
+
+  // Where this node is when it has no position of its own: the parent map
+  // when the key is missing, the key when the value is null (yaml-cpp marks
+  // an empty value at the next token), the parent for synthesized nodes.
+  std::pair<int, int> location() const noexcept;
+  void report(int line, int column, std::string path, std::string message) const;
+  void check_keys(const std::vector<std::string_view>* allowed) const;
 
   YAML::Node node_;
   std::string path_;

@@ -3,21 +3,9 @@
 namespace gatehouse::http {
 namespace {
 
-inline char lower(char c) noexcept {
-  return (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-}
-
 inline bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
 
 }  // namespace
-
-bool iequals(std::string_view a, std::string_view b) noexcept {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
 
 bool list_contains_token(std::string_view list, std::string_view token) noexcept {
   while (!list.empty()) {
@@ -48,15 +36,18 @@ Header& HeaderMap::add(std::string_view name, std::string_view value) {
 }
 
 void HeaderMap::set(std::string_view name, std::string_view value) {
-  bool seen = false;
-  remove_if([&](const Header& h) {
-    if (!iequals(h.name, name)) return false;
-    if (seen) return true;
-    seen = true;
-    const_cast<Header&>(h).value.assign(value);
-    return false;
-  });
-  if (!seen) add(name, value);
+  std::size_t first = 0;
+  while (first < size_ && !iequals(slots_[first].name, name)) ++first;
+  if (first == size_) {
+    add(name, value);
+    return;
+  }
+  slots_[first].value.assign(value);
+  bool more = false;
+  for (std::size_t i = first + 1; i < size_ && !more; ++i) more = iequals(slots_[i].name, name);
+  if (!more) return;
+  std::size_t seen = 0;
+  remove_if([&](const Header& h) { return iequals(h.name, name) && seen++ > 0; });
 }
 
 std::size_t HeaderMap::remove(std::string_view name) {

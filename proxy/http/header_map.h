@@ -19,7 +19,19 @@ struct Header {
 };
 
 // ASCII case-insensitive equality (header names and tokens are ASCII).
-bool iequals(std::string_view a, std::string_view b) noexcept;
+// Inline: most calls are decided by the length check.
+inline bool iequals(std::string_view a, std::string_view b) noexcept {
+  if (a.size() != b.size()) return false;
+  for (std::size_t i = 0; i < a.size(); ++i) {
+    char x = a[i];
+    char y = b[i];
+    if (x == y) continue;
+    if ((x | 0x20) != (y | 0x20)) return false;
+    char lx = static_cast<char>(x | 0x20);
+    if (lx < 'a' || lx > 'z') return false;  // only letters fold
+  }
+  return true;
+}
 
 // True when the comma-separated list `list` contains `token`, compared
 // case-insensitively with optional whitespace around elements.

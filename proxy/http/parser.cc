@@ -35,23 +35,31 @@ RequestParser::RequestParser(RequestLimits limits) : limits_(limits) {
 
 ParseStep RequestParser::parse(std::string_view data, BodySpans& body) {
   if (error_status_ != 0) return {ParseStatus::kError, 0};
+  // Upgrades are not proxied (yet): once an Upgrade or CONNECT request is
+  // complete (and reported once), what follows is another protocol. It is
+  // swallowed; keep_alive was cleared, so the connection closes after the
+  // response.
+  if (llhttp_get_errno(&parser_) == HPE_PAUSED_UPGRADE) return {ParseStatus::kNeedMore, data.size()};
   body_ = &body;
   head_done_ = false;
   message_done_ = false;
+  scan_from_ = in_head_ ? data.data() : nullptr;
   llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
   body_ = nullptr;
+  const char* stop = err == HPE_OK ? data.data() + data.size() : llhttp_get_error_pos(&parser_);
+  std::size_t consumed = static_cast<std::size_t>(stop - data.data());
+  if (scan_from_ != nullptr && error_status_ == 0) {
+    if (const char* why = scan_line_endings(scan_from_, stop)) {
+      fail(400, why);
+      return {ParseStatus::kError, consumed};
+    }
+  }
   if (err == HPE_OK) return {ParseStatus::kNeedMore, data.size()};
-  std::size_t consumed = static_cast<std::size_t>(llhttp_get_error_pos(&parser_) - data.data());
   if (err == HPE_PAUSED) {
     llhttp_resume(&parser_);
     return {message_done_ ? ParseStatus::kMessageComplete : ParseStatus::kHeadComplete, consumed};
   }
-  if (err == HPE_PAUSED_UPGRADE) {
-    // Upgrades are not proxied (yet): the message is complete and the
-    // connection closes after the response (keep_alive was cleared).
-    llhttp_resume_after_upgrade(&parser_);
-    return {ParseStatus::kMessageComplete, consumed};
-  }
+  if (err == HPE_PAUSED_UPGRADE) return {ParseStatus::kNeedMore, data.size()};
   if (error_status_ == 0) {
     error_status_ = 400;
     error_reason_ = llhttp_get_error_reason(&parser_);
@@ -70,6 +78,28 @@ bool RequestParser::count_head_bytes(std::size_t n) {
   return head_bytes_ <= limits_.max_head_bytes;
 }
 
+// RFC 9112 lets a recipient accept bare LF and unfold obs-fold; a proxy must
+// not, since the next hop may frame the message differently (smuggling).
+// Returns why the head is rejected, or nullptr.
+const char* RequestParser::scan_line_endings(const char* from, const char* to) {
+  for (const char* c = from; c != to; ++c) {
+    if (cr_pending_) {
+      if (*c != '\n') return "bare CR in request head";
+      cr_pending_ = false;
+      line_start_ = true;
+    } else if (*c == '\r') {
+      cr_pending_ = true;
+    } else if (*c == '\n') {
+      return "bare LF in request head";
+    } else if (line_start_ && (*c == ' ' || *c == '\t')) {
+      return "obsolete line folding in request head";
+    } else {
+      line_start_ = false;
+    }
+  }
+  return nullptr;
+}
+
 int RequestParser::on_message_begin(llhttp_t* p) {
   RequestParser* s = self<RequestParser>(p);
   s->head_.clear();
@@ -81,6 +111,13 @@ int RequestParser::on_message_begin(llhttp_t* p) {
 
 int RequestParser::on_method(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser* s = self<RequestParser>(p);
+  if (s->head_.method.empty()) {
+    // The head starts here (llhttp skips empty lines before it).
+    s->scan_from_ = at;
+    s->in_head_ = true;
+    s->cr_pending_ = false;
+    s->line_start_ = false;
+  }
   if (!s->count_head_bytes(n)) return s->fail(431, "request header section too large");
   s->head_.method.append(at, n);
   return 0;
@@ -99,6 +136,9 @@ int RequestParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) {
   if (!s->count_head_bytes(n + (s->in_value_ ? kHeaderLineOverhead : 0))) {
     return s->fail(431, "request header section too large");
   }
+  // Trailers are counted against the limit but dropped: merging them would
+  // change a head the caller already acted on (and may hold references into).
+  if (p->flags & F_TRAILING) return 0;
   if (s->in_value_) {
     s->head_.headers.add_empty();
     s->in_value_ = false;
@@ -111,6 +151,7 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser* s = self<RequestParser>(p);
   if (!s->count_head_bytes(n)) return s->fail(431, "request header section too large");
   s->in_value_ = true;
+  if (p->flags & F_TRAILING) return 0;
   s->head_.headers[s->head_.headers.size() - 1].value.append(at, n);
   return 0;
 }
@@ -118,11 +159,13 @@ int RequestParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) {
 int RequestParser::on_headers_complete(llhttp_t* p) {
   RequestParser* s = self<RequestParser>(p);
   RequestHead& h = s->head_;
+  s->in_head_ = false;
   if (p->http_major != 1) return s->fail(505, "unsupported HTTP version");
   h.version_minor = p->http_minor;
   h.method_id = method_from_string(h.method);
   std::size_t hosts = 0;
   for (Header& field : h.headers) {
+    if (field.name.empty()) return s->fail(400, "empty header name");
     trim_trailing_ows(field.value);
     if (iequals(field.name, "host")) ++hosts;
   }
@@ -150,6 +193,9 @@ int RequestParser::on_headers_complete(llhttp_t* p) {
 
 int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
   RequestParser* s = self<RequestParser>(p);
+  // llhttp flushes an open body span at the end of every execute, even an
+  // empty one (feeding the empty remainder after a pause does that).
+  if (n == 0) return 0;
   s->body_->emplace_back(at, n);
   return 0;
 }
@@ -177,6 +223,11 @@ ResponseParser::ResponseParser(std::size_t max_head_bytes) : max_head_bytes_(max
 }
 
 ParseStep ResponseParser::parse(std::string_view data, BodySpans& body) {
+  // A lingering llhttp error would come back with the error position of an
+  // older buffer.
+  llhttp_errno_t before = llhttp_get_errno(&parser_);
+  if (before == HPE_PAUSED_UPGRADE) return {ParseStatus::kNeedMore, data.size()};
+  if (before != HPE_OK) return {ParseStatus::kError, 0};
   body_ = &body;
   message_done_ = false;
   llhttp_errno_t err = llhttp_execute(&parser_, data.data(), data.size());
@@ -187,15 +238,16 @@ ParseStep ResponseParser::parse(std::string_view data, BodySpans& body) {
     llhttp_resume(&parser_);
     return {message_done_ ? ParseStatus::kMessageComplete : ParseStatus::kHeadComplete, consumed};
   }
-  if (err == HPE_PAUSED_UPGRADE) {
-    llhttp_resume_after_upgrade(&parser_);
-    return {ParseStatus::kMessageComplete, consumed};
-  }
+  // After a 101 (reported complete already) the bytes are another protocol.
+  if (err == HPE_PAUSED_UPGRADE) return {ParseStatus::kNeedMore, data.size()};
   if (*error_reason_ == '\0') error_reason_ = llhttp_get_error_reason(&parser_);
   return {ParseStatus::kError, consumed};
 }
 
 ParseStatus ResponseParser::finish() {
+  // Between messages a close is clean; llhttp would still be in the state it
+  // paused in after the last message and call it truncated.
+  if (!in_message_) return ParseStatus::kNeedMore;
   message_done_ = false;
   llhttp_errno_t err = llhttp_finish(&parser_);
   if (message_done_ || err == HPE_PAUSED) return ParseStatus::kMessageComplete;
@@ -229,6 +281,7 @@ int ResponseParser::on_header_field(llhttp_t* p, const char* at, std::size_t n) 
     s->error_reason_ = "upstream response header section too large";
     return HPE_USER;
   }
+  if (p->flags & F_TRAILING) return 0;  // trailers are dropped, as for requests
   if (s->in_value_) {
     s->head_.headers.add_empty();
     s->in_value_ = false;
@@ -245,6 +298,7 @@ int ResponseParser::on_header_value(llhttp_t* p, const char* at, std::size_t n) 
     return HPE_USER;
   }
   s->in_value_ = true;
+  if (p->flags & F_TRAILING) return 0;
   s->head_.headers[s->head_.headers.size() - 1].value.append(at, n);
   return 0;
 }
@@ -256,7 +310,11 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   h.version_minor = p->http_minor;
   for (Header& field : h.headers) trim_trailing_ows(field.value);
   bool no_body = s->request_method_ == Method::kHead || status_forbids_body(h.status);
+  // llhttp only skips the body of 1xx/204/304 when there are no framing
+  // headers, and a response to HEAD only when told; returning 1 would skip
+  // the pause, so the flag is set directly (it is what returning 1 does).
   if (no_body) {
+    p->flags |= F_SKIPBODY;
     h.framing = BodyFraming::kNone;
   } else if (p->flags & F_CHUNKED) {
     h.framing = BodyFraming::kChunked;
@@ -268,13 +326,12 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
   }
   h.keep_alive = llhttp_should_keep_alive(p) != 0 && h.framing != BodyFraming::kUntilClose;
   s->head_done_ = true;
-  // llhttp knows 1xx/204/304 carry no body; a response to HEAD must be told.
-  if (s->request_method_ == Method::kHead) return 1;
   return HPE_PAUSED;
 }
 
 int ResponseParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
   ResponseParser* s = self<ResponseParser>(p);
+  if (n == 0) return 0;  // see RequestParser::on_body
   s->body_->emplace_back(at, n);
   return 0;
 }

@@ -69,6 +69,7 @@ class RequestParser {
   static int on_message_complete(llhttp_t*);
   int fail(int status, const char* reason);
   bool count_head_bytes(std::size_t n);
+  const char* scan_line_endings(const char* from, const char* to);
 
   llhttp_settings_t settings_;
   llhttp_t parser_;
@@ -80,6 +81,13 @@ class RequestParser {
   bool in_value_ = false;
   bool head_done_ = false;
   bool message_done_ = false;
+  // Our own strictness pass over the head bytes (llhttp accepts bare LF and
+  // obs-fold even in strict mode): where this call's head bytes start, and
+  // the line state carried across calls.
+  const char* scan_from_ = nullptr;
+  bool in_head_ = false;
+  bool cr_pending_ = false;
+  bool line_start_ = false;
   int error_status_ = 0;
   const char* error_reason_ = "";
 };

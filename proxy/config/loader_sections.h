@@ -1,0 +1,63 @@
+#pragma once
+// Internal to the config loader: one function per section of the file, each
+// reporting its errors through the ConfigNode it is given and returning what
+// it could build (the loader discards everything when any error was found).
+
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "proxy/config/config.h"
+#include "proxy/config/config_node.h"
+#include "proxy/policy/registry.h"
+
+namespace gatehouse::config::detail {
+
+// The child `key`, reporting "missing required key" against `parent` when absent.
+ConfigNode require(const ConfigNode& parent, std::string_view key);
+
+// The items of a list that may also be written as a single scalar
+// (`targets: 127.0.0.1:3000`); reports anything else on `node`.
+std::vector<ConfigNode> list_items(const ConfigNode& node);
+
+// "HOST:PORT" / "[IPv6]:PORT" where HOST is an IP literal; reports on `node`.
+std::optional<Endpoint> read_ip_endpoint(const ConfigNode& node);
+// Whether two listening addresses would collide (same port, and the same
+// address or a wildcard covering the other). Port 0 never collides.
+bool endpoints_conflict(const Endpoint& a, const Endpoint& b);
+std::string endpoint_text(const Endpoint& e);
+
+std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners);
+
+// `names` receives every declared upstream name in file order, including
+// those with errors, so that routes naming them do not report twice.
+std::vector<UpstreamConfig> load_upstreams(const ConfigNode& upstreams,
+                                           std::vector<std::string>& names);
+
+// A validated `policies` list: entries that did not parse are left out.
+struct PolicyEntry {
+  std::string type;
+  const policy::PolicyFactory* factory = nullptr;  // null when the type is unknown
+  ConfigNode options;                              // undefined for a bare `- type`
+  bool off = false;                                // `type: off`
+};
+
+// The defaults every route starts from; each is built once here so that its
+// errors are reported even when no route uses it.
+struct PolicyDefaults {
+  std::vector<PolicyEntry> entries;
+};
+PolicyDefaults load_policy_defaults(const ConfigNode& defaults);
+
+// A route's chain: the defaults (merged with the route's entries of the
+// same type, dropped by `type: off`), then the route's other policies.
+policy::PolicyChain build_policy_chain(const ConfigNode& route_policies,
+                                       const PolicyDefaults& defaults);
+
+std::vector<RouteConfig> load_routes(const ConfigNode& routes,
+                                     const std::vector<std::string>& upstream_names,
+                                     const PolicyDefaults& defaults);
+
+}  // namespace gatehouse::config::detail

@@ -1,0 +1,28 @@
+#include "proxy/policy/registry.h"
+
+#include <array>
+
+#include "policies/headers/headers_policy.h"
+
+namespace gatehouse::policy {
+namespace {
+
+// Every policy type the config loader accepts, by its YAML key. Listed by
+// hand rather than registered from static initialisers, so the set of
+// policies is visible in one place and does not depend on link order.
+constexpr std::array kPolicyFactories{
+    PolicyFactory{"headers", &policies::headers::create_headers_policy},
+};
+
+}  // namespace
+
+std::span<const PolicyFactory> policy_factories() noexcept { return kPolicyFactories; }
+
+const PolicyFactory* find_policy_factory(std::string_view type) noexcept {
+  for (const PolicyFactory& factory : kPolicyFactories) {
+    if (factory.type == type) return &factory;
+  }
+  return nullptr;
+}
+
+}  // namespace gatehouse::policy

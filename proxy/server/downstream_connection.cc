@@ -1,0 +1,363 @@
+// Client side of DownstreamConnection: reading and parsing requests, routing,
+// running request-phase policies, local replies and the connection's life.
+#include "proxy/server/downstream_connection.h"
+
+#include <cstring>
+
+#include <boost/asio/write.hpp>
+
+#include "proxy/http/error_response.h"
+#include "proxy/http/serializer.h"
+#include "proxy/server/forwarding_headers.h"
+#include "proxy/server/worker.h"
+
+namespace gatehouse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+http::RequestLimits limits_of(const config::ListenerConfig& listener) {
+  return {.max_head_bytes = listener.max_header_size, .max_uri_bytes = listener.max_uri_size};
+}
+
+// After an error reply the client may still be sending (a body we refused);
+// reading it for a while lets the reply arrive instead of being lost to a
+// reset (nginx's lingering close).
+constexpr std::chrono::seconds kLingerTime{2};
+constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
+
+}  // namespace
+
+DownstreamConnection::DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket,
+                                           std::size_t listener_index)
+    : worker_(worker),
+      socket_(std::move(socket)),
+      listener_index_(listener_index),
+      in_buffer_(new char[kReadBufferSize]),
+      parser_(limits_of(worker.state()->config().listeners[listener_index])),
+      client_deadline_(socket_.get_executor(), kClientDeadline),
+      upstream_deadline_(socket_.get_executor(), kUpstreamDeadline),
+      serving_(worker.state()) {
+  boost::system::error_code ec;
+  peer_ = socket_.remote_endpoint(ec).address();
+  if (peer_.is_v6() && peer_.to_v6().is_v4_mapped()) {
+    peer_ = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, peer_.to_v6());
+  }
+  peer_text_ = peer_.to_string();
+  worker_.add(this);
+  worker_.metrics().active_connections().Increment();
+}
+
+DownstreamConnection::~DownstreamConnection() {
+  worker_.metrics().active_connections().Decrement();
+  worker_.remove(this);
+}
+
+void DownstreamConnection::start() {
+  client_deadline_.arm(serving_->config().listeners[listener_index_].header_timeout, shared_from_this());
+  read_client();
+}
+
+void DownstreamConnection::drain() {
+  draining_ = true;
+  if (state_ == State::kReadingHead && !parser_.in_message()) close();
+}
+
+void DownstreamConnection::abort() { close(); }
+
+void DownstreamConnection::compact_input() noexcept {
+  if (in_begin_ == in_end_) {
+    in_begin_ = in_end_ = 0;
+  } else if (in_begin_ > 0) {
+    std::memmove(in_buffer_.get(), in_buffer_.get() + in_begin_, in_end_ - in_begin_);
+    in_end_ -= in_begin_;
+    in_begin_ = 0;
+  }
+}
+
+void DownstreamConnection::read_client() {
+  compact_input();
+  reading_client_ = true;
+  socket_.async_read_some(
+      boost::asio::buffer(in_buffer_.get() + in_end_, kReadBufferSize - in_end_),
+      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+        self->on_client_read(ec, n);
+      });
+}
+
+void DownstreamConnection::on_client_read(const boost::system::error_code& ec, std::size_t n) {
+  reading_client_ = false;
+  if (state_ == State::kClosed) return;
+  if (state_ == State::kLocalReply) return;  // the reply closes the connection
+  if (state_ == State::kLingering) {
+    linger_read(n);
+    return;
+  }
+  if (ec) {
+    close();  // the client went away (between requests, or mid-request)
+    return;
+  }
+  in_end_ += n;
+  if (state_ == State::kReadingHead) {
+    parse_head();
+  } else if (state_ == State::kForwarding && !request_complete_) {
+    forward_request_body();
+  }
+}
+
+void DownstreamConnection::parse_head() {
+  for (;;) {
+    spans_.clear();
+    const bool was_in_message = parser_.in_message();
+    http::ParseStep step = parser_.parse(input(), spans_);
+    in_begin_ += step.consumed;
+    switch (step.status) {
+      case http::ParseStatus::kNeedMore:
+        in_begin_ = in_end_ = 0;  // the parser copied what it needs
+        if (parser_.in_message() && !was_in_message) {
+          // A head has begun: it must now complete within header_timeout.
+          client_deadline_.arm(serving_->config().listeners[listener_index_].header_timeout,
+                               shared_from_this());
+        }
+        read_client();
+        return;
+      case http::ParseStatus::kHeadComplete:
+        on_request_head();
+        return;
+      case http::ParseStatus::kMessageComplete:
+        continue;  // the tail of a previous body-less message; go on
+      case http::ParseStatus::kError:
+        keep_alive_ = false;
+        worker_.request_ids().next(request_id_);
+        send_error(parser_.error_status(), parser_.error_reason());
+        return;
+    }
+  }
+}
+
+void DownstreamConnection::on_request_head() {
+  ++exchange_id_;
+  request_start_ = Clock::now();
+  serving_ = worker_.state();
+  client_deadline_.disarm();
+  http::RequestHead& head = parser_.head();
+  route_ = nullptr;
+  policies_ran_ = 0;
+  keep_alive_ = head.keep_alive && !draining_;
+  request_complete_ = head.framing == http::BodyFraming::kNone;
+  request_sent_ = false;
+  response_started_ = false;
+  response_complete_ = false;
+  response_chunked_ = false;
+  response_head_pending_ = false;
+  upstream_write_pending_ = false;
+  finish_pending_ = false;
+  interim_sent_ = false;
+  upstream_head_.clear();
+  last_connect_timed_out_ = false;
+  response_status_ = 0;
+  request_body_bytes_ = 0;
+  tried_targets_ = 0;
+
+  const std::string* supplied_id = head.headers.find("x-request-id");
+  if (supplied_id != nullptr && is_acceptable_request_id(*supplied_id)) {
+    request_id_ = *supplied_id;
+  } else {
+    worker_.request_ids().next(request_id_);
+    head.headers.set("X-Request-Id", request_id_);
+  }
+  if (request_complete_) {
+    // Let the parser reach the end of this body-less message now (it
+    // consumes no bytes), so the next pipelined request starts cleanly and
+    // checks llhttp makes only after the head still count.
+    spans_.clear();
+    if (parser_.parse(input(), spans_).status == http::ParseStatus::kError) {
+      keep_alive_ = false;
+      send_error(parser_.error_status(), parser_.error_reason());
+      return;
+    }
+  }
+  const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+  gatehouse::client_address(head.headers, peer_, peer_text_, listener.trusted_proxies, client_address_);
+
+  if (head.method_id == http::Method::kConnect) {
+    keep_alive_ = false;
+    send_error(405, "CONNECT is not supported");
+    return;
+  }
+  const std::string* host = head.headers.find("host");
+  route_ = serving_->snapshot->router().match(host != nullptr ? std::string_view(*host) : std::string_view(),
+                                     head.path(), head.method_id);
+  if (route_ == nullptr) {
+    if (!request_complete_) keep_alive_ = false;
+    send_error(404, "no route matches this request");
+    return;
+  }
+  if (head.framing == http::BodyFraming::kContentLength && head.content_length > route_->max_body_size) {
+    keep_alive_ = false;
+    send_error(413, "request body exceeds the route's max_body_size");
+    return;
+  }
+  state_ = State::kPolicies;
+  apply_outcome(route_->policies.run_request(*this, policies_ran_));
+}
+
+void DownstreamConnection::apply_outcome(policy::RequestOutcome outcome) {
+  switch (outcome.kind()) {
+    case policy::RequestOutcome::Kind::kProceed:
+      connect_upstream();
+      return;
+    case policy::RequestOutcome::Kind::kPause:
+      state_ = State::kPolicies;
+      return;
+    case policy::RequestOutcome::Kind::kRespond: {
+      std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
+      if (!outcome.error_code().empty()) {
+        reply->body = http::json_error_body(outcome.error_code(), outcome.error_message(), request_id_);
+      }
+      if (!request_complete_) keep_alive_ = false;
+      send_local_reply(std::move(*reply));
+      return;
+    }
+  }
+}
+
+void DownstreamConnection::resume_request(std::uint64_t exchange_id, policy::RequestOutcome outcome) {
+  if (exchange_id != exchange_id_ || state_ != State::kPolicies) return;
+  apply_outcome(route_->policies.resume(*this, policies_ran_, std::move(outcome)));
+}
+
+void DownstreamConnection::send_error(int status, std::string_view message) {
+  policy::LocalReply reply;
+  reply.status = status;
+  reply.body = http::json_error_body(http::error_code_for_status(status), message, request_id_);
+  send_local_reply(std::move(reply));
+}
+
+void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
+  state_ = State::kLocalReply;
+  response_status_ = reply.status;
+  if (draining_ || worker_.draining()) keep_alive_ = false;
+  http::ResponseHead& head = local_head_;
+  head.clear();
+  head.status = reply.status;
+  head.headers = std::move(reply.headers);
+  if (!reply.body.empty()) head.headers.set("Content-Type", reply.content_type);
+  std::string length;
+  http::append_decimal(length, reply.body.size());
+  head.headers.set("Content-Length", length);
+  head.headers.set("X-Request-Id", request_id_);
+  if (route_ != nullptr) route_->policies.run_response(*this, head, policies_ran_);
+  if (!keep_alive_) {
+    head.headers.set("Connection", "close");
+  } else if (parser_.head().version_minor == 0) {
+    head.headers.set("Connection", "keep-alive");
+  }
+  response_head_.clear();
+  http::append_response_head(response_head_, head.status, {}, head.headers);
+  if (parser_.head().method_id != http::Method::kHead) response_head_.append(reply.body);
+  client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+  boost::asio::async_write(socket_, boost::asio::buffer(response_head_),
+                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                             if (self->state_ == State::kClosed) return;
+                             if (ec) {
+                               self->close();
+                               return;
+                             }
+                             self->on_response_sent();
+                           });
+}
+
+void DownstreamConnection::on_response_sent() { finish_exchange(); }
+
+void DownstreamConnection::finish_exchange() {
+  if (response_status_ != 0) {
+    RouteMetrics& metrics = route_ != nullptr ? serving_->snapshot->route_metrics(*route_) : serving_->snapshot->unmatched_metrics();
+    metrics.count_request(parser_.head().method_id, response_status_);
+    metrics.observe_duration(std::chrono::duration<double>(Clock::now() - request_start_).count());
+  }
+  release_upstream(false);
+  if (!keep_alive_ || draining_ || worker_.draining()) {
+    linger_and_close();
+    return;
+  }
+  state_ = State::kReadingHead;
+  route_ = nullptr;
+  client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+  if (in_begin_ < in_end_) {
+    parse_head();  // a pipelined request is already buffered
+  } else {
+    in_begin_ = in_end_ = 0;
+    read_client();
+  }
+}
+
+void DownstreamConnection::linger_and_close() {
+  if (state_ == State::kClosed || state_ == State::kLingering) return;
+  if (request_complete_ && !parser_.in_message() && in_begin_ == in_end_) {
+    close();  // nothing unread: the client has nothing left to send
+    return;
+  }
+  state_ = State::kLingering;
+  release_upstream(false);
+  upstream_deadline_.cancel();
+  boost::system::error_code ignored;
+  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  client_deadline_.arm(kLingerTime, shared_from_this());
+  linger_read(0);
+}
+
+void DownstreamConnection::linger_read(std::size_t discarded) {
+  if (reading_client_) return;  // a read is already pending; it will come back here
+  reading_client_ = true;
+  socket_.async_read_some(boost::asio::buffer(in_buffer_.get(), kReadBufferSize),
+                          [self = shared_from_this(), discarded](const boost::system::error_code& ec,
+                                                                 std::size_t n) {
+                            self->reading_client_ = false;
+                            if (self->state_ != State::kLingering) return;
+                            if (ec || discarded + n > kLingerMaxBytes) {
+                              self->close();
+                              return;
+                            }
+                            self->linger_read(discarded + n);
+                          });
+}
+
+void DownstreamConnection::close() {
+  if (state_ == State::kClosed) return;
+  state_ = State::kClosed;
+  client_deadline_.cancel();
+  upstream_deadline_.cancel();
+  upstream_.reset();
+  boost::system::error_code ignored;
+  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+  socket_.close(ignored);
+}
+
+void DownstreamConnection::on_deadline(int tag) {
+  if (state_ == State::kClosed) return;
+  if (tag == kUpstreamDeadline) {
+    on_upstream_deadline();
+    return;
+  }
+  if (state_ == State::kReadingHead && parser_.in_message()) {
+    keep_alive_ = false;
+    worker_.request_ids().next(request_id_);
+    send_error(408, "request header not received in time");
+    return;
+  }
+  close();  // idle keep-alive, stalled body, slow reader, or lingering over
+}
+
+std::string_view DownstreamConnection::route_name() const {
+  return route_ != nullptr ? std::string_view(route_->name) : std::string_view();
+}
+
+boost::asio::any_io_executor DownstreamConnection::executor() { return socket_.get_executor(); }
+
+policy::PausedRequest DownstreamConnection::pause_handle() {
+  return policy::PausedRequest(std::static_pointer_cast<policy::ResumeTarget>(shared_from_this()),
+                               exchange_id_);
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,164 @@
+#pragma once
+// One client connection and the request exchanges on it, one at a time.
+//
+// Data flow of an exchange: read and parse the request head -> route ->
+// request-phase policies (which may pause) -> take an upstream connection ->
+// send the head, then stream the body (re-framed) as it is read -> parse the
+// upstream response head -> response-phase policies -> stream the body back.
+// Pipelined requests wait in the read buffer and are served in order after
+// the current response (as nginx does), so responses can never reorder.
+//
+// Lifetime: owned through shared_ptr; every pending operation's handler holds
+// a shared_ptr, and upstream handlers also carry the exchange id so that a
+// late completion from an abandoned exchange is ignored. Backpressure is
+// structural: the next client read starts only when the previous body bytes
+// were written upstream, and the next upstream read only when the previous
+// response bytes were written to the client.
+//
+// Implementation is split by direction: downstream_connection.cc (client
+// side, local replies, lifecycle) and upstream_exchange.cc (upstream side).
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <boost/asio/ip/tcp.hpp>
+
+#include "proxy/common/deadline.h"
+#include "proxy/http/parser.h"
+#include "proxy/policy/policy.h"
+#include "proxy/server/snapshot.h"
+#include "proxy/server/write_batch.h"
+#include "proxy/upstream/upstream_connection.h"
+
+namespace gatehouse {
+
+class Worker;
+struct ServingState;
+
+class DownstreamConnection final : public std::enable_shared_from_this<DownstreamConnection>,
+                                   public DeadlineListener,
+                                   public policy::ResumeTarget,
+                                   private policy::RequestContext {
+ public:
+  static constexpr std::size_t kReadBufferSize = 16 * 1024;
+
+  DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, std::size_t listener_index);
+  ~DownstreamConnection() override;
+
+  void start();
+  // Close now when idle between requests, else after the current response.
+  void drain();
+  // Close at once, whatever is in flight.
+  void abort();
+
+  void on_deadline(int tag) override;
+  void resume_request(std::uint64_t exchange_id, policy::RequestOutcome outcome) override;
+
+ private:
+  enum class State : std::uint8_t {
+    kReadingHead,   // waiting for / parsing a request head
+    kPolicies,      // a request-phase policy paused
+    kConnecting,    // waiting for an upstream connection
+    kForwarding,    // request sent or streaming; response streaming
+    kLocalReply,    // writing a response produced by the gateway
+    kLingering,     // response sent; draining what the client still sends
+    kClosed,
+  };
+  enum DeadlineTag : int { kClientDeadline = 0, kUpstreamDeadline = 1 };
+
+  // --- client side (downstream_connection.cc) ---
+  void read_client();
+  void on_client_read(const boost::system::error_code& ec, std::size_t n);
+  void parse_head();
+  void on_request_head();
+  void apply_outcome(policy::RequestOutcome outcome);
+  void send_local_reply(policy::LocalReply reply);
+  void send_error(int status, std::string_view message);
+  void on_response_sent();
+  void finish_exchange();
+  void linger_and_close();
+  void linger_read(std::size_t discarded);
+  void close();
+  std::string_view input() const noexcept { return {in_buffer_.get() + in_begin_, in_end_ - in_begin_}; }
+  void compact_input() noexcept;
+
+  // --- upstream side (upstream_exchange.cc) ---
+  void connect_upstream();
+  void on_upstream_connected(const boost::system::error_code& ec);
+  void begin_forwarding();
+  void build_upstream_head();
+  void forward_request_body();
+  void on_upstream_written(const boost::system::error_code& ec, bool request_complete);
+  void read_upstream();
+  void on_upstream_read(const boost::system::error_code& ec, std::size_t n);
+  void process_upstream_input(bool upstream_eof);
+  void prepare_response_head();
+  void on_client_written(const boost::system::error_code& ec);
+  void finish_response();
+  void upstream_failed(int status, std::string_view message);
+  bool retry_on_fresh_connection();
+  void on_upstream_deadline();
+  void release_upstream(bool reusable);
+
+  // --- policy::RequestContext ---
+  http::RequestHead& request() override { return parser_.head(); }
+  std::string_view client_address() const override { return client_address_; }
+  std::string_view route_name() const override;
+  std::string_view request_id() const override { return request_id_; }
+  boost::asio::any_io_executor executor() override;
+  policy::PausedRequest pause_handle() override;
+
+  Worker& worker_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::ip::address peer_;
+  std::string peer_text_;
+  std::size_t listener_index_;
+  State state_ = State::kReadingHead;
+  bool draining_ = false;
+  bool reading_client_ = false;
+
+  std::unique_ptr<char[]> in_buffer_;
+  std::size_t in_begin_ = 0;
+  std::size_t in_end_ = 0;
+  http::RequestParser parser_;
+  http::BodySpans spans_;
+  Deadline client_deadline_;
+  Deadline upstream_deadline_;
+
+  // --- the current exchange ---
+  std::uint64_t exchange_id_ = 0;
+  std::shared_ptr<ServingState> serving_;  // the config this exchange runs with
+  const config::RouteConfig* route_ = nullptr;
+  std::size_t policies_ran_ = 0;
+  std::string request_id_;
+  std::string client_address_;
+  std::chrono::steady_clock::time_point request_start_;
+  std::chrono::steady_clock::time_point upstream_start_;
+  bool keep_alive_ = true;           // the client connection survives this exchange
+  bool request_complete_ = false;    // whole request read from the client
+  bool request_sent_ = false;        // whole request written upstream
+  bool response_started_ = false;    // response head written or being written
+  bool response_complete_ = false;   // whole response parsed from upstream
+  bool response_chunked_ = false;    // we frame the response body as chunked
+  bool response_head_pending_ = false;  // response_head_ not yet handed to a write
+  bool upstream_write_pending_ = false;
+  bool finish_pending_ = false;
+  bool upstream_head_pending_ = false;  // upstream_head_ not yet handed to a write
+  bool interim_sent_ = false;        // 100 Continue already sent for this request      // response done; waiting for the last upstream write
+  bool last_connect_timed_out_ = false;
+  int response_status_ = 0;
+  std::uint64_t request_body_bytes_ = 0;
+  std::uint64_t tried_targets_ = 0;
+  std::uint64_t upstream_attempt_ = 0;  // tags upstream handlers; stale ones are ignored
+  std::unique_ptr<UpstreamConnection> upstream_;
+  http::ResponseHead local_head_;
+  std::string upstream_head_;
+  std::string response_head_;
+  WriteBatch upstream_batch_;
+  WriteBatch client_batch_;
+  http::BodySpans response_spans_;
+};
+
+}  // namespace gatehouse

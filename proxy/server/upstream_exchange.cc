@@ -1,0 +1,372 @@
+// Upstream side of DownstreamConnection: choosing and connecting an upstream
+// connection, sending the request (head, then the body as it arrives) and
+// streaming the response back to the client.
+#include <boost/asio/connect.hpp>
+#include <boost/asio/write.hpp>
+
+#include "proxy/http/serializer.h"
+#include "proxy/server/downstream_connection.h"
+#include "proxy/server/forwarding_headers.h"
+#include "proxy/server/worker.h"
+
+namespace gatehouse {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+constexpr std::string_view kContinue = "HTTP/1.1 100 Continue\r\n\r\n";
+
+}  // namespace
+
+void DownstreamConnection::connect_upstream() {
+  state_ = State::kConnecting;
+  ++upstream_attempt_;
+  UpstreamPool& pool = serving_->pool(route_->upstream_index);
+  upstream_ = pool.acquire(tried_targets_);
+  if (!upstream_) {
+    if (tried_targets_ == 0) {
+      upstream_failed(503, "no healthy upstream target");
+    } else if (last_connect_timed_out_) {
+      upstream_failed(504, "timed out connecting to the upstream");
+    } else {
+      upstream_failed(502, "the upstream refused the connection");
+    }
+    return;
+  }
+  upstream_start_ = Clock::now();
+  if (upstream_->socket().is_open()) {
+    begin_forwarding();
+    return;
+  }
+  upstream_deadline_.arm(pool.config().connect_timeout, shared_from_this());
+  upstream_->socket().async_connect(
+      pool.endpoint(upstream_->target()),
+      [self = shared_from_this(), attempt = upstream_attempt_](const boost::system::error_code& ec) {
+        if (attempt != self->upstream_attempt_) return;
+        self->on_upstream_connected(ec);
+      });
+}
+
+void DownstreamConnection::on_upstream_connected(const boost::system::error_code& ec) {
+  if (state_ != State::kConnecting) return;
+  upstream_deadline_.disarm();
+  if (ec) {
+    serving_->snapshot->upstream_metrics(route_->upstream_index).connect_errors->Increment();
+    std::size_t target = upstream_->target();
+    serving_->pool(route_->upstream_index).report_connect_failure(target);
+    if (target < 64) tried_targets_ |= std::uint64_t{1} << target;
+    upstream_.reset();
+    connect_upstream();  // the next target, or the verdict
+    return;
+  }
+  boost::system::error_code ignored;
+  upstream_->socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+  begin_forwarding();
+}
+
+void DownstreamConnection::build_upstream_head() {
+  http::RequestHead& head = parser_.head();
+  http::HeaderMap& headers = head.headers;
+  remove_hop_by_hop(headers);
+  headers.remove("expect");  // we answered 100-continue ourselves
+  const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+  bool trusted = !listener.trusted_proxies.empty() && any_contains(listener.trusted_proxies, peer_);
+  add_forwarded_headers(headers, {.peer = peer_, .peer_text = peer_text_, .peer_trusted = trusted, .proto = "http"});
+  if (!headers.contains("host")) {
+    // HTTP/1.0 allowed a request without Host; HTTP/1.1 upstreams need one.
+    headers.add("Host", serving_->config().upstreams[route_->upstream_index].targets[upstream_->target()].text);
+  }
+  if (head.framing == http::BodyFraming::kChunked) {
+    headers.remove("content-length");
+    headers.add("Transfer-Encoding", "chunked");
+  }
+  upstream_head_.clear();
+  http::append_request_head(upstream_head_, head.method, head.origin_form(), headers);
+}
+
+void DownstreamConnection::begin_forwarding() {
+  state_ = State::kForwarding;
+  upstream_->parser().expect_response_to(parser_.head().method_id);
+  if (upstream_head_.empty()) build_upstream_head();  // a retry reuses it
+  upstream_head_pending_ = true;
+  upstream_deadline_.arm(serving_->pool(route_->upstream_index).config().timeout, shared_from_this());
+  if (parser_.head().expect_continue && !request_complete_ && !interim_sent_) {
+    // Tell the client to send the body before any response bytes can race it.
+    interim_sent_ = true;
+    boost::asio::async_write(socket_, boost::asio::buffer(kContinue),
+                             [self = shared_from_this(), attempt = upstream_attempt_](
+                                 const boost::system::error_code& ec, std::size_t) {
+                               if (self->state_ == State::kClosed) return;
+                               if (ec) {
+                                 self->close();
+                                 return;
+                               }
+                               if (attempt != self->upstream_attempt_) return;
+                               self->read_upstream();
+                               self->forward_request_body();
+                             });
+    return;
+  }
+  read_upstream();
+  forward_request_body();
+}
+
+void DownstreamConnection::forward_request_body() {
+  upstream_batch_.clear();
+  if (upstream_head_pending_) upstream_batch_.add_view(upstream_head_);
+  const bool chunked = parser_.head().framing == http::BodyFraming::kChunked;
+  if (!request_complete_) {
+    spans_.clear();
+    http::ParseStep step = parser_.parse(input(), spans_);
+    in_begin_ += step.consumed;
+    if (step.status == http::ParseStatus::kError) {
+      keep_alive_ = false;
+      if (response_started_) {
+        close();
+      } else {
+        release_upstream(false);
+        send_error(400, parser_.error_reason());
+      }
+      return;
+    }
+    for (std::string_view span : spans_) {
+      request_body_bytes_ += span.size();
+      upstream_batch_.add_body(span, chunked);
+    }
+    if (request_body_bytes_ > route_->max_body_size) {
+      keep_alive_ = false;
+      if (response_started_) {
+        close();
+      } else {
+        release_upstream(false);
+        send_error(413, "request body exceeds the route's max_body_size");
+      }
+      return;
+    }
+    if (step.status == http::ParseStatus::kMessageComplete) {
+      request_complete_ = true;
+      if (chunked) upstream_batch_.add_last_chunk();
+    }
+  }
+  if (upstream_batch_.empty()) {
+    in_begin_ = in_end_ = 0;  // all consumed; wait for more body bytes
+    client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+    read_client();
+    return;
+  }
+  upstream_head_pending_ = false;
+  upstream_write_pending_ = true;
+  boost::asio::async_write(
+      upstream_->socket(), upstream_batch_.buffers(),
+      [self = shared_from_this(), attempt = upstream_attempt_, complete = request_complete_](
+          const boost::system::error_code& ec, std::size_t) {
+        if (attempt != self->upstream_attempt_) return;
+        self->on_upstream_written(ec, complete);
+      });
+}
+
+void DownstreamConnection::on_upstream_written(const boost::system::error_code& ec, bool request_complete) {
+  upstream_write_pending_ = false;
+  if (state_ != State::kForwarding) return;
+  if (ec) {
+    // The read side sees the same failure and decides (retry, 502, or the
+    // early response the upstream sent before closing).
+    keep_alive_ = keep_alive_ && request_complete;
+    return;
+  }
+  if (request_complete) {
+    request_sent_ = true;
+    if (finish_pending_) finish_response();
+    return;
+  }
+  in_begin_ = in_end_ = 0;  // the written body bytes are no longer needed
+  client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+  read_client();
+}
+
+void DownstreamConnection::read_upstream() {
+  upstream_->compact();
+  upstream_->socket().async_read_some(
+      boost::asio::buffer(upstream_->free_space(), upstream_->free_size()),
+      [self = shared_from_this(), attempt = upstream_attempt_](const boost::system::error_code& ec,
+                                                               std::size_t n) {
+        if (attempt != self->upstream_attempt_) return;
+        self->on_upstream_read(ec, n);
+      });
+}
+
+void DownstreamConnection::on_upstream_read(const boost::system::error_code& ec, std::size_t n) {
+  if (state_ != State::kForwarding) return;
+  if (ec && ec != boost::asio::error::eof) {
+    if (retry_on_fresh_connection()) return;
+    upstream_failed(502, "the upstream connection failed");
+    return;
+  }
+  if (!ec) {
+    upstream_->commit(n);
+    upstream_deadline_.arm(serving_->pool(route_->upstream_index).config().timeout, shared_from_this());
+  }
+  process_upstream_input(ec == boost::asio::error::eof);
+}
+
+void DownstreamConnection::process_upstream_input(bool upstream_eof) {
+  http::ResponseParser& rp = upstream_->parser();
+  response_spans_.clear();
+  for (;;) {
+    http::ParseStep step = rp.parse(upstream_->pending(), response_spans_);
+    upstream_->consume(step.consumed);
+    if (step.status == http::ParseStatus::kError) {
+      upstream_failed(502, "the upstream sent an invalid response");
+      return;
+    }
+    if (step.status == http::ParseStatus::kNeedMore) break;
+    const int status = rp.head().status;
+    if (status < 200) {
+      if (status == 101) {
+        upstream_failed(502, "the upstream switched protocols, which this route does not proxy");
+        return;
+      }
+      continue;  // interim 1xx responses are not forwarded
+    }
+    if (!response_started_) prepare_response_head();
+    if (step.status == http::ParseStatus::kMessageComplete) {
+      response_complete_ = true;
+      break;
+    }
+  }
+  if (upstream_eof && !response_complete_) {
+    if (rp.finish() == http::ParseStatus::kMessageComplete && response_started_) {
+      response_complete_ = true;  // a close-delimited body ended
+    } else {
+      if (!response_started_ && retry_on_fresh_connection()) return;
+      upstream_failed(502, "the upstream closed the connection before a complete response");
+      return;
+    }
+  }
+  client_batch_.clear();
+  if (response_head_pending_) {
+    client_batch_.add_view(response_head_);
+    response_head_pending_ = false;
+  }
+  for (std::string_view span : response_spans_) client_batch_.add_body(span, response_chunked_);
+  if (response_complete_ && response_chunked_) client_batch_.add_last_chunk();
+  if (client_batch_.empty()) {
+    if (response_complete_) {
+      finish_response();
+    } else {
+      read_upstream();
+    }
+    return;
+  }
+  client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+  boost::asio::async_write(socket_, client_batch_.buffers(),
+                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                             self->on_client_written(ec);
+                           });
+}
+
+void DownstreamConnection::prepare_response_head() {
+  http::ResponseHead& head = upstream_->parser().head();
+  const http::RequestHead& request = parser_.head();
+  response_status_ = head.status;
+  remove_hop_by_hop(head.headers);
+  append_to_list(head.headers, "Via", kViaEntry);
+  head.headers.set("X-Request-Id", request_id_);
+  route_->policies.run_response(*this, head, policies_ran_);
+  response_chunked_ = false;
+  if (head.framing == http::BodyFraming::kChunked || head.framing == http::BodyFraming::kUntilClose) {
+    head.headers.remove("content-length");
+    if (request.version_minor >= 1) {
+      head.headers.add("Transfer-Encoding", "chunked");
+      response_chunked_ = true;
+    } else {
+      keep_alive_ = false;  // an HTTP/1.0 client reads to the close
+    }
+  }
+  // A request body still unread when the response starts would have to be
+  // discarded; closing afterwards is simpler and always safe.
+  if (!request_complete_ || draining_ || worker_.draining()) keep_alive_ = false;
+  if (!keep_alive_) {
+    head.headers.set("Connection", "close");
+  } else if (request.version_minor == 0) {
+    head.headers.set("Connection", "keep-alive");
+  }
+  response_head_.clear();
+  http::append_response_head(response_head_, head.status, head.reason, head.headers);
+  response_started_ = true;
+  response_head_pending_ = true;
+}
+
+void DownstreamConnection::on_client_written(const boost::system::error_code& ec) {
+  if (state_ == State::kClosed) return;
+  if (ec) {
+    close();
+    return;
+  }
+  if (response_complete_) {
+    finish_response();
+    return;
+  }
+  read_upstream();
+}
+
+void DownstreamConnection::finish_response() {
+  if (upstream_write_pending_ && request_complete_) {
+    finish_pending_ = true;  // the last body bytes are still on their way up
+    return;
+  }
+  finish_pending_ = false;
+  upstream_deadline_.disarm();
+  client_deadline_.disarm();
+  serving_->snapshot->upstream_metrics(route_->upstream_index)
+      .duration->Observe(std::chrono::duration<double>(Clock::now() - upstream_start_).count());
+  bool reusable = request_sent_ && upstream_->parser().head().keep_alive && upstream_->pending().empty();
+  upstream_->count_request();
+  release_upstream(reusable);
+  if (!request_sent_) keep_alive_ = false;
+  finish_exchange();
+}
+
+bool DownstreamConnection::retry_on_fresh_connection() {
+  // A pooled connection the upstream closed just as we reused it: nothing
+  // was processed, so one more try on a new connection is safe, but only
+  // while the whole request is still in hand (no body streamed away).
+  if (!upstream_ || upstream_->requests_served() == 0 || response_started_) return false;
+  if (upstream_->parser().in_message()) return false;
+  if (parser_.head().framing != http::BodyFraming::kNone) return false;
+  upstream_.reset();
+  connect_upstream();
+  return true;
+}
+
+void DownstreamConnection::upstream_failed(int status, std::string_view message) {
+  upstream_deadline_.disarm();
+  release_upstream(false);
+  if (response_started_) {
+    close();  // the client sees a truncated response, never a forged end
+    return;
+  }
+  if (!request_complete_) keep_alive_ = false;
+  send_error(status, message);
+}
+
+void DownstreamConnection::on_upstream_deadline() {
+  if (state_ == State::kConnecting && upstream_) {
+    last_connect_timed_out_ = true;
+    boost::system::error_code ignored;
+    upstream_->socket().close(ignored);  // completes the connect with an error
+    return;
+  }
+  if (state_ == State::kForwarding) upstream_failed(504, "the upstream did not answer in time");
+}
+
+void DownstreamConnection::release_upstream(bool reusable) {
+  if (!upstream_) return;
+  ++upstream_attempt_;  // late completions of this connection are now stale
+  if (reusable && route_ != nullptr) {
+    serving_->pool(route_->upstream_index).release(std::move(upstream_));
+  } else {
+    upstream_.reset();
+  }
+}
+
+}  // namespace gatehouse

@@ -1,0 +1,155 @@
+#!/usr/bin/env python3
+"""Parse wrk output and callgrind totals collected by scripts/bench; print tables.
+
+Usage: report.py [--markdown] THROUGHPUT_TSV CALLGRIND_TSV
+
+THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file
+    status is "ok" or a short reason the proxy could not be measured.
+CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2
+    (may be absent or empty when the callgrind part was skipped).
+Ratios are relative to the "nginx" row.
+"""
+import argparse
+import os
+import re
+import sys
+
+BASELINE = "nginx"
+
+_UNITS = {"us": 1e-6, "ms": 1e-3, "s": 1.0, "m": 60.0, "h": 3600.0}
+
+
+def parse_duration(text: str) -> float:
+    """wrk prints latencies as e.g. 215.00us, 1.02ms, 1.00s, 2.00m."""
+    m = re.fullmatch(r"([0-9.]+)(us|ms|s|m|h)", text.strip())
+    if not m:
+        raise ValueError(f"bad wrk duration {text!r}")
+    return float(m.group(1)) * _UNITS[m.group(2)]
+
+
+def parse_wrk(path: str) -> dict:
+    with open(path, encoding="utf-8", errors="replace") as f:
+        out = f.read()
+    result = {"errors": []}
+    m = re.search(r"^Requests/sec:\s*([0-9.]+)", out, re.M)
+    if not m:
+        raise ValueError("no Requests/sec line")
+    result["rps"] = float(m.group(1))
+    for pct in ("50", "99"):
+        m = re.search(rf"^\s*{pct}%\s+(\S+)", out, re.M)
+        if not m:
+            raise ValueError(f"no {pct}% latency line (was wrk run with --latency?)")
+        result[f"p{pct}"] = parse_duration(m.group(1))
+    m = re.search(r"^\s*Non-2xx or 3xx responses:\s*(\d+)", out, re.M)
+    if m and int(m.group(1)):
+        result["errors"].append(f"{m.group(1)} non-2xx responses")
+    m = re.search(r"^\s*Socket errors:\s*(.*)$", out, re.M)
+    if m:
+        counts = {k: int(v) for k, v in re.findall(r"(\w+) (\d+)", m.group(1))}
+        bad = ", ".join(f"{k} {v}" for k, v in counts.items() if v)
+        if bad:
+            result["errors"].append(f"socket errors: {bad}")
+    return result
+
+
+def read_tsv(path: str) -> list:
+    if not path or not os.path.exists(path):
+        return []
+    with open(path, encoding="utf-8") as f:
+        return [line.rstrip("\n").split("\t") for line in f if line.strip()]
+
+
+def fmt_ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.3f} ms"
+
+
+def throughput_rows(path: str) -> list:
+    rows = []
+    for fields in read_tsv(path):
+        proxy, status, wrk_file = (fields + ["", "", ""])[:3]
+        row = {"proxy": proxy, "status": status}
+        if status == "ok":
+            try:
+                row.update(parse_wrk(wrk_file))
+            except (OSError, ValueError) as exc:
+                row["status"] = f"could not parse wrk output: {exc}"
+        rows.append(row)
+    base = next((r for r in rows if r["proxy"] == BASELINE and "rps" in r), None)
+    table = []
+    for r in rows:
+        if "rps" not in r:
+            table.append([r["proxy"], "-", "-", "-", "-", r["status"]])
+            continue
+        ratio = f"{r['rps'] / base['rps']:.2f}x" if base else "n/a"
+        table.append([r["proxy"], f"{r['rps']:,.0f}", fmt_ms(r["p50"]), fmt_ms(r["p99"]),
+                      ratio, "; ".join(r["errors"])])
+    return table
+
+
+def callgrind_rows(path: str) -> list:
+    rows = []
+    for fields in read_tsv(path):
+        proxy, status = fields[0], fields[1]
+        row = {"proxy": proxy, "status": status}
+        if status == "ok":
+            ir1, ir2, n1, n2 = (int(x) for x in fields[2:6])
+            row["per_request"] = (ir2 - ir1) / (n2 - n1)
+            row["note"] = f"Ir({n1})={ir1:,}, Ir({n2})={ir2:,}"
+        rows.append(row)
+    base = next((r for r in rows if r["proxy"] == BASELINE and "per_request" in r), None)
+    table = []
+    for r in rows:
+        if "per_request" not in r:
+            table.append([r["proxy"], "-", "-", r["status"]])
+            continue
+        ratio = f"{r['per_request'] / base['per_request']:.2f}x" if base else "n/a"
+        table.append([r["proxy"], f"{r['per_request']:,.0f}", ratio, r["note"]])
+    return table
+
+
+def print_text(header: list, table: list) -> None:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *table)]
+    line = lambda cells: "  ".join(str(c).ljust(w) for c, w in zip(cells, widths)).rstrip()
+    print(line(header))
+    print(line(["-" * w for w in widths]))
+    for row in table:
+        print(line(row))
+
+
+def print_markdown(header: list, table: list) -> None:
+    print("| " + " | ".join(header) + " |")
+    print("|" + "|".join("---" if i in (0, len(header) - 1) else "---:"
+                         for i in range(len(header))) + "|")
+    for row in table:
+        print("| " + " | ".join(str(c) for c in row) + " |")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--markdown", action="store_true", help="also print markdown tables")
+    parser.add_argument("throughput")
+    parser.add_argument("callgrind", nargs="?", default="")
+    args = parser.parse_args()
+
+    sections = []
+    tp = throughput_rows(args.throughput)
+    if tp:
+        sections.append(("Throughput (wrk)",
+                         ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
+    cg = callgrind_rows(args.callgrind)
+    if cg:
+        sections.append(("User-space instructions per proxied request (callgrind)",
+                         ["proxy", "instructions/request", "vs nginx", "notes"], cg))
+
+    for title, header, table in sections:
+        print(f"\n{title}\n")
+        print_text(header, table)
+    if args.markdown:
+        for title, header, table in sections:
+            print(f"\n**{title}**\n")
+            print_markdown(header, table)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,292 @@
+"""Shared harness for Gatehouse integration tests.
+
+Starts the real binaries (gatehouse, gatehouse-upstream) on ports chosen at
+run time, on 127.0.0.1 only, and offers raw-socket and curl clients. Every
+process started here is stopped in tearDown; nothing is mocked.
+
+Binary paths come from the environment that CTest sets (GATEHOUSE_BIN,
+GATEHOUSE_UPSTREAM_BIN); run a file by hand with those set, e.g.
+  GATEHOUSE_BIN=build/bin/gatehouse GATEHOUSE_UPSTREAM_BIN=build/bin/gatehouse-upstream \
+    python3 -m unittest -v test_proxy_basics
+"""
+
+import json
+import os
+import signal
+import socket
+import subprocess
+import tempfile
+import textwrap
+import time
+import unittest
+import urllib.request
+
+GATEHOUSE_BIN = os.environ.get("GATEHOUSE_BIN", "build/bin/gatehouse")
+UPSTREAM_BIN = os.environ.get("GATEHOUSE_UPSTREAM_BIN", "build/bin/gatehouse-upstream")
+SOURCE_DIR = os.environ.get(
+    "GATEHOUSE_SOURCE_DIR", os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..")))
+
+# Sanitizer builds are several times slower; waits scale with this.
+SLOW = float(os.environ.get("GATEHOUSE_TEST_SLOWDOWN", "1"))
+
+
+def free_port():
+    """A TCP port that was free a moment ago (the kernel picks it)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_for_port(port, timeout=10.0, proc=None):
+    deadline = time.monotonic() + timeout * SLOW
+    while time.monotonic() < deadline:
+        if proc is not None and proc.poll() is not None:
+            raise RuntimeError("process exited with %s before listening" % proc.returncode)
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.02)
+    raise RuntimeError("nothing listening on port %d" % port)
+
+
+class Process:
+    """A child process whose output goes to a temporary log file."""
+
+    def __init__(self, args, name, env=None):
+        self.name = name
+        self.log = tempfile.NamedTemporaryFile(prefix=name + "-", suffix=".log", delete=False)
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT,
+                                     env=env or os.environ.copy())
+
+    def output(self):
+        with open(self.log.name, "r", errors="replace") as f:
+            return f.read()
+
+    def stop(self, sig=signal.SIGTERM, timeout=15.0):
+        """Signals the process and returns its exit code (kills it on timeout)."""
+        if self.proc.poll() is None:
+            self.proc.send_signal(sig)
+            try:
+                self.proc.wait(timeout=timeout * SLOW)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        return self.proc.returncode
+
+
+class Upstream(Process):
+    def __init__(self, threads=1):
+        self.port = free_port()
+        super().__init__([UPSTREAM_BIN, "--listen", "127.0.0.1:%d" % self.port,
+                          "--threads", str(threads)], "upstream")
+        wait_for_port(self.port, proc=self.proc)
+
+    @property
+    def address(self):
+        return "127.0.0.1:%d" % self.port
+
+
+class Gatehouse(Process):
+    """Gatehouse started from a YAML text or a config dict; the placeholders
+    {port} and {admin_port} are replaced by the ports chosen for it."""
+
+    def __init__(self, config, env=None):
+        self.port = free_port()
+        self.admin_port = free_port()
+        self.dir = tempfile.mkdtemp(prefix="gatehouse-test-")
+        self.config_path = os.path.join(self.dir, "gatehouse.yaml")
+        yaml_text = config if isinstance(config, str) else json.dumps(config, indent=2)
+        text = textwrap.dedent(yaml_text).replace("{port}", str(self.port)) \
+                                         .replace("{admin_port}", str(self.admin_port))
+        with open(self.config_path, "w") as f:
+            f.write(text)
+        super().__init__([GATEHOUSE_BIN, "--config", self.config_path], "gatehouse", env=env)
+        wait_for_port(self.port, proc=self.proc)
+
+    def url(self, path):
+        return "http://127.0.0.1:%d%s" % (self.port, path)
+
+    def admin(self, path):
+        """(status, body text) of a GET on the admin listener."""
+        try:
+            with urllib.request.urlopen("http://127.0.0.1:%d%s" % (self.admin_port, path),
+                                        timeout=5 * SLOW) as r:
+                return r.status, r.read().decode()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read().decode()
+
+    def metric(self, name, **labels):
+        """The value of one sample in /metrics, or None when absent."""
+        _, text = self.admin("/metrics")
+        for line in text.splitlines():
+            if line.startswith("#") or not line.startswith(name):
+                continue
+            head, _, value = line.rpartition(" ")
+            if head.split("{")[0] != name:
+                continue
+            wanted = all('%s="%s"' % (k, v) in head for k, v in labels.items())
+            if wanted:
+                return float(value)
+        return None
+
+
+def simple_config(upstream_addresses, workers=1, **upstream_options):
+    """A config dict (YAML is a superset of JSON) with one route `all` sending
+    everything to one upstream group `app`. Tests adjust the dict as needed:
+    cfg["listeners"][0]["header_timeout"] = "1s", cfg["routes"][0]["policies"] = [...]."""
+    upstream = {"targets": list(upstream_addresses)}
+    upstream.update(upstream_options)
+    return {
+        "workers": workers,
+        "listeners": [{"name": "public", "address": "127.0.0.1:{port}"}],
+        "admin": {"address": "127.0.0.1:{admin_port}"},
+        "upstreams": {"app": upstream},
+        "routes": [{"name": "all", "match": {"path_prefix": "/"}, "upstream": "app"}],
+    }
+
+
+class RawResponse:
+    def __init__(self, status, reason, headers, body, raw_head):
+        self.status = status
+        self.reason = reason
+        self.headers = headers  # list of (name, value) in order
+        self.body = body
+        self.raw_head = raw_head
+
+    def header(self, name):
+        for k, v in self.headers:
+            if k.lower() == name.lower():
+                return v
+        return None
+
+    def header_all(self, name):
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    def json(self):
+        return json.loads(self.body)
+
+
+class RawClient:
+    """A blocking HTTP/1.1 client over one socket, for exact bytes on the wire."""
+
+    def __init__(self, port, timeout=10.0):
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=timeout * SLOW)
+        self.buf = b""
+
+    def close(self):
+        self.sock.close()
+
+    def send(self, data):
+        if isinstance(data, str):
+            data = data.encode()
+        self.sock.sendall(data)
+
+    def _fill(self):
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise ConnectionError("connection closed by peer")
+        self.buf += chunk
+
+    def _line(self):
+        while b"\r\n" not in self.buf:
+            self._fill()
+        line, _, self.buf = self.buf.partition(b"\r\n")
+        return line
+
+    def _exact(self, n):
+        while len(self.buf) < n:
+            self._fill()
+        data, self.buf = self.buf[:n], self.buf[n:]
+        return data
+
+    def read_response(self, head_request=False):
+        """Reads one response (interim 1xx responses are returned too)."""
+        while b"\r\n\r\n" not in self.buf:
+            self._fill()
+        raw_head, _, self.buf = self.buf.partition(b"\r\n\r\n")
+        lines = raw_head.decode("latin-1").split("\r\n")
+        version, status, *reason = lines[0].split(" ", 2)
+        headers = []
+        for line in lines[1:]:
+            name, _, value = line.partition(":")
+            headers.append((name.strip(), value.strip()))
+        status = int(status)
+        resp = RawResponse(status, reason[0] if reason else "", headers, b"", raw_head)
+        if head_request or status < 200 or status in (204, 304):
+            return resp
+        te = resp.header("transfer-encoding")
+        cl = resp.header("content-length")
+        if te is not None and "chunked" in te.lower():
+            body = b""
+            while True:
+                size = int(self._line().split(b";")[0], 16)
+                if size == 0:
+                    while self._line() != b"":
+                        pass
+                    break
+                body += self._exact(size)
+                self._line()
+            resp.body = body
+        elif cl is not None:
+            resp.body = self._exact(int(cl))
+        else:
+            while True:
+                try:
+                    self._fill()
+                except ConnectionError:
+                    break
+            resp.body, self.buf = self.buf, b""
+        return resp
+
+    def request(self, method, path, headers=None, body=None, host="test"):
+        lines = ["%s %s HTTP/1.1" % (method, path), "Host: %s" % host]
+        for k, v in (headers or {}).items():
+            lines.append("%s: %s" % (k, v))
+        if body is not None and not any(k.lower() in ("content-length", "transfer-encoding")
+                                        for k in (headers or {})):
+            lines.append("Content-Length: %d" % len(body))
+        data = ("\r\n".join(lines) + "\r\n\r\n").encode()
+        if body is not None:
+            data += body if isinstance(body, bytes) else body.encode()
+        self.send(data)
+        return self.read_response(head_request=(method == "HEAD"))
+
+    def is_closed(self, timeout=2.0):
+        """True when the peer closes the connection within `timeout` (data is discarded)."""
+        self.sock.settimeout(timeout * SLOW)
+        try:
+            while True:
+                chunk = self.sock.recv(65536)
+                if not chunk:
+                    return True
+        except (socket.timeout, TimeoutError):
+            return False
+        except ConnectionResetError:
+            return True
+
+
+def curl(*args, timeout=30):
+    """Runs curl and returns the CompletedProcess (stdout as bytes)."""
+    return subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=timeout * SLOW)
+
+
+class GatehouseTestCase(unittest.TestCase):
+    """Tracks started processes and stops them after each test."""
+
+    def setUp(self):
+        self._processes = []
+
+    def tearDown(self):
+        for p in reversed(self._processes):
+            p.stop()
+
+    def start_upstream(self, threads=1):
+        u = Upstream(threads)
+        self._processes.append(u)
+        return u
+
+    def start_gatehouse(self, config, env=None):
+        g = Gatehouse(config, env)
+        self._processes.append(g)
+        return g
