@@ -2,7 +2,6 @@
 
 #include <charconv>
 #include <map>
-#include <set>
 
 #include "proxy/config/loader_sections.h"
 

@@ -1,5 +1,6 @@
 // `routes`: what each route matches, where it goes, and its policy chain.
 
+#include <iterator>
 #include <map>
 
 #include <re2/re2.h>

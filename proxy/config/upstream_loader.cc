@@ -5,6 +5,7 @@
 #include <sys/socket.h>
 
 #include <charconv>
+#include <cerrno>
 #include <cstring>
 #include <set>
 

@@ -196,7 +196,7 @@ int RequestParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
   // llhttp flushes an open body span at the end of every execute, even an
   // empty one (feeding the empty remainder after a pause does that).
   if (n == 0) return 0;
-  s->body_->emplace_back(at, n);
+  if (n != 0) s->body_->emplace_back(at, n);  // llhttp reports empty pieces mid-body
   return 0;
 }
 
@@ -332,7 +332,7 @@ int ResponseParser::on_headers_complete(llhttp_t* p) {
 int ResponseParser::on_body(llhttp_t* p, const char* at, std::size_t n) {
   ResponseParser* s = self<ResponseParser>(p);
   if (n == 0) return 0;  // see RequestParser::on_body
-  s->body_->emplace_back(at, n);
+  if (n != 0) s->body_->emplace_back(at, n);  // llhttp reports empty pieces mid-body
   return 0;
 }
 

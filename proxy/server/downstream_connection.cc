@@ -257,6 +257,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   http::append_response_head(response_head_, head.status, {}, head.headers);
   if (parser_.head().method_id != http::Method::kHead) response_head_.append(reply.body);
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
+  record_request_metrics();
   boost::asio::async_write(socket_, boost::asio::buffer(response_head_),
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                              if (self->state_ == State::kClosed) return;
@@ -270,12 +271,17 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
 
 void DownstreamConnection::on_response_sent() { finish_exchange(); }
 
+void DownstreamConnection::record_request_metrics() {
+  // Recorded as the last bytes are handed to the socket rather than when the
+  // write completes, so a client that has read its response (a test, a
+  // health checker) always finds it counted.
+  RouteMetrics& metrics =
+      route_ != nullptr ? serving_->snapshot->route_metrics(*route_) : serving_->snapshot->unmatched_metrics();
+  metrics.count_request(parser_.head().method_id, response_status_);
+  metrics.observe_duration(std::chrono::duration<double>(Clock::now() - request_start_).count());
+}
+
 void DownstreamConnection::finish_exchange() {
-  if (response_status_ != 0) {
-    RouteMetrics& metrics = route_ != nullptr ? serving_->snapshot->route_metrics(*route_) : serving_->snapshot->unmatched_metrics();
-    metrics.count_request(parser_.head().method_id, response_status_);
-    metrics.observe_duration(std::chrono::duration<double>(Clock::now() - request_start_).count());
-  }
   release_upstream(false);
   if (!keep_alive_ || draining_ || worker_.draining()) {
     linger_and_close();

@@ -77,6 +77,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void send_local_reply(policy::LocalReply reply);
   void send_error(int status, std::string_view message);
   void on_response_sent();
+  void record_request_metrics();
   void finish_exchange();
   void linger_and_close();
   void linger_read(std::size_t discarded);

@@ -93,7 +93,10 @@ void add_forwarded_headers(http::HeaderMap& headers, const ForwardedFor& from) {
     append_to_list(headers, "X-Forwarded-For", from.peer_text);
     if (!headers.contains("x-forwarded-proto")) headers.add("X-Forwarded-Proto", from.proto);
     if (!headers.contains("x-forwarded-host")) {
-      if (const std::string* host = headers.find("host")) headers.add("X-Forwarded-Host", *host);
+      if (const std::string* host = headers.find("host")) {
+        std::string copy = *host;  // add() may move the field `host` points into
+        headers.add("X-Forwarded-Host", copy);
+      }
     }
   } else {
     headers.set("X-Forwarded-For", from.peer_text);

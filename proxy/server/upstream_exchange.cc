@@ -242,6 +242,11 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
       return;
     }
   }
+  if (response_complete_) {
+    serving_->snapshot->upstream_metrics(route_->upstream_index)
+        .duration->Observe(std::chrono::duration<double>(Clock::now() - upstream_start_).count());
+    record_request_metrics();
+  }
   client_batch_.clear();
   if (response_head_pending_) {
     client_batch_.add_view(response_head_);
@@ -317,8 +322,6 @@ void DownstreamConnection::finish_response() {
   finish_pending_ = false;
   upstream_deadline_.disarm();
   client_deadline_.disarm();
-  serving_->snapshot->upstream_metrics(route_->upstream_index)
-      .duration->Observe(std::chrono::duration<double>(Clock::now() - upstream_start_).count());
   bool reusable = request_sent_ && upstream_->parser().head().keep_alive && upstream_->pending().empty();
   upstream_->count_request();
   release_upstream(reusable);

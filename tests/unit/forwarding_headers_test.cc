@@ -63,6 +63,15 @@ TEST(ForwardingHeadersTest, TrustedPeerExtendsTheChain) {
   EXPECT_EQ(*h.find("via"), "1.1 edge, 1.1 gatehouse");
 }
 
+TEST(ForwardingHeadersTest, TrustedPeerCopiesHostEvenWhenTheMapGrows) {
+  http::HeaderMap h;  // one field: adding X-Forwarded-For reallocates the slots
+  h.add("Host", "a-rather-long-host-name.example");
+  auto peer = make_address("10.0.0.1");
+  add_forwarded_headers(h, {.peer = peer, .peer_text = "10.0.0.1", .peer_trusted = true, .proto = "http"});
+  EXPECT_EQ(*h.find("x-forwarded-host"), "a-rather-long-host-name.example");
+  EXPECT_EQ(*h.find("x-forwarded-for"), "10.0.0.1");
+}
+
 TEST(ForwardingHeadersTest, ClientAddressSkipsTrustedHopsFromTheRight) {
   http::HeaderMap h;
   h.add("X-Forwarded-For", "203.0.113.9, 198.51.100.7, 10.0.0.5");
