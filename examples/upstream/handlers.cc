@@ -124,7 +124,9 @@ Route route(const RequestHead& head) {
   } else if (path == "/reset") {
     r.endpoint = Endpoint::kReset;
   } else if (path == "/until-close") {
-    if (!query_number(query, "size", 1024, r.size) || r.size > kMaxBytes) return bad("size must be 0..67108864");
+    if (!query_number(query, "size", 1024, r.size) || r.size > kMaxBytes) {
+      return bad("size must be 0..67108864");
+    }
     r.endpoint = Endpoint::kUntilClose;
   } else if (path == "/slow-body") {
     if (!query_number(query, "chunks", 5, r.count) || !query_number(query, "interval", 100, r.interval) ||
@@ -179,7 +181,9 @@ bool percent_decode(std::string_view in, std::string& out) {
 
 std::string inspect_json(const RequestHead& head, std::uint64_t body_length, std::string_view sha256_hex) {
   boost::json::array headers;
-  for (const gatehouse::http::Header& h : head.headers) headers.push_back(boost::json::array{h.name, h.value});
+  for (const gatehouse::http::Header& h : head.headers) {
+    headers.push_back(boost::json::array{h.name, h.value});
+  }
   boost::json::object o;
   o["method"] = head.method;
   o["target"] = head.target;

@@ -18,7 +18,8 @@ namespace {
 using tcp = boost::asio::ip::tcp;
 
 int usage(const char* why) {
-  std::fprintf(stderr, "gatehouse-upstream: %s\nusage: gatehouse-upstream --listen HOST:PORT [--threads N]\n", why);
+  std::fprintf(stderr, "gatehouse-upstream: %s\n", why);
+  std::fprintf(stderr, "usage: gatehouse-upstream --listen HOST:PORT [--threads N]\n");
   return 2;
 }
 

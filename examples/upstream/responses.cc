@@ -154,7 +154,8 @@ void Session::reply_headers() {
   start_head(200);
   for (const auto& [name, value] : route_.headers) {
     headers_.add(name, value);
-    if (gatehouse::http::iequals(name, "connection") && gatehouse::http::list_contains_token(value, "close")) {
+    if (gatehouse::http::iequals(name, "connection") &&
+        gatehouse::http::list_contains_token(value, "close")) {
       keep_alive_ = false;  // we said so: keep our word
     }
   }

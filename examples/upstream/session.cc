@@ -26,7 +26,8 @@ void Session::read_more() {
   // The parser consumes everything it is given unless it pauses, and we only
   // read after kNeedMore, so the buffer is empty here and can be reused whole.
   begin_ = end_ = 0;
-  socket_.async_read_some(asio::buffer(in_), [self = shared_from_this()](const error_code& ec, std::size_t n) {
+  auto self = shared_from_this();
+  socket_.async_read_some(asio::buffer(in_), [self](const error_code& ec, std::size_t n) {
     if (ec) return self->close_now();  // EOF or error: nothing more to answer
     self->end_ = n;
     self->process();
@@ -68,7 +69,9 @@ bool Session::begin_exchange() {
   }
   out_.clear();
   // Answer 100 only when a body is coming, as a real origin would.
-  if (head.expect_continue && head.framing != BodyFraming::kNone) out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  if (head.expect_continue && head.framing != BodyFraming::kNone) {
+    out_.append("HTTP/1.1 100 Continue\r\n\r\n");
+  }
   if (route_.endpoint == Endpoint::kEchoChunked) start_streamed_echo();
   if (out_.empty()) return true;
   bufs_.clear();

@@ -128,16 +128,7 @@ std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners) {
                       "idle_timeout", "trusted_proxies"});
     ListenerConfig l;
 
-    const ConfigNode name = require(node, "name");
-    if (std::optional<std::string> n = name.as_string()) {
-      if (n->empty()) {
-        name.error("must not be empty");
-      } else if (auto [first, inserted] = names.emplace(*n, i); !inserted) {
-        name.error("duplicate listener name `" + *n + "` (first used by listeners[" +
-                   std::to_string(first->second) + "])");
-      }
-      l.name = std::move(*n);
-    }
+    l.name = read_unique_name(node, i, "listeners", names);
 
     const ConfigNode address = require(node, "address");
     bool address_ok = false;

@@ -113,6 +113,21 @@ ConfigNode require(const ConfigNode& parent, std::string_view key) {
   return child;
 }
 
+std::string read_unique_name(const ConfigNode& item, std::size_t index, std::string_view section,
+                             std::map<std::string, std::size_t>& names) {
+  const ConfigNode name = require(item, "name");
+  std::optional<std::string> n = name.as_string();
+  if (!n) return {};
+  if (n->empty()) {
+    name.error("must not be empty");
+  } else if (auto [first, inserted] = names.emplace(*n, index); !inserted) {
+    std::string singular(section.substr(0, section.size() - 1));
+    name.error("duplicate " + singular + " name `" + *n + "` (first used by " + std::string(section) + "[" +
+               std::to_string(first->second) + "])");
+  }
+  return std::move(*n);
+}
+
 std::vector<ConfigNode> list_items(const ConfigNode& node) {
   std::vector<ConfigNode> items;
   if (!node.defined()) return items;

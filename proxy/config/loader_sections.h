@@ -3,6 +3,7 @@
 // reporting its errors through the ConfigNode it is given and returning what
 // it could build (the loader discards everything when any error was found).
 
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -17,6 +18,12 @@ namespace gatehouse::config::detail {
 
 // The child `key`, reporting "missing required key" against `parent` when absent.
 ConfigNode require(const ConfigNode& parent, std::string_view key);
+
+// The required, non-empty `name` of item `index` of a list whose names must
+// be unique (`section` names the list in messages, e.g. "routes"); `names`
+// maps each name seen so far to its index. Empty when missing or invalid.
+std::string read_unique_name(const ConfigNode& item, std::size_t index, std::string_view section,
+                             std::map<std::string, std::size_t>& names);
 
 // The items of a list that may also be written as a single scalar
 // (`targets: 127.0.0.1:3000`); reports anything else on `node`.

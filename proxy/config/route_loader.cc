@@ -162,16 +162,7 @@ std::vector<RouteConfig> load_routes(const ConfigNode& routes,
     node.expect_keys({"name", "match", "upstream", "max_body_size", "policies"});
     RouteConfig r;
 
-    const ConfigNode name = require(node, "name");
-    if (std::optional<std::string> n = name.as_string()) {
-      if (n->empty()) {
-        name.error("must not be empty");
-      } else if (auto [first, inserted] = names.emplace(*n, i); !inserted) {
-        name.error("duplicate route name `" + *n + "` (first used by routes[" +
-                   std::to_string(first->second) + "])");
-      }
-      r.name = std::move(*n);
-    }
+    r.name = read_unique_name(node, i, "routes", names);
 
     load_match(node["match"], r.match);
 

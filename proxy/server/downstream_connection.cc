@@ -2,8 +2,6 @@
 // running request-phase policies, local replies and the connection's life.
 #include "proxy/server/downstream_connection.h"
 
-#include <cstring>
-
 #include <boost/asio/write.hpp>
 
 #include "proxy/http/error_response.h"
@@ -33,7 +31,7 @@ DownstreamConnection::DownstreamConnection(Worker& worker, boost::asio::ip::tcp:
     : worker_(worker),
       socket_(std::move(socket)),
       listener_index_(listener_index),
-      in_buffer_(new char[kReadBufferSize]),
+      in_(kReadBufferSize),
       parser_(limits_of(worker.state()->config().listeners[listener_index])),
       client_deadline_(socket_.get_executor(), kClientDeadline),
       upstream_deadline_(socket_.get_executor(), kUpstreamDeadline),
@@ -65,21 +63,11 @@ void DownstreamConnection::drain() {
 
 void DownstreamConnection::abort() { close(); }
 
-void DownstreamConnection::compact_input() noexcept {
-  if (in_begin_ == in_end_) {
-    in_begin_ = in_end_ = 0;
-  } else if (in_begin_ > 0) {
-    std::memmove(in_buffer_.get(), in_buffer_.get() + in_begin_, in_end_ - in_begin_);
-    in_end_ -= in_begin_;
-    in_begin_ = 0;
-  }
-}
-
 void DownstreamConnection::read_client() {
-  compact_input();
+  in_.compact();
   reading_client_ = true;
   socket_.async_read_some(
-      boost::asio::buffer(in_buffer_.get() + in_end_, kReadBufferSize - in_end_),
+      boost::asio::buffer(in_.free_space(), in_.free_size()),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         self->on_client_read(ec, n);
       });
@@ -97,7 +85,7 @@ void DownstreamConnection::on_client_read(const boost::system::error_code& ec, s
     close();  // the client went away (between requests, or mid-request)
     return;
   }
-  in_end_ += n;
+  in_.commit(n);
   if (state_ == State::kReadingHead) {
     parse_head();
   } else if (state_ == State::kForwarding && !request_complete_) {
@@ -109,11 +97,11 @@ void DownstreamConnection::parse_head() {
   for (;;) {
     spans_.clear();
     const bool was_in_message = parser_.in_message();
-    http::ParseStep step = parser_.parse(input(), spans_);
-    in_begin_ += step.consumed;
+    http::ParseStep step = parser_.parse(in_.pending(), spans_);
+    in_.consume(step.consumed);
     switch (step.status) {
       case http::ParseStatus::kNeedMore:
-        in_begin_ = in_end_ = 0;  // the parser copied what it needs
+        in_.clear();  // the parser copied what it needs
         if (parser_.in_message() && !was_in_message) {
           // A head has begun: it must now complete within header_timeout.
           client_deadline_.arm(serving_->config().listeners[listener_index_].header_timeout,
@@ -171,7 +159,7 @@ void DownstreamConnection::on_request_head() {
     // consumes no bytes), so the next pipelined request starts cleanly and
     // checks llhttp makes only after the head still count.
     spans_.clear();
-    if (parser_.parse(input(), spans_).status == http::ParseStatus::kError) {
+    if (parser_.parse(in_.pending(), spans_).status == http::ParseStatus::kError) {
       keep_alive_ = false;
       send_error(parser_.error_status(), parser_.error_reason());
       return;
@@ -290,17 +278,17 @@ void DownstreamConnection::finish_exchange() {
   state_ = State::kReadingHead;
   route_ = nullptr;
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
-  if (in_begin_ < in_end_) {
+  if (!in_.empty()) {
     parse_head();  // a pipelined request is already buffered
   } else {
-    in_begin_ = in_end_ = 0;
+    in_.clear();
     read_client();
   }
 }
 
 void DownstreamConnection::linger_and_close() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
-  if (request_complete_ && !parser_.in_message() && in_begin_ == in_end_) {
+  if (request_complete_ && !parser_.in_message() && in_.empty()) {
     close();  // nothing unread: the client has nothing left to send
     return;
   }
@@ -316,7 +304,8 @@ void DownstreamConnection::linger_and_close() {
 void DownstreamConnection::linger_read(std::size_t discarded) {
   if (reading_client_) return;  // a read is already pending; it will come back here
   reading_client_ = true;
-  socket_.async_read_some(boost::asio::buffer(in_buffer_.get(), kReadBufferSize),
+  in_.clear();
+  socket_.async_read_some(boost::asio::buffer(in_.free_space(), in_.free_size()),
                           [self = shared_from_this(), discarded](const boost::system::error_code& ec,
                                                                  std::size_t n) {
                             self->reading_client_ = false;

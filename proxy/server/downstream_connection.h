@@ -26,6 +26,7 @@
 #include <boost/asio/ip/tcp.hpp>
 
 #include "proxy/common/deadline.h"
+#include "proxy/common/read_buffer.h"
 #include "proxy/http/parser.h"
 #include "proxy/policy/policy.h"
 #include "proxy/server/snapshot.h"
@@ -82,8 +83,6 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void linger_and_close();
   void linger_read(std::size_t discarded);
   void close();
-  std::string_view input() const noexcept { return {in_buffer_.get() + in_begin_, in_end_ - in_begin_}; }
-  void compact_input() noexcept;
 
   // --- upstream side (upstream_exchange.cc) ---
   void connect_upstream();
@@ -120,9 +119,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool draining_ = false;
   bool reading_client_ = false;
 
-  std::unique_ptr<char[]> in_buffer_;
-  std::size_t in_begin_ = 0;
-  std::size_t in_end_ = 0;
+  ReadBuffer in_;
   http::RequestParser parser_;
   http::BodySpans spans_;
   Deadline client_deadline_;

@@ -116,8 +116,8 @@ void DownstreamConnection::forward_request_body() {
   const bool chunked = parser_.head().framing == http::BodyFraming::kChunked;
   if (!request_complete_) {
     spans_.clear();
-    http::ParseStep step = parser_.parse(input(), spans_);
-    in_begin_ += step.consumed;
+    http::ParseStep step = parser_.parse(in_.pending(), spans_);
+    in_.consume(step.consumed);
     if (step.status == http::ParseStatus::kError) {
       keep_alive_ = false;
       if (response_started_) {
@@ -148,7 +148,7 @@ void DownstreamConnection::forward_request_body() {
     }
   }
   if (upstream_batch_.empty()) {
-    in_begin_ = in_end_ = 0;  // all consumed; wait for more body bytes
+    in_.clear();  // all consumed; wait for more body bytes
     client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
     read_client();
     return;
@@ -178,15 +178,15 @@ void DownstreamConnection::on_upstream_written(const boost::system::error_code& 
     if (finish_pending_) finish_response();
     return;
   }
-  in_begin_ = in_end_ = 0;  // the written body bytes are no longer needed
+  in_.clear();  // the written body bytes are no longer needed
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   read_client();
 }
 
 void DownstreamConnection::read_upstream() {
-  upstream_->compact();
+  upstream_->buffer().compact();
   upstream_->socket().async_read_some(
-      boost::asio::buffer(upstream_->free_space(), upstream_->free_size()),
+      boost::asio::buffer(upstream_->buffer().free_space(), upstream_->buffer().free_size()),
       [self = shared_from_this(), attempt = upstream_attempt_](const boost::system::error_code& ec,
                                                                std::size_t n) {
         if (attempt != self->upstream_attempt_) return;
@@ -202,7 +202,7 @@ void DownstreamConnection::on_upstream_read(const boost::system::error_code& ec,
     return;
   }
   if (!ec) {
-    upstream_->commit(n);
+    upstream_->buffer().commit(n);
     upstream_deadline_.arm(serving_->pool(route_->upstream_index).config().timeout, shared_from_this());
   }
   process_upstream_input(ec == boost::asio::error::eof);
@@ -212,8 +212,8 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
   http::ResponseParser& rp = upstream_->parser();
   response_spans_.clear();
   for (;;) {
-    http::ParseStep step = rp.parse(upstream_->pending(), response_spans_);
-    upstream_->consume(step.consumed);
+    http::ParseStep step = rp.parse(upstream_->buffer().pending(), response_spans_);
+    upstream_->buffer().consume(step.consumed);
     if (step.status == http::ParseStatus::kError) {
       upstream_failed(502, "the upstream sent an invalid response");
       return;
@@ -322,7 +322,7 @@ void DownstreamConnection::finish_response() {
   finish_pending_ = false;
   upstream_deadline_.disarm();
   client_deadline_.disarm();
-  bool reusable = request_sent_ && upstream_->parser().head().keep_alive && upstream_->pending().empty();
+  bool reusable = request_sent_ && upstream_->parser().head().keep_alive && upstream_->buffer().empty();
   upstream_->count_request();
   release_upstream(reusable);
   if (!request_sent_) keep_alive_ = false;

@@ -9,6 +9,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "proxy/common/read_buffer.h"
 #include "proxy/http/parser.h"
 
 namespace gatehouse {
@@ -18,7 +19,7 @@ class UpstreamConnection {
   static constexpr std::size_t kBufferSize = 16 * 1024;
 
   UpstreamConnection(const boost::asio::any_io_executor& executor, std::size_t target)
-      : socket_(executor), target_(target), buffer_(new char[kBufferSize]) {}
+      : socket_(executor), target_(target), buffer_(kBufferSize) {}
 
   boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
   http::ResponseParser& parser() noexcept { return parser_; }
@@ -28,14 +29,8 @@ class UpstreamConnection {
   unsigned requests_served() const noexcept { return requests_served_; }
   void count_request() noexcept { ++requests_served_; }
 
-  // Unparsed received bytes, and the free space after them.
-  std::string_view pending() const noexcept { return {buffer_.get() + begin_, end_ - begin_}; }
-  void consume(std::size_t n) noexcept { begin_ += n; }
-  char* free_space() noexcept { return buffer_.get() + end_; }
-  std::size_t free_size() const noexcept { return kBufferSize - end_; }
-  void commit(std::size_t n) noexcept { end_ += n; }
-  // Drops consumed bytes; views into pending() taken before become invalid.
-  void compact() noexcept;
+  // Received bytes not parsed yet, and room for the next read.
+  ReadBuffer& buffer() noexcept { return buffer_; }
 
   // True when the peer closed or sent unsolicited bytes while idle: such a
   // connection must not be reused. Never blocks.
@@ -47,9 +42,7 @@ class UpstreamConnection {
   boost::asio::ip::tcp::socket socket_;
   std::size_t target_;
   http::ResponseParser parser_;
-  std::unique_ptr<char[]> buffer_;
-  std::size_t begin_ = 0;
-  std::size_t end_ = 0;
+  ReadBuffer buffer_;
   unsigned requests_served_ = 0;
 };
 

@@ -280,6 +280,12 @@ class GatehouseTestCase(unittest.TestCase):
     def tearDown(self):
         for p in reversed(self._processes):
             p.stop()
+        # A sanitizer report in any child is a failure even when every
+        # response looked right (the sanitizer build runs this same suite).
+        for p in self._processes:
+            out = p.output()
+            for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
+                self.assertNotIn(marker, out, "%s reported a sanitizer error:\n%s" % (p.name, out[-4000:]))
 
     def start_upstream(self, threads=1):
         u = Upstream(threads)

@@ -504,7 +504,9 @@ INSTANTIATE_TEST_SUITE_P(
         BadCase{"LowercaseVersion", "GET / http/1.1\r\nHost: a\r\n\r\n", 400},
         BadCase{"GarbageMethod", "G@T / HTTP/1.1\r\nHost: a\r\n\r\n", 400},
         BadCase{"DataAfterConnectionClose",
-                "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\nGET / HTTP/1.1\r\nHost: a\r\n\r\n", 400}),
+                "GET / HTTP/1.1\r\nHost: a\r\nConnection: close\r\n\r\n"
+                "GET / HTTP/1.1\r\nHost: a\r\n\r\n",
+                400}),
     [](const ::testing::TestParamInfo<BadCase>& info) { return std::string(info.param.name); });
 
 TEST(RequestParserTest, HeaderSectionTooLarge) {
