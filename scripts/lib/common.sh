@@ -22,6 +22,12 @@ log()  { printf '%s==>%s %s\n' "$_c_bold" "$_c_reset" "$*" >&2; }
 warn() { printf '%swarning:%s %s\n' "$_c_yellow" "$_c_reset" "$*" >&2; }
 die()  { printf '%serror:%s %s\n' "$_c_red" "$_c_reset" "$*" >&2; exit 1; }
 
+# print_usage SCRIPT: print SCRIPT's header comment (after the #! line, up to
+# the first line that is not a comment) as its --help text.
+print_usage() {
+  awk 'NR == 1 { next } /^#/ { sub(/^# ?/, ""); print; next } { exit }' "$1"
+}
+
 # Number of CPUs to build and test with.
 jobs() { nproc 2>/dev/null || echo 2; }
 
