@@ -5,13 +5,13 @@
 // scrape never competes with proxied requests for a worker.
 
 #include <functional>
-#include <memory>
 #include <string>
 
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "proxy/admin/metrics.h"
+#include "proxy/server/buffered_http_server.h"
 
 namespace gatehouse {
 
@@ -19,14 +19,14 @@ class AdminServer {
  public:
   AdminServer(boost::asio::io_context& io, Metrics& metrics, std::function<bool()> ready);
   bool listen(const boost::asio::ip::tcp::endpoint& endpoint, std::string& error);
-  void stop();
+  void stop() { server_.stop(); }
 
  private:
-  void accept();
+  http::ServerResponse answer(const http::ServerRequest& request) const;
 
-  boost::asio::ip::tcp::acceptor acceptor_;
   Metrics& metrics_;
   std::function<bool()> ready_;
+  http::BufferedHttpServer server_;
 };
 
 }  // namespace gatehouse
