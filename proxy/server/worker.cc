@@ -41,7 +41,7 @@ Worker::~Worker() {
 bool Worker::bind(std::string& error) {
   const auto& listeners = state_->config().listeners;
   for (std::size_t i = 0; i < listeners.size(); ++i) {
-    auto a = std::make_unique<Acceptor>(Acceptor{boost::asio::ip::tcp::acceptor(io_), i});
+    auto a = std::make_unique<Acceptor>(Acceptor{boost::asio::ip::tcp::acceptor(io_), i, boost::asio::steady_timer(io_)});
     boost::system::error_code ec;
     const auto& endpoint = listeners[i].address;
     a->acceptor.open(endpoint.protocol(), ec);
@@ -68,12 +68,17 @@ void Worker::start() {
 void Worker::accept(Acceptor& a) {
   a.acceptor.async_accept([this, &a](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted || draining_) return;
-    if (!ec) {
-      boost::system::error_code ignored;
-      socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-      std::make_shared<DownstreamConnection>(*this, std::move(socket), a.listener_index)->start();
+    if (ec) {
+      // Typically out of file descriptors: back off instead of spinning.
+      a.retry.expires_after(std::chrono::milliseconds(50));
+      a.retry.async_wait([this, &a](const boost::system::error_code& e) {
+        if (!e && !draining_) accept(a);
+      });
+      return;
     }
-    // Errors such as EMFILE are transient: keep accepting.
+    boost::system::error_code ignored;
+    socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
+    std::make_shared<DownstreamConnection>(*this, std::move(socket), a.listener_index)->start();
     accept(a);
   });
 }
@@ -97,7 +102,10 @@ void Worker::begin_drain() {
   boost::asio::post(io_, [this] {
     draining_ = true;
     boost::system::error_code ignored;
-    for (auto& a : acceptors_) a->acceptor.close(ignored);
+    for (auto& a : acceptors_) {
+      a->acceptor.close(ignored);
+      a->retry.cancel();
+    }
     sweep_timer_.cancel();
     // drain() may close (and so erase) the connection: iterate over a copy.
     std::vector<DownstreamConnection*> open(connections_.begin(), connections_.end());

@@ -76,6 +76,7 @@ class Worker {
   struct Acceptor {
     boost::asio::ip::tcp::acceptor acceptor;
     std::size_t listener_index;
+    boost::asio::steady_timer retry;  // back-off after an accept error
   };
   void accept(Acceptor& a);
   void schedule_sweep();
