@@ -83,6 +83,7 @@ class ShutdownTest(GatehouseTestCase):
         """A request sent and (as far as we can tell) forwarded upstream."""
         c = RawClient(gh.port)
         c.send("GET %s HTTP/1.1\r\nHost: test\r\n\r\n" % path)
+        self.sent_at = time.monotonic()
         reader = ResponseReader(c)
         reader.start()
         # Give Gatehouse time to read the request and forward it.
@@ -109,7 +110,9 @@ class ShutdownTest(GatehouseTestCase):
         self.assertIsNone(reader.error, "in-flight request failed: %r" % reader.error)
         self.assertEqual(reader.response.status, 200)
         self.assertEqual((reader.response.header("connection") or "").lower(), "close")
-        self.assertGreaterEqual(reader.finished_at - signalled, 0.8)
+        # It ran its full 1.5 s upstream delay, ending after the signal.
+        self.assertGreaterEqual(reader.finished_at - self.sent_at, 1.4)
+        self.assertGreater(reader.finished_at, signalled)
         c.close()
 
         code = wait_exit(gh, 5.0)
