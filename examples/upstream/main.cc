@@ -8,10 +8,13 @@
 #include <string>
 #include <string_view>
 
+#include <optional>
+
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 
 #include "examples/upstream/server.h"
+#include "proxy/common/listen_address.h"
 
 namespace {
 
@@ -21,23 +24,6 @@ int usage(const char* why) {
   std::fprintf(stderr, "gatehouse-upstream: %s\n", why);
   std::fprintf(stderr, "usage: gatehouse-upstream --listen HOST:PORT [--threads N]\n");
   return 2;
-}
-
-// "127.0.0.1:8080", "[::1]:8080" or "localhost:8080".
-bool resolve(std::string_view listen, tcp::endpoint& out) {
-  std::size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  std::string host(listen.substr(0, colon));
-  std::string port(listen.substr(colon + 1));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "0.0.0.0";
-  boost::asio::io_context io;
-  tcp::resolver resolver(io);
-  boost::system::error_code ec;
-  auto results = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
-  if (ec || results.empty()) return false;
-  out = results.begin()->endpoint();
-  return true;
 }
 
 }  // namespace
@@ -61,12 +47,12 @@ int main(int argc, char** argv) {
     }
   }
   if (listen.empty()) return usage("--listen is required");
-  tcp::endpoint endpoint;
-  if (!resolve(listen, endpoint)) return usage("cannot resolve the --listen address");
+  std::optional<tcp::endpoint> endpoint = gatehouse::resolve_listen_address(listen);
+  if (!endpoint) return usage("cannot resolve the --listen address");
 
   upstream::Server server;
   std::string error;
-  if (!server.listen(endpoint, threads, error)) {
+  if (!server.listen(*endpoint, threads, error)) {
     std::fprintf(stderr, "gatehouse-upstream: cannot listen on %.*s: %s\n", static_cast<int>(listen.size()),
                  listen.data(), error.c_str());
     return 1;
