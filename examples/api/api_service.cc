@@ -10,13 +10,28 @@
 
 namespace gatehouse::api {
 
-ApiService::ApiService(Database& db) : db_(db), posts_(db) {
+ApiService::ApiService(Database& db, boost::asio::io_context& io, const auth::JwtSigner& signer,
+                       ApiSettings settings)
+    : db_(db),
+      settings_(std::move(settings)),
+      identity_(signer, auth::access_token_expectations(settings_.tokens), settings_.trust_gateway_headers),
+      posts_(db, identity_),
+      users_(db, identity_),
+      auth_(db, io, pool_, signer, settings_) {
   router_.add(http::Method::kGet, "/healthz", [this](const ApiRequest&) {
     // Healthy means the database answers, not merely that we are running.
     db_.prepare("SELECT 1").run();
     return json_response(200, boost::json::object{{"status", "ok"}});
   });
   posts_.register_routes(router_);
+  users_.register_routes(router_);
+  auth_.register_routes(router_);
+}
+
+ApiService::~ApiService() {
+  // Hashing jobs still queued finish first; their completions are posted
+  // to the io_context, which outlives the service.
+  pool_.join();
 }
 
 void ApiService::dispatch(http::ServerRequest& request, const http::Respond& respond) {

@@ -1,13 +1,23 @@
 // gatehouse-api: the sample REST service that Gatehouse fronts in the demo,
 // the integration tests and the benchmarks.
 //
-//   gatehouse-api --listen HOST:PORT --db PATH [--config FILE]
+//   gatehouse-api --listen HOST:PORT --db PATH --signing-key PEM
+//                 [--issuer URL] [--audience NAME] [--trust-gateway-headers]
+//                 [--config FILE]
 //
-// The optional YAML config takes the same keys (`listen`, `db`); flags given
-// on the command line win over it. One io_context thread serves everything.
+// The optional YAML config takes the same keys (`listen`, `db`,
+// `signing_key`, `issuer`, `audience`, `trust_gateway_headers`); flags given
+// on the command line win over it. A signing key file that does not exist is
+// generated (EC P-256, mode 0600) on start. One io_context thread serves
+// everything; bcrypt runs on a small thread pool.
+//
+// Hidden: `--bcrypt-cost N` (default 12, at least 4) lets tests hash fast.
 
+#include <charconv>
 #include <csignal>
 #include <cstdio>
+#include <filesystem>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -17,8 +27,12 @@
 #include <yaml-cpp/yaml.h>
 
 #include "examples/api/api_service.h"
+#include "examples/api/api_settings.h"
+#include "examples/api/auth/jwt_signer.h"
+#include "examples/api/auth/key_files.h"
 #include "examples/api/database.h"
 #include "examples/api/migrations.h"
+#include "proxy/common/listen_address.h"
 #include "proxy/common/log.h"
 #include "proxy/server/buffered_http_server.h"
 
@@ -29,31 +43,26 @@ using namespace gatehouse;
 
 int usage(const char* why) {
   std::fprintf(stderr, "gatehouse-api: %s\n", why);
-  std::fprintf(stderr, "usage: gatehouse-api --listen HOST:PORT --db PATH [--config FILE]\n");
+  std::fprintf(stderr,
+               "usage: gatehouse-api --listen HOST:PORT --db PATH --signing-key PEM [--issuer URL]\n"
+               "                     [--audience NAME] [--trust-gateway-headers] [--config FILE]\n");
   return 2;
-}
-
-// "127.0.0.1:8080", "[::1]:8080" or "localhost:8080".
-bool resolve(std::string_view listen, tcp::endpoint& out) {
-  std::size_t colon = listen.rfind(':');
-  if (colon == std::string_view::npos) return false;
-  std::string host(listen.substr(0, colon));
-  std::string port(listen.substr(colon + 1));
-  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-  if (host.empty()) host = "0.0.0.0";
-  boost::asio::io_context io;
-  tcp::resolver resolver(io);
-  boost::system::error_code ec;
-  auto results = resolver.resolve(host, port, tcp::resolver::numeric_service, ec);
-  if (ec || results.empty()) return false;
-  out = results.begin()->endpoint();
-  return true;
 }
 
 struct Options {
   std::string listen;
   std::string db;
+  std::string signing_key;
+  std::string issuer;
+  std::string audience;
+  std::optional<bool> trust_gateway_headers;
+  int bcrypt_cost = gatehouse::api::auth::kBcryptCost;
 };
+
+bool is_config_key(const std::string& key) {
+  return key == "listen" || key == "db" || key == "signing_key" || key == "issuer" || key == "audience" ||
+         key == "trust_gateway_headers";
+}
 
 // Fills what the command line left empty from the YAML file.
 bool load_config(const std::string& path, Options& options, std::string& error) {
@@ -65,13 +74,21 @@ bool load_config(const std::string& path, Options& options, std::string& error) 
     }
     for (const auto& entry : root) {
       std::string key = entry.first.as<std::string>();
-      if (key != "listen" && key != "db") {
+      if (!is_config_key(key)) {
         error = path + ":" + std::to_string(entry.first.Mark().line + 1) + ": unknown key `" + key + "`";
         return false;
       }
     }
     if (options.listen.empty() && root["listen"]) options.listen = root["listen"].as<std::string>();
     if (options.db.empty() && root["db"]) options.db = root["db"].as<std::string>();
+    if (options.signing_key.empty() && root["signing_key"]) {
+      options.signing_key = root["signing_key"].as<std::string>();
+    }
+    if (options.issuer.empty() && root["issuer"]) options.issuer = root["issuer"].as<std::string>();
+    if (options.audience.empty() && root["audience"]) options.audience = root["audience"].as<std::string>();
+    if (!options.trust_gateway_headers && root["trust_gateway_headers"]) {
+      options.trust_gateway_headers = root["trust_gateway_headers"].as<bool>();
+    }
     return true;
   } catch (const YAML::Exception& e) {
     error = path + ": " + e.what();
@@ -86,12 +103,28 @@ int main(int argc, char** argv) {
   std::string config_path;
   for (int i = 1; i < argc; ++i) {
     std::string_view arg = argv[i];
+    if (arg == "--trust-gateway-headers") {
+      options.trust_gateway_headers = true;
+      continue;
+    }
     if (i + 1 >= argc) return usage("missing value after an option");
     std::string value = argv[++i];
     if (arg == "--listen") {
       options.listen = value;
     } else if (arg == "--db") {
       options.db = value;
+    } else if (arg == "--signing-key") {
+      options.signing_key = value;
+    } else if (arg == "--issuer") {
+      options.issuer = value;
+    } else if (arg == "--audience") {
+      options.audience = value;
+    } else if (arg == "--bcrypt-cost") {
+      auto r = std::from_chars(value.data(), value.data() + value.size(), options.bcrypt_cost);
+      if (r.ec != std::errc() || r.ptr != value.data() + value.size() || options.bcrypt_cost < 4 ||
+          options.bcrypt_cost > 31) {
+        return usage("--bcrypt-cost must be 4..31");
+      }
     } else if (arg == "--config") {
       config_path = value;
     } else {
@@ -107,8 +140,31 @@ int main(int argc, char** argv) {
   }
   if (options.listen.empty()) return usage("--listen is required");
   if (options.db.empty()) return usage("--db is required");
-  tcp::endpoint endpoint;
-  if (!resolve(options.listen, endpoint)) return usage("cannot resolve the --listen address");
+  if (options.signing_key.empty()) return usage("--signing-key is required");
+  api::ApiSettings settings;
+  if (!options.issuer.empty()) settings.tokens.issuer = options.issuer;
+  if (!options.audience.empty()) settings.tokens.audience = options.audience;
+  settings.bcrypt_cost = options.bcrypt_cost;
+  settings.trust_gateway_headers = options.trust_gateway_headers.value_or(false);
+
+  // The demo relies on a key appearing on first start.
+  std::error_code exists_error;
+  if (!std::filesystem::exists(options.signing_key, exists_error)) {
+    if (!api::auth::generate_ec_key_pem(options.signing_key)) {
+      std::fprintf(stderr, "gatehouse-api: cannot create the signing key %s\n", options.signing_key.c_str());
+      return 1;
+    }
+    log_info("generated a new EC P-256 signing key at " + options.signing_key);
+  }
+  std::optional<api::auth::JwtSigner> signer =
+      api::auth::JwtSigner::from_ec_private_key(api::auth::load_ec_private_key_file(options.signing_key));
+  if (!signer) {
+    std::fprintf(stderr, "gatehouse-api: %s does not hold an unencrypted EC P-256 private key\n",
+                 options.signing_key.c_str());
+    return 1;
+  }
+  std::optional<tcp::endpoint> endpoint = resolve_listen_address(options.listen);
+  if (!endpoint) return usage("cannot resolve the --listen address");
 
   // A peer that closes while we write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
@@ -121,11 +177,11 @@ int main(int argc, char** argv) {
     int applied = api::migrate(db, api::schema_migrations());
     if (applied > 0) log_info("applied " + std::to_string(applied) + " schema migration(s) to " + options.db);
 
-    api::ApiService service(db);
+    api::ApiService service(db, io, *signer, settings);
     http::BufferedHttpServer server(
         io, [&service](http::ServerRequest& request, http::Respond respond) { service.handle(request, respond); });
     std::string error;
-    if (!server.listen(endpoint, error)) {
+    if (!server.listen(*endpoint, error)) {
       log_error(error);
       return 1;
     }
@@ -133,7 +189,8 @@ int main(int argc, char** argv) {
     std::string address = bound.address().to_string();
     if (bound.address().is_v6()) address = "[" + address + "]";
     log_info("gatehouse-api listening on " + address + ":" + std::to_string(bound.port()) + ", database " +
-             options.db);
+             options.db + ", key id " + signer->kid() +
+             (settings.trust_gateway_headers ? ", trusting X-User-* headers from the gateway" : ""));
 
     signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;

@@ -66,7 +66,7 @@ void PostHandlers::register_routes(Router& router) {
 }
 
 ServerResponse PostHandlers::create(const ApiRequest& request) {
-  std::optional<Caller> caller = current_user(request.raw);
+  std::optional<Caller> caller = identity_.current_user(request.raw);
   if (!caller) return unauthorized();
   std::string error;
   std::optional<boost::json::object> json = parse_json_object(request.raw, error);
@@ -98,7 +98,7 @@ ServerResponse PostHandlers::get(const ApiRequest& request) {
 }
 
 ServerResponse PostHandlers::replace(const ApiRequest& request, bool partial) {
-  std::optional<Caller> caller = current_user(request.raw);
+  std::optional<Caller> caller = identity_.current_user(request.raw);
   if (!caller) return unauthorized();
   std::optional<std::int64_t> id = parse_id(request.param("id"));
   if (!id) return not_found();
@@ -121,7 +121,7 @@ ServerResponse PostHandlers::replace(const ApiRequest& request, bool partial) {
 }
 
 ServerResponse PostHandlers::remove(const ApiRequest& request) {
-  std::optional<Caller> caller = current_user(request.raw);
+  std::optional<Caller> caller = identity_.current_user(request.raw);
   if (!caller) return unauthorized();
   std::optional<std::int64_t> id = parse_id(request.param("id"));
   if (!id) return not_found();

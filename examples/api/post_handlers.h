@@ -14,6 +14,7 @@
 // Checks run in that order: identity, existence, permission, precondition,
 // body.
 
+#include "examples/api/identity.h"
 #include "examples/api/post_store.h"
 #include "examples/api/router.h"
 
@@ -21,7 +22,8 @@ namespace gatehouse::api {
 
 class PostHandlers {
  public:
-  explicit PostHandlers(Database& db) : store_(db) {}
+  // `identity` must outlive the handlers.
+  PostHandlers(Database& db, const Identity& identity) : store_(db), identity_(identity) {}
   // The handlers capture `this`: the PostHandlers must outlive the router.
   void register_routes(Router& router);
 
@@ -35,6 +37,7 @@ class PostHandlers {
   http::ServerResponse list_page(const ApiRequest& request, std::optional<std::int64_t> author_id);
 
   PostStore store_;
+  const Identity& identity_;
 };
 
 }  // namespace gatehouse::api

@@ -2,8 +2,10 @@
 
 Starts the real gatehouse-api binary (GATEHOUSE_API_BIN, set by CTest) on a
 free port with a temporary SQLite file, and talks HTTP to it. Users are
-seeded straight into the database: registration belongs to the auth module,
-and until it lands the API takes the caller from X-User-Id / X-User-Role.
+seeded straight into the database, and the API is started with
+--trust-gateway-headers so that it takes the caller from X-User-Id /
+X-User-Role as it does behind Gatehouse (test_api_auth.py covers real tokens
+and that those headers are ignored without the flag).
 """
 
 import email.utils
@@ -24,12 +26,19 @@ API_BIN = os.environ.get("GATEHOUSE_API_BIN", "build/bin/gatehouse-api")
 
 
 class Api(Process):
-    """gatehouse-api on a free port, storing into `db_path`."""
+    """gatehouse-api on a free port, storing into `db_path`, signing with a
+    key next to it (generated on first start), bcrypt cost 4 so tests run
+    fast."""
 
-    def __init__(self, db_path):
+    def __init__(self, db_path, trust_gateway_headers=True, extra_args=()):
         self.port = free_port()
         self.db_path = db_path
-        super().__init__([API_BIN, "--listen", "127.0.0.1:%d" % self.port, "--db", db_path], "gatehouse-api")
+        self.key_path = os.path.join(os.path.dirname(db_path), "signing-key.pem")
+        args = [API_BIN, "--listen", "127.0.0.1:%d" % self.port, "--db", db_path,
+                "--signing-key", self.key_path, "--bcrypt-cost", "4"]
+        if trust_gateway_headers:
+            args.append("--trust-gateway-headers")
+        super().__init__(args + list(extra_args), "gatehouse-api")
         wait_for_port(self.port, proc=self.proc)
 
     def request(self, method, path, body=None, headers=None, user=None, role=None):
@@ -504,10 +513,31 @@ class CliTest(unittest.TestCase):
             self.assertIn(b"usage", r.stderr)
 
     def test_unopenable_database_exits_1(self):
-        r = subprocess.run([API_BIN, "--listen", "127.0.0.1:%d" % free_port(), "--db", "/nonexistent/dir/api.db"],
-                           capture_output=True, timeout=10 * SLOW)
-        self.assertEqual(r.returncode, 1)
-        self.assertIn(b"database", r.stderr)
+        tmp = tempfile.mkdtemp(prefix="gatehouse-api-test-")
+        try:
+            r = subprocess.run([API_BIN, "--listen", "127.0.0.1:%d" % free_port(), "--db", "/nonexistent/dir/api.db",
+                                "--signing-key", os.path.join(tmp, "key.pem")],
+                               capture_output=True, timeout=10 * SLOW)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(b"database", r.stderr)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    def test_bad_signing_key_exits_1(self):
+        tmp = tempfile.mkdtemp(prefix="gatehouse-api-test-")
+        try:
+            key = os.path.join(tmp, "key.pem")
+            with open(key, "w") as f:
+                f.write("not a key\n")
+            r = subprocess.run([API_BIN, "--listen", "127.0.0.1:%d" % free_port(), "--db", os.path.join(tmp, "a.db"),
+                                "--signing-key", key], capture_output=True, timeout=10 * SLOW)
+            self.assertEqual(r.returncode, 1)
+            self.assertIn(b"EC P-256", r.stderr)
+            r = subprocess.run([API_BIN, "--listen", "127.0.0.1:1", "--db", os.path.join(tmp, "a.db"),
+                                "--signing-key", key, "--bcrypt-cost", "3"], capture_output=True, timeout=10 * SLOW)
+            self.assertEqual(r.returncode, 2)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
 
     def test_config_file_supplies_options(self):
         tmp = tempfile.mkdtemp(prefix="gatehouse-api-test-")
@@ -515,14 +545,23 @@ class CliTest(unittest.TestCase):
             port = free_port()
             config = os.path.join(tmp, "api.yaml")
             with open(config, "w") as f:
-                f.write("listen: 127.0.0.1:%d\ndb: %s\n" % (port, os.path.join(tmp, "api.db")))
+                f.write("listen: 127.0.0.1:%d\ndb: %s\nsigning_key: %s\nissuer: https://issuer.example\n"
+                        "audience: aud-x\ntrust_gateway_headers: false\n"
+                        % (port, os.path.join(tmp, "api.db"), os.path.join(tmp, "key.pem")))
             p = Process([API_BIN, "--config", config], "gatehouse-api")
             try:
                 wait_for_port(port, proc=p.proc)
                 conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10 * SLOW)
                 conn.request("GET", "/healthz")
-                self.assertEqual(conn.getresponse().status, 200)
+                r = conn.getresponse()
+                self.assertEqual(r.status, 200)
+                r.read()
+                conn.request("GET", "/.well-known/jwks.json")
+                r = conn.getresponse()
+                self.assertEqual(r.status, 200)
+                self.assertEqual(len(json.loads(r.read())["keys"]), 1)
                 conn.close()
+                self.assertTrue(os.path.exists(os.path.join(tmp, "key.pem")))
             finally:
                 self.assertEqual(p.stop(), 0, p.output())
             with open(config, "w") as f:

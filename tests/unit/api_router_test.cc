@@ -79,7 +79,10 @@ TEST(ApiQueryString, ParsesDecodesAndKeepsFirstValue) {
 // database and extra routes.
 class ApiServiceTest : public ::testing::Test {
  protected:
-  ApiServiceTest() : db_(":memory:"), service_((migrate(db_, schema_migrations()), db_)) {}
+  ApiServiceTest()
+      : db_(":memory:"),
+        signer_(*auth::JwtSigner::from_hs256_secret("unit-test-secret-unit-test-secret-0123")),
+        service_((migrate(db_, schema_migrations()), db_), io_, signer_, ApiSettings{}) {}
 
   std::vector<http::ServerResponse> call(Method method, std::string target) {
     http::ServerRequest request;
@@ -92,6 +95,8 @@ class ApiServiceTest : public ::testing::Test {
   }
 
   Database db_;
+  boost::asio::io_context io_;
+  auth::JwtSigner signer_;
   ApiService service_;
 };
 
