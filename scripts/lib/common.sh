@@ -87,7 +87,8 @@ stop_pid() {
   # `wait` has no timeout in bash: a background watchdog enforces one.
   # It kills its own `sleep` when cancelled so nothing is left behind.
   (
-    trap 'kill "$s" 2>/dev/null; exit 0' TERM
+    s=""  # the TERM may come before the sleep starts
+    trap '[[ -z $s ]] || kill "$s" 2>/dev/null; exit 0' TERM
     sleep "$timeout" & s=$!
     wait "$s"
     kill -KILL "$pid" 2>/dev/null
