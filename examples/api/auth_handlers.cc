@@ -3,6 +3,8 @@
 #include <exception>
 #include <stdexcept>
 
+#include <boost/json.hpp>
+
 #include "examples/api/auth/access_token.h"
 #include "examples/api/auth/jwks.h"
 #include "examples/api/auth/password_async.h"
@@ -10,6 +12,7 @@
 #include "examples/api/clock.h"
 #include "examples/api/json_body.h"
 #include "examples/api/json_response.h"
+#include "examples/api/outbox_worker.h"
 #include "examples/api/user_json.h"
 #include "proxy/common/log.h"
 
@@ -80,7 +83,12 @@ void AuthHandlers::register_user(const ApiRequest& request, http::Respond respon
           if (!hash) throw std::runtime_error("password hashing failed");
           User user;
           try {
+            // The welcome email is queued with the user or not at all.
+            Transaction tx(db_);
             user = users_.create(email, username, *hash);
+            boost::json::object payload{{"userId", user.id}, {"email", user.email}, {"username", user.username}};
+            enqueue_outbox_job(db_, "welcome_email", boost::json::serialize(payload));
+            tx.commit();
           } catch (const DatabaseError& e) {
             if (!e.is_constraint()) throw;
             return respond(conflict());

@@ -12,8 +12,17 @@
 // everything; bcrypt runs on a small thread pool.
 //
 // Hidden: `--bcrypt-cost N` (default 12, at least 4) lets tests hash fast.
+//
+// Background work: `--webhook-url http://HOST:PORT/path` turns on the outbox
+// worker (welcome-email jobs POSTed there), `--outbox-max-attempts N`
+// (default 8) before a job is dead. Hidden, for tests:
+// `--outbox-backoff-base-ms`, `--outbox-poll-ms`, `--cleanup-interval-ms`
+// (expired refresh tokens are deleted every 10 minutes by default).
 
+#include <algorithm>
 #include <charconv>
+#include <chrono>
+#include <cstdint>
 #include <csignal>
 #include <cstdio>
 #include <filesystem>
@@ -32,6 +41,9 @@
 #include "examples/api/auth/key_files.h"
 #include "examples/api/database.h"
 #include "examples/api/migrations.h"
+#include "examples/api/outbox_worker.h"
+#include "examples/api/token_cleanup.h"
+#include "examples/api/webhook_client.h"
 #include "proxy/common/listen_address.h"
 #include "proxy/common/log.h"
 #include "proxy/server/buffered_http_server.h"
@@ -45,7 +57,8 @@ int usage(const char* why) {
   std::fprintf(stderr, "gatehouse-api: %s\n", why);
   std::fprintf(stderr,
                "usage: gatehouse-api --listen HOST:PORT --db PATH --signing-key PEM [--issuer URL]\n"
-               "                     [--audience NAME] [--trust-gateway-headers] [--config FILE]\n");
+               "                     [--audience NAME] [--trust-gateway-headers] [--config FILE]\n"
+               "                     [--webhook-url http://HOST:PORT/PATH] [--outbox-max-attempts N]\n");
   return 2;
 }
 
@@ -57,7 +70,21 @@ struct Options {
   std::string audience;
   std::optional<bool> trust_gateway_headers;
   int bcrypt_cost = gatehouse::api::auth::kBcryptCost;
+  std::string webhook_url;
+  std::int64_t outbox_max_attempts = 8;
+  std::int64_t outbox_backoff_base_ms = 500;
+  std::int64_t outbox_poll_ms = 200;
+  std::int64_t cleanup_interval_ms = 10 * 60 * 1000;
 };
+
+// A whole decimal number in [min, max].
+bool parse_number(const std::string& value, std::int64_t min, std::int64_t max, std::int64_t& out) {
+  std::int64_t n = 0;
+  auto r = std::from_chars(value.data(), value.data() + value.size(), n);
+  if (r.ec != std::errc() || r.ptr != value.data() + value.size() || n < min || n > max) return false;
+  out = n;
+  return true;
+}
 
 bool is_config_key(const std::string& key) {
   return key == "listen" || key == "db" || key == "signing_key" || key == "issuer" || key == "audience" ||
@@ -125,6 +152,24 @@ int main(int argc, char** argv) {
           options.bcrypt_cost > 31) {
         return usage("--bcrypt-cost must be 4..31");
       }
+    } else if (arg == "--webhook-url") {
+      options.webhook_url = value;
+    } else if (arg == "--outbox-max-attempts") {
+      if (!parse_number(value, 1, 1000, options.outbox_max_attempts)) {
+        return usage("--outbox-max-attempts must be 1..1000");
+      }
+    } else if (arg == "--outbox-backoff-base-ms") {
+      if (!parse_number(value, 0, 3'600'000, options.outbox_backoff_base_ms)) {
+        return usage("--outbox-backoff-base-ms must be 0..3600000");
+      }
+    } else if (arg == "--outbox-poll-ms") {
+      if (!parse_number(value, 1, 3'600'000, options.outbox_poll_ms)) {
+        return usage("--outbox-poll-ms must be 1..3600000");
+      }
+    } else if (arg == "--cleanup-interval-ms") {
+      if (!parse_number(value, 1, 86'400'000, options.cleanup_interval_ms)) {
+        return usage("--cleanup-interval-ms must be 1..86400000");
+      }
     } else if (arg == "--config") {
       config_path = value;
     } else {
@@ -146,6 +191,15 @@ int main(int argc, char** argv) {
   if (!options.audience.empty()) settings.tokens.audience = options.audience;
   settings.bcrypt_cost = options.bcrypt_cost;
   settings.trust_gateway_headers = options.trust_gateway_headers.value_or(false);
+  api::OutboxSettings outbox_settings;
+  if (!options.webhook_url.empty()) {
+    outbox_settings.webhook = api::parse_webhook_url(options.webhook_url);
+    if (!outbox_settings.webhook) return usage("--webhook-url must be http://HOST[:PORT][/PATH]");
+  }
+  outbox_settings.max_attempts = static_cast<int>(options.outbox_max_attempts);
+  outbox_settings.backoff_base_ms = options.outbox_backoff_base_ms;
+  outbox_settings.backoff_cap_ms = std::max<std::int64_t>(60'000, options.outbox_backoff_base_ms);
+  outbox_settings.poll_interval = std::chrono::milliseconds(options.outbox_poll_ms);
 
   // The demo relies on a key appearing on first start.
   std::error_code exists_error;
@@ -192,9 +246,17 @@ int main(int argc, char** argv) {
              options.db + ", key id " + signer->kid() +
              (settings.trust_gateway_headers ? ", trusting X-User-* headers from the gateway" : ""));
 
+    api::OutboxWorker outbox(db, io, outbox_settings);
+    outbox.start();
+    if (outbox_settings.webhook) log_info("outbox: delivering to " + options.webhook_url);
+    api::TokenCleanup cleanup(db, io, std::chrono::milliseconds(options.cleanup_interval_ms));
+    cleanup.start();
+
     signals.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
       log_info("stopping");
+      outbox.stop();
+      cleanup.stop();
       server.stop();
       io.stop();
     });
