@@ -1,0 +1,196 @@
+// The config loader's policy lists: defaults, merging by key, `type: off`,
+// and errors in policy entries.
+#include <string>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+#include <gtest/gtest.h>
+
+#include "proxy/config/loader.h"
+#include "proxy/policy/policy.h"
+#include "tests/unit/config_test_support.h"
+
+namespace gatehouse::config {
+namespace {
+
+using namespace testing;
+
+class FakeRequestContext final : public policy::RequestContext {
+ public:
+  http::RequestHead& request() override { return request_; }
+  std::string_view client_address() const override { return "192.0.2.1"; }
+  std::string_view route_name() const override { return "r"; }
+  std::string_view request_id() const override { return "req-1"; }
+  boost::asio::any_io_executor executor() override { return io_.get_executor(); }
+  policy::PausedRequest pause_handle() override { return policy::PausedRequest({}, 0); }
+
+ private:
+  http::RequestHead request_;
+  boost::asio::io_context io_;
+};
+
+// Runs a route's whole chain on an empty request and a response carrying
+// `Server: upstream`; returns the request's and the response's headers.
+struct Ran {
+  Strings request;
+  Strings response;
+};
+Ran run_chain(const RouteConfig& route) {
+  FakeRequestContext ctx;
+  std::size_t cursor = 0;
+  EXPECT_EQ(route.policies.run_request(ctx, cursor).kind(), policy::RequestOutcome::Kind::kProceed);
+  http::ResponseHead response;
+  response.headers.add("Server", "upstream");
+  route.policies.run_response(ctx, response, cursor);
+  Ran out;
+  for (const http::Header& h : ctx.request().headers) out.request.push_back(h.name + ": " + h.value);
+  for (const http::Header& h : response.headers) out.response.push_back(h.name + ": " + h.value);
+  return out;
+}
+
+const std::string kWithDefaults = kListener +
+    "upstreams:\n"
+    "  api: { targets: [127.0.0.1:3000] }\n"
+    "defaults:\n"
+    "  policies:\n"
+    "    - headers:\n"
+    "        request: { set: { X-Env: prod } }\n"
+    "        response:\n"
+    "          set: { X-A: \"1\", X-B: \"2\" }\n"
+    "          remove: [Server]\n";
+
+TEST(ConfigLoaderTest, RoutesInheritDefaultPolicies) {
+  auto config = load_ok(kWithDefaults +
+                        "routes:\n"
+                        "  - name: inherits\n"
+                        "    upstream: api\n"
+                        "  - name: bare-entry\n"
+                        "    upstream: api\n"
+                        "    policies: [headers]\n");
+  ASSERT_NE(config, nullptr);
+  for (const RouteConfig& route : config->routes) {
+    EXPECT_EQ(route.policies.size(), 1u) << route.name;
+    const Ran ran = run_chain(route);
+    EXPECT_EQ(ran.request, Strings{"X-Env: prod"}) << route.name;
+    EXPECT_EQ(ran.response, (Strings{"X-A: 1", "X-B: 2"})) << route.name;
+  }
+}
+
+TEST(ConfigLoaderTest, RouteEntryMergesOverTheDefaultByKey) {
+  auto config = load_ok(kWithDefaults +
+                        "routes:\n"
+                        "  - name: merged\n"
+                        "    upstream: api\n"
+                        "    policies:\n"
+                        "      - headers:\n"
+                        "          response:\n"
+                        "            set: { X-B: \"3\", X-C: \"4\" }\n"
+                        "  - name: sequence-replaces\n"
+                        "    upstream: api\n"
+                        "    policies:\n"
+                        "      - headers: { response: { remove: [X-Other] } }\n");
+  ASSERT_NE(config, nullptr);
+  // Nested maps merge: the route's X-B wins, X-A and the request block stay.
+  const Ran merged = run_chain(config->routes[0]);
+  EXPECT_EQ(config->routes[0].policies.size(), 1u);
+  EXPECT_EQ(merged.request, Strings{"X-Env: prod"});
+  EXPECT_EQ(merged.response, (Strings{"X-A: 1", "X-B: 3", "X-C: 4"}));
+  // A sequence replaces: Server is no longer removed, `set` is kept.
+  const Ran replaced = run_chain(config->routes[1]);
+  EXPECT_EQ(replaced.response, (Strings{"Server: upstream", "X-A: 1", "X-B: 2"}));
+}
+
+TEST(ConfigLoaderTest, OffDropsTheDefault) {
+  auto config = load_ok(kWithDefaults +
+                        "routes:\n"
+                        "  - name: plain\n"
+                        "    upstream: api\n"
+                        "    policies:\n"
+                        "      - headers: off\n"
+                        "  - name: quoted-false\n"
+                        "    upstream: api\n"
+                        "    policies: [{ headers: false }]\n");
+  ASSERT_NE(config, nullptr);
+  for (const RouteConfig& route : config->routes) {
+    EXPECT_TRUE(route.policies.empty()) << route.name;
+    EXPECT_EQ(run_chain(route).response, Strings{"Server: upstream"});
+  }
+}
+
+TEST(ConfigLoaderTest, RouteOwnPoliciesWithoutDefaults) {
+  auto config = load_ok(kMinimal +
+                        "    policies:\n"
+                        "      - headers: { response: { set: { X-Served-By: gatehouse } } }\n"
+                        "  - name: off-without-default\n"
+                        "    upstream: api\n"
+                        "    policies: [{ headers: off }]\n");
+  ASSERT_NE(config, nullptr);
+  EXPECT_EQ(config->routes[0].policies.size(), 1u);
+  EXPECT_EQ(run_chain(config->routes[0]).response,
+            (Strings{"Server: upstream", "X-Served-By: gatehouse"}));
+  EXPECT_TRUE(config->routes[1].policies.empty());
+}
+
+TEST(ConfigLoaderTest, PolicyListErrors) {
+  EXPECT_EQ(load_errors(kMinimal +
+                        "    policies:\n"                                     // 10
+                        "      - header: { request: { set: { X-A: \"1\" } } }\n"  // 11
+                        "      - headers: { request: { set: { X-A: \"1\" } } }\n"  // 12
+                        "      - headers: { response: { set: { X-B: \"2\" } } }\n"  // 13
+                        "      - headers:\n"                                  // 14
+                        "        request: { set: { X-A: \"1\" } }\n"          // 15
+                        "      - [headers]\n"                                 // 16
+                        "      - {}\n"),                                      // 17
+            (Strings{
+                "t.yaml:11:9: routes[0].policies[0]: unknown policy type `header`; did you mean "
+                "`headers`?",
+                "t.yaml:13:9: routes[0].policies[2]: policy `headers` is already in this list at "
+                "[1]; a type may appear only once",
+                "t.yaml:14:9: routes[0].policies[3]: a policy entry has exactly one key, its type; "
+                "found `headers`, `request` (are the options indented under the type?)",
+                "t.yaml:16:9: routes[0].policies[4]: expected a policy: `- type` or `- type: "
+                "{options}`, got a sequence",
+                "t.yaml:17:9: routes[0].policies[5]: empty policy entry; expected `- type` or `- "
+                "type: {options}`",
+            }));
+}
+
+TEST(ConfigLoaderTest, PolicyOptionErrorsAreReportedOnce) {
+  // The default is broken: reported once at its own position, however many
+  // routes inherit it, and never again at the routes.
+  const Strings errs = load_errors(kListener +
+                                   "upstreams:\n"                                 // 4
+                                   "  api: { targets: [127.0.0.1:3000] }\n"       // 5
+                                   "defaults:\n"                                  // 6
+                                   "  policies:\n"                                // 7
+                                   "    - headers: { response: { sett: {} } }\n"  // 8
+                                   "routes:\n"                                    // 9
+                                   "  - { name: a, upstream: api }\n"             // 10
+                                   "  - { name: b, upstream: api }\n"             // 11
+                                   "  - name: c\n"                                // 12
+                                   "    upstream: api\n"                          // 13
+                                   "    policies:\n"                              // 14
+                                   "      - headers: { request: { set: { \"Bad Name\": x } } }\n");  // 15
+  ASSERT_EQ(errs.size(), 2u) << errs.front();
+  EXPECT_EQ(errs[0].rfind("t.yaml:8:30: defaults.policies[0].headers.response.sett: unknown key "
+                          "`sett`; did you mean `set`?",
+                          0),
+            0u)
+      << errs[0];
+  // Where exactly in the line is the headers policy's business.
+  EXPECT_EQ(errs[1].rfind("t.yaml:15:", 0), 0u) << errs[1];
+  EXPECT_NE(errs[1].find(": routes[2].policies[0].headers.request.set.Bad Name: "), std::string::npos)
+      << errs[1];
+}
+
+TEST(ConfigLoaderTest, OffIsOnlyForRoutes) {
+  EXPECT_EQ(load_errors(kMinimal +
+                        "defaults:\n"            // 10
+                        "  policies:\n"          // 11
+                        "    - headers: off\n"),  // 12
+            Strings{"t.yaml:12:16: defaults.policies[0].headers: `off` only drops an inherited "
+                    "default; in `defaults`, leave the policy out"});
+}
+
+}  // namespace
+}  // namespace gatehouse::config
