@@ -16,23 +16,12 @@
 #include "policies/headers/headers_policy.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/registry.h"
+#include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policies::headers {
 namespace {
 
-class FakeRequestContext final : public policy::RequestContext {
- public:
-  http::RequestHead& request() override { return request_; }
-  std::string_view client_address() const override { return "192.0.2.1"; }
-  std::string_view route_name() const override { return "test-route"; }
-  std::string_view request_id() const override { return "req-1"; }
-  boost::asio::any_io_executor executor() override { return io_.get_executor(); }
-  policy::PausedRequest pause_handle() override { return policy::PausedRequest({}, 0); }
-
- private:
-  http::RequestHead request_;
-  boost::asio::io_context io_;
-};
+using testing_support::FakeRequestContext;
 
 // The document's `headers` key plays the options of a `- headers: ...` entry.
 struct Built {

@@ -96,6 +96,15 @@ class PausedRequest {
   std::uint64_t exchange_id_;
 };
 
+// Data a policy attaches to one request: kept from on_request() to
+// on_response() (e.g. a rate-limit decision that becomes response headers),
+// or published for later policies (e.g. verified JWT claims that a rate
+// limit keys on). Destroyed when the exchange ends.
+class RequestData {
+ public:
+  virtual ~RequestData() = default;
+};
+
 // What a policy sees of the request being processed.
 class RequestContext {
  public:
@@ -109,6 +118,17 @@ class RequestContext {
   virtual boost::asio::any_io_executor executor() = 0;
   // The handle a policy keeps when it returns RequestOutcome::pause().
   virtual PausedRequest pause_handle() = 0;
+  // Per-request storage, by key: a policy uses its own address (`this`) for
+  // private data, or the address of a well-known object for data it shares
+  // (see RequestData). set_data() replaces what the key held; data() is null
+  // when nothing was set for this request.
+  virtual void set_data(const void* key, std::unique_ptr<RequestData> data) = 0;
+  virtual RequestData* data(const void* key) = 0;
+
+  template <typename T>
+  T* data_as(const void* key) {
+    return static_cast<T*>(data(key));
+  }
 };
 
 class Policy {

@@ -131,6 +131,7 @@ void DownstreamConnection::on_request_head() {
   http::RequestHead& head = parser_.head();
   route_ = nullptr;
   policies_ran_ = 0;
+  request_data_.clear();
   keep_alive_ = head.keep_alive && !draining_;
   request_complete_ = head.framing == http::BodyFraming::kNone;
   request_sent_ = false;
@@ -215,6 +216,23 @@ void DownstreamConnection::resume_request(std::uint64_t exchange_id, policy::Req
   apply_outcome(route_->policies.resume(*this, policies_ran_, std::move(outcome)));
 }
 
+void DownstreamConnection::set_data(const void* key, std::unique_ptr<policy::RequestData> data) {
+  for (auto& [k, d] : request_data_) {
+    if (k == key) {
+      d = std::move(data);
+      return;
+    }
+  }
+  request_data_.emplace_back(key, std::move(data));
+}
+
+policy::RequestData* DownstreamConnection::data(const void* key) {
+  for (auto& [k, d] : request_data_) {
+    if (k == key) return d.get();
+  }
+  return nullptr;
+}
+
 void DownstreamConnection::send_error(int status, std::string_view message) {
   policy::LocalReply reply;
   reply.status = status;
@@ -277,6 +295,7 @@ void DownstreamConnection::finish_exchange() {
   }
   state_ = State::kReadingHead;
   route_ = nullptr;
+  request_data_.clear();
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   if (!in_.empty()) {
     parse_head();  // a pipelined request is already buffered

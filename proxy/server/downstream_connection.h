@@ -22,6 +22,8 @@
 #include <cstdint>
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <boost/asio/ip/tcp.hpp>
 
@@ -109,6 +111,8 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::string_view request_id() const override { return request_id_; }
   boost::asio::any_io_executor executor() override;
   policy::PausedRequest pause_handle() override;
+  void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;
+  policy::RequestData* data(const void* key) override;
 
   Worker& worker_;
   boost::asio::ip::tcp::socket socket_;
@@ -130,6 +134,8 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::shared_ptr<ServingState> serving_;  // the config this exchange runs with
   const config::RouteConfig* route_ = nullptr;
   std::size_t policies_ran_ = 0;
+  // Policies' per-request data; a handful at most, so a flat list.
+  std::vector<std::pair<const void*, std::unique_ptr<policy::RequestData>>> request_data_;
   std::string request_id_;
   std::string client_address_;
   std::chrono::steady_clock::time_point request_start_;

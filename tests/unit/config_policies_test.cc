@@ -9,25 +9,14 @@
 #include "proxy/config/loader.h"
 #include "proxy/policy/policy.h"
 #include "tests/unit/config_test_support.h"
+#include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::config {
 namespace {
 
 using namespace testing;
 
-class FakeRequestContext final : public policy::RequestContext {
- public:
-  http::RequestHead& request() override { return request_; }
-  std::string_view client_address() const override { return "192.0.2.1"; }
-  std::string_view route_name() const override { return "r"; }
-  std::string_view request_id() const override { return "req-1"; }
-  boost::asio::any_io_executor executor() override { return io_.get_executor(); }
-  policy::PausedRequest pause_handle() override { return policy::PausedRequest({}, 0); }
-
- private:
-  http::RequestHead request_;
-  boost::asio::io_context io_;
-};
+using testing_support::FakeRequestContext;
 
 // Runs a route's whole chain on an empty request and a response carrying
 // `Server: upstream`; returns the request's and the response's headers.

@@ -16,6 +16,7 @@
 
 #include "proxy/policy/chain.h"
 #include "proxy/policy/policy.h"
+#include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policy {
 namespace {
@@ -23,22 +24,7 @@ namespace {
 using Log = std::vector<std::string>;
 using Kind = RequestOutcome::Kind;
 
-class FakeRequestContext final : public RequestContext {
- public:
-  http::RequestHead& request() override { return request_; }
-  std::string_view client_address() const override { return "192.0.2.1"; }
-  std::string_view route_name() const override { return "test-route"; }
-  std::string_view request_id() const override { return "req-1"; }
-  boost::asio::any_io_executor executor() override { return io.get_executor(); }
-  PausedRequest pause_handle() override { return PausedRequest(target, exchange_id); }
-
-  boost::asio::io_context io;
-  std::weak_ptr<ResumeTarget> target;  // the exchange, which the context does not own
-  std::uint64_t exchange_id = 7;
-
- private:
-  http::RequestHead request_;
-};
+using testing_support::FakeRequestContext;
 
 // Logs "req:<name>" and "resp:<name>" and otherwise proceeds.
 class RecordingPolicy : public Policy {

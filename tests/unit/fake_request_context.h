@@ -1,0 +1,59 @@
+#pragma once
+// A RequestContext for testing policies without a proxy: a plain request
+// head, settable client address and route name, its own io_context, and the
+// per-request data store. Pausing targets `target`/`exchange_id`, which a
+// test wires to its own stand-in exchange when it needs resumption.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <boost/asio/io_context.hpp>
+
+#include "proxy/policy/policy.h"
+
+namespace gatehouse::testing_support {
+
+class FakeRequestContext final : public policy::RequestContext {
+ public:
+  http::RequestHead& request() override { return request_; }
+  std::string_view client_address() const override { return client_address_; }
+  std::string_view route_name() const override { return route_name_; }
+  std::string_view request_id() const override { return "req-1"; }
+  boost::asio::any_io_executor executor() override { return io.get_executor(); }
+  policy::PausedRequest pause_handle() override { return policy::PausedRequest(target, exchange_id); }
+  void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override {
+    for (auto& [k, d] : data_) {
+      if (k == key) {
+        d = std::move(data);
+        return;
+      }
+    }
+    data_.emplace_back(key, std::move(data));
+  }
+  policy::RequestData* data(const void* key) override {
+    for (auto& [k, d] : data_) {
+      if (k == key) return d.get();
+    }
+    return nullptr;
+  }
+
+  void set_client_address(std::string address) { client_address_ = std::move(address); }
+  void set_route_name(std::string name) { route_name_ = std::move(name); }
+  // Forget per-request data, as the proxy does between exchanges.
+  void clear_data() { data_.clear(); }
+
+  boost::asio::io_context io;
+  std::weak_ptr<policy::ResumeTarget> target;  // the exchange, which the context does not own
+  std::uint64_t exchange_id = 7;
+
+ private:
+  http::RequestHead request_;
+  std::string client_address_ = "192.0.2.1";
+  std::string route_name_ = "test-route";
+  std::vector<std::pair<const void*, std::unique_ptr<policy::RequestData>>> data_;
+};
+
+}  // namespace gatehouse::testing_support
