@@ -80,7 +80,11 @@ int check_config(const std::string& config_path) {
 }
 
 int run_server(const std::string& config_path) {
-  config::LoadResult loaded = config::load_config_file(config_path);
+  // Policies register their metrics while the config loads, so the registry
+  // (and the services built on it, shared by every reload) comes first.
+  Metrics metrics;
+  auto services = std::make_shared<policy::PolicyServices>(metrics.registry());
+  config::LoadResult loaded = config::load_config_file(config_path, services);
   if (!loaded.errors.empty()) {
     print_errors(loaded.errors);
     return 1;
@@ -88,7 +92,6 @@ int run_server(const std::string& config_path) {
   // A peer that closes while we write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
-  Metrics metrics;
   auto snapshot = std::make_shared<const Snapshot>(loaded.config, metrics);
   const config::Config& config = snapshot->config();
 
@@ -127,7 +130,7 @@ int run_server(const std::string& config_path) {
   std::function<void()> wait_for_reload = [&] {
     reload_signal.async_wait([&](const boost::system::error_code& ec, int) {
       if (ec) return;
-      config::LoadResult next = config::load_config_file(config_path);
+      config::LoadResult next = config::load_config_file(config_path, services);
       if (!next.errors.empty()) {
         for (const config::Diagnostic& d : next.errors) log_error(d.to_string());
         log_error("reload rejected: " + std::to_string(next.errors.size()) +

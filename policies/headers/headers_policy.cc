@@ -29,7 +29,8 @@ void HeadersPolicy::on_response(policy::RequestContext& /*ctx*/, http::ResponseH
   apply(config_.response, response.headers);
 }
 
-std::unique_ptr<const policy::Policy> create_headers_policy(const config::ConfigNode& options) {
+std::unique_ptr<const policy::Policy> create_headers_policy(const config::ConfigNode& options,
+                                                            const policy::PolicyBuildContext&) {
   std::optional<HeadersConfig> config = parse_headers_config(options);
   if (!config) return nullptr;
   return std::make_unique<const HeadersPolicy>(std::move(*config));

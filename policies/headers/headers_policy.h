@@ -12,6 +12,7 @@
 #include "policies/headers/headers_config.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/policy.h"
+#include "proxy/policy/services.h"
 
 namespace gatehouse::policies::headers {
 
@@ -33,6 +34,7 @@ class HeadersPolicy final : public policy::Policy {
 
 // The registry's entry (proxy/policy/registry.cc): parses `options` and
 // builds the policy, or reports errors against `options` and returns null.
-std::unique_ptr<const policy::Policy> create_headers_policy(const config::ConfigNode& options);
+std::unique_ptr<const policy::Policy> create_headers_policy(const config::ConfigNode& options,
+                                                            const policy::PolicyBuildContext& build);
 
 }  // namespace gatehouse::policies::headers

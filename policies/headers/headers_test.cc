@@ -26,6 +26,7 @@ using testing_support::FakeRequestContext;
 // The document's `headers` key plays the options of a `- headers: ...` entry.
 struct Built {
   config::Diagnostics diagnostics;
+  policy::PolicyServices services;
   std::unique_ptr<const policy::Policy> policy;
 };
 
@@ -33,7 +34,7 @@ std::unique_ptr<Built> build(const std::string& yaml) {
   auto built = std::make_unique<Built>();
   config::ConfigNode root(YAML::Load(yaml), "test.yaml", built->diagnostics);
   const policy::PolicyFactory* factory = policy::find_policy_factory("headers");
-  if (factory != nullptr) built->policy = factory->create(root["headers"]);
+  if (factory != nullptr) built->policy = factory->create(root["headers"], {.route_name = "test-route", .services = built->services});
   return built;
 }
 

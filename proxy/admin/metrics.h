@@ -57,6 +57,8 @@ class Metrics {
   UpstreamMetrics& upstream(const std::string& name);
 
   prometheus::Gauge& active_connections() { return *active_connections_; }
+  // The registry behind serialize(), for metrics defined elsewhere (policies).
+  const std::shared_ptr<prometheus::Registry>& registry() const noexcept { return registry_; }
 
   // The Prometheus text exposition of every metric.
   std::string serialize() const;

@@ -15,6 +15,7 @@
 #include "proxy/config/config_node.h"
 #include "proxy/http/message.h"
 #include "proxy/policy/chain.h"
+#include "proxy/policy/services.h"
 
 namespace re2 {
 class RE2;
@@ -76,6 +77,9 @@ struct RouteConfig {
 };
 
 struct Config {
+  // What the policies were built with; declared first so that it outlives
+  // the routes whose policies refer to it.
+  std::shared_ptr<policy::PolicyServices> services;
   std::string source_file;
   unsigned workers = 0;  // resolved: never 0 after loading ("auto" = hardware threads)
   Duration drain_timeout{10'000};

@@ -62,8 +62,10 @@ void check_admin_conflicts(const ConfigNode& node, const AdminConfig& admin,
   }
 }
 
-std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string& file_name) {
+std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string& file_name,
+                                      std::shared_ptr<policy::PolicyServices> services) {
   auto config = std::make_shared<Config>();
+  config->services = std::move(services);
   config->source_file = file_name;
   if (!root.defined() || root.is_null()) {
     root.error("the file is empty; expected a map with at least `listeners`");
@@ -82,8 +84,8 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
 
   std::vector<std::string> upstream_names;
   config->upstreams = detail::load_upstreams(root["upstreams"], upstream_names);
-  const detail::PolicyDefaults defaults = detail::load_policy_defaults(root["defaults"]);
-  config->routes = detail::load_routes(root["routes"], upstream_names, defaults);
+  const detail::PolicyDefaults defaults = detail::load_policy_defaults(root["defaults"], *config->services);
+  config->routes = detail::load_routes(root["routes"], upstream_names, defaults, *config->services);
   return config;
 }
 
@@ -141,7 +143,9 @@ std::vector<ConfigNode> list_items(const ConfigNode& node) {
 
 }  // namespace detail
 
-LoadResult load_config_string(std::string_view yaml, const std::string& file_name) {
+LoadResult load_config_string(std::string_view yaml, const std::string& file_name,
+                              std::shared_ptr<policy::PolicyServices> services) {
+  if (!services) services = std::make_shared<policy::PolicyServices>();
   Diagnostics diagnostics;
   std::shared_ptr<Config> config;
   try {
@@ -157,7 +161,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
                                  .message = "expected one YAML document, found " +
                                             std::to_string(documents.size())});
     }
-    config = load_document(root, file_name);
+    config = load_document(root, file_name, std::move(services));
   } catch (const YAML::Exception& e) {
     // Syntax errors (ParserException) and anything else yaml-cpp rejects.
     const bool has_mark = e.mark.line >= 0;
@@ -183,7 +187,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
   return result;
 }
 
-LoadResult load_config_file(const std::string& path) {
+LoadResult load_config_file(const std::string& path, std::shared_ptr<policy::PolicyServices> services) {
   std::ifstream in(path, std::ios::binary);
   if (!in) {
     const int err = errno;
@@ -204,7 +208,7 @@ LoadResult load_config_file(const std::string& path) {
         .file = path, .line = 0, .column = 0, .path = "", .message = "cannot read the file"});
     return result;
   }
-  return load_config_string(text.str(), path);
+  return load_config_string(text.str(), path, std::move(services));
 }
 
 }  // namespace gatehouse::config

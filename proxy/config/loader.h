@@ -14,6 +14,7 @@
 
 #include "proxy/config/config.h"
 #include "proxy/config/diagnostics.h"
+#include "proxy/policy/services.h"
 
 namespace gatehouse::config {
 
@@ -22,8 +23,11 @@ struct LoadResult {
   std::vector<Diagnostic> errors;
 };
 
-LoadResult load_config_file(const std::string& path);
+// Policies are built with `services` (a fresh instance when null); the
+// Config keeps them alive.
+LoadResult load_config_file(const std::string& path, std::shared_ptr<policy::PolicyServices> services = nullptr);
 // `file_name` is used in diagnostics only.
-LoadResult load_config_string(std::string_view yaml, const std::string& file_name);
+LoadResult load_config_string(std::string_view yaml, const std::string& file_name,
+                              std::shared_ptr<policy::PolicyServices> services = nullptr);
 
 }  // namespace gatehouse::config

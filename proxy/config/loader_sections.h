@@ -56,15 +56,15 @@ struct PolicyEntry {
 struct PolicyDefaults {
   std::vector<PolicyEntry> entries;
 };
-PolicyDefaults load_policy_defaults(const ConfigNode& defaults);
+PolicyDefaults load_policy_defaults(const ConfigNode& defaults, policy::PolicyServices& services);
 
 // A route's chain: the defaults (merged with the route's entries of the
 // same type, dropped by `type: off`), then the route's other policies.
-policy::PolicyChain build_policy_chain(const ConfigNode& route_policies,
-                                       const PolicyDefaults& defaults);
+policy::PolicyChain build_policy_chain(const ConfigNode& route_policies, const PolicyDefaults& defaults,
+                                       const policy::PolicyBuildContext& build);
 
 std::vector<RouteConfig> load_routes(const ConfigNode& routes,
                                      const std::vector<std::string>& upstream_names,
-                                     const PolicyDefaults& defaults);
+                                     const PolicyDefaults& defaults, policy::PolicyServices& services);
 
 }  // namespace gatehouse::config::detail

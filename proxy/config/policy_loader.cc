@@ -123,16 +123,16 @@ ConfigNode merged_options(const ConfigNode& base, const ConfigNode& over) {
   return over;
 }
 
-void append_policy(std::vector<std::unique_ptr<const policy::Policy>>& chain,
-                   const PolicyEntry& entry, const ConfigNode& options) {
+void append_policy(std::vector<std::unique_ptr<const policy::Policy>>& chain, const PolicyEntry& entry,
+                   const ConfigNode& options, const policy::PolicyBuildContext& build) {
   // A null result means the factory reported its errors on `options`.
-  if (std::unique_ptr<const policy::Policy> p = entry.factory->create(options))
+  if (std::unique_ptr<const policy::Policy> p = entry.factory->create(options, build))
     chain.push_back(std::move(p));
 }
 
 }  // namespace
 
-PolicyDefaults load_policy_defaults(const ConfigNode& defaults) {
+PolicyDefaults load_policy_defaults(const ConfigNode& defaults, policy::PolicyServices& services) {
   PolicyDefaults out;
   if (!defaults.defined() || !defaults.expect_map()) return out;
   defaults.expect_keys({"policies"});
@@ -140,12 +140,13 @@ PolicyDefaults load_policy_defaults(const ConfigNode& defaults) {
   // Built once here so that errors show even when no route inherits them;
   // routes build their own copies (repeats of these errors are dropped).
   std::vector<std::unique_ptr<const policy::Policy>> unused;
-  for (const PolicyEntry& entry : out.entries) append_policy(unused, entry, entry.options);
+  const policy::PolicyBuildContext build{.route_name = {}, .services = services};
+  for (const PolicyEntry& entry : out.entries) append_policy(unused, entry, entry.options, build);
   return out;
 }
 
-policy::PolicyChain build_policy_chain(const ConfigNode& route_policies,
-                                       const PolicyDefaults& defaults) {
+policy::PolicyChain build_policy_chain(const ConfigNode& route_policies, const PolicyDefaults& defaults,
+                                       const policy::PolicyBuildContext& build) {
   const std::vector<PolicyEntry> own = read_policy_list(route_policies, /*in_defaults=*/false);
   std::vector<bool> merged(own.size(), false);
   std::vector<std::unique_ptr<const policy::Policy>> chain;
@@ -158,15 +159,15 @@ policy::PolicyChain build_policy_chain(const ConfigNode& route_policies,
       merged[i] = true;
     }
     if (!over) {
-      append_policy(chain, base, base.options);
+      append_policy(chain, base, base.options, build);
     } else if (!over->off) {
-      append_policy(chain, base, merged_options(base.options, over->options));
+      append_policy(chain, base, merged_options(base.options, over->options), build);
     }
   }
   for (std::size_t i = 0; i < own.size(); ++i) {
     // `type: off` with no such default drops nothing; harmless, so accepted.
     if (merged[i] || own[i].off) continue;
-    append_policy(chain, own[i], own[i].options);
+    append_policy(chain, own[i], own[i].options, build);
   }
   return policy::PolicyChain(std::move(chain));
 }

@@ -151,7 +151,7 @@ void load_match(const ConfigNode& node, RouteMatch& match) {
 
 std::vector<RouteConfig> load_routes(const ConfigNode& routes,
                                      const std::vector<std::string>& upstream_names,
-                                     const PolicyDefaults& defaults) {
+                                     const PolicyDefaults& defaults, policy::PolicyServices& services) {
   std::vector<RouteConfig> out;
   if (!routes.defined() || !routes.expect_sequence()) return out;
   const std::vector<std::string_view> known_upstreams(upstream_names.begin(), upstream_names.end());
@@ -180,7 +180,7 @@ std::vector<RouteConfig> load_routes(const ConfigNode& routes,
     }
 
     r.max_body_size = node.size_or("max_body_size", r.max_body_size, 0, kGiB);
-    r.policies = build_policy_chain(node["policies"], defaults);
+    r.policies = build_policy_chain(node["policies"], defaults, {.route_name = r.name, .services = services});
     out.push_back(std::move(r));
   }
   return out;

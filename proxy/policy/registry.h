@@ -12,14 +12,16 @@
 
 #include "proxy/config/config_node.h"
 #include "proxy/policy/policy.h"
+#include "proxy/policy/services.h"
 
 namespace gatehouse::policy {
 
 struct PolicyFactory {
   std::string_view type;  // the YAML key, e.g. "headers"
   // Returns null after reporting errors on `options` (an undefined or null
-  // node when the entry was a bare `- type`).
-  std::unique_ptr<const Policy> (*create)(const config::ConfigNode& options);
+  // node when the entry was a bare `- type`). `build` names the route and
+  // gives access to process-wide services (see services.h).
+  std::unique_ptr<const Policy> (*create)(const config::ConfigNode& options, const PolicyBuildContext& build);
 };
 
 std::span<const PolicyFactory> policy_factories() noexcept;

@@ -1,0 +1,70 @@
+#pragma once
+// What policies share beyond one config snapshot.
+//
+// Policies are rebuilt on every reload, but some of their state must not be:
+// rate-limit counters, the cache store, JWKS key sets, Redis connections.
+// Such state lives in a process-wide service, one instance per type, that a
+// policy's factory looks up here and keeps a reference to. The Prometheus
+// registry the policies' metrics go to (the one /metrics serves) lives here
+// too.
+//
+// Lifetime: a Config holds a shared_ptr to the services its policies were
+// built with, so a service outlives every policy that refers to it. The
+// server passes one instance to every load; `gatehouse check` and tests get
+// a fresh one per load.
+//
+// Threading: shared<T>() may be called from any thread (the control thread
+// builds policies); a service must itself be safe for the worker threads
+// that use it concurrently.
+
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <type_traits>
+#include <typeindex>
+
+#include <prometheus/registry.h>
+
+namespace gatehouse::policy {
+
+class PolicyServices {
+ public:
+  explicit PolicyServices(std::shared_ptr<prometheus::Registry> registry = std::make_shared<prometheus::Registry>())
+      : registry_(std::move(registry)) {}
+  PolicyServices(const PolicyServices&) = delete;
+  PolicyServices& operator=(const PolicyServices&) = delete;
+
+  prometheus::Registry& metrics_registry() noexcept { return *registry_; }
+
+  // The one instance of T, created on first use from `T(PolicyServices&)`
+  // when T has that constructor, else `T()`. Stable until the services die.
+  template <typename T>
+  T& shared() {
+    std::lock_guard lock(mutex_);
+    std::shared_ptr<void>& slot = services_[std::type_index(typeid(T))];
+    if (!slot) {
+      if constexpr (std::is_constructible_v<T, PolicyServices&>) {
+        slot = std::make_shared<T>(*this);
+      } else {
+        slot = std::make_shared<T>();
+      }
+    }
+    return *static_cast<T*>(slot.get());
+  }
+
+ private:
+  std::shared_ptr<prometheus::Registry> registry_;
+  std::mutex mutex_;
+  std::map<std::type_index, std::shared_ptr<void>> services_;
+};
+
+// Given to a policy factory along with its options.
+struct PolicyBuildContext {
+  // The route the policy is built for; empty for a `defaults` entry built
+  // only to validate it.
+  std::string_view route_name;
+  PolicyServices& services;
+};
+
+}  // namespace gatehouse::policy
