@@ -26,6 +26,7 @@ ApiService::ApiService(Database& db, boost::asio::io_context& io, const auth::Jw
   posts_.register_routes(router_);
   users_.register_routes(router_);
   auth_.register_routes(router_);
+  chat_.register_routes(router_);
 }
 
 ApiService::~ApiService() {

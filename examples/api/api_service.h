@@ -15,6 +15,7 @@
 #include "examples/api/api_settings.h"
 #include "examples/api/auth/jwt_signer.h"
 #include "examples/api/auth_handlers.h"
+#include "examples/api/chat_handlers.h"
 #include "examples/api/database.h"
 #include "examples/api/identity.h"
 #include "examples/api/post_handlers.h"
@@ -50,6 +51,7 @@ class ApiService {
   PostHandlers posts_;
   UserHandlers users_;
   AuthHandlers auth_;
+  ChatHandlers chat_;
 };
 
 }  // namespace gatehouse::api
