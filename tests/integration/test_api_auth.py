@@ -7,16 +7,20 @@ that users and refresh tokens survive a restart. bcrypt runs at cost 4.
 """
 
 import base64
+import hashlib
+import hmac
 import json
 import os
 import shutil
 import sqlite3
+import subprocess
 import tempfile
 import threading
 import time
 import unittest
 
-from test_api_posts import Api
+from harness import SLOW, free_port
+from test_api_posts import API_BIN, Api
 
 try:
     from cryptography.hazmat.primitives import hashes
@@ -408,6 +412,50 @@ class RestartTest(AuthTestCase):
         self.assertEqual(status, 401)
         status, _, _ = self.refresh(rotated)  # and the family revocation it caused
         self.assertEqual(status, 401)
+
+
+class SharedSecretTest(AuthTestCase):
+    """HS256 with a shared secret instead of the ES256 key pair."""
+
+    SECRET = b"0123456789abcdef0123456789abcdef-demo"
+
+    def start(self):
+        secret_file = os.path.join(self.dir, "secret")
+        with open(secret_file, "wb") as f:
+            f.write(self.SECRET + b"\n")  # the trailing newline is not part of it
+        self.api = Api(self.db_path, trust_gateway_headers=False,
+                       signing_args=["--signing-secret-file", secret_file])
+        self.processes.append(self.api)
+
+    def test_tokens_are_hs256_with_the_secret_and_not_published(self):
+        user = self.register()
+        token, _ = self.login()
+        header_b64, payload_b64, signature_b64 = token.split(".")
+        self.assertEqual(json.loads(b64url_decode(header_b64)), {"alg": "HS256", "typ": "JWT"})
+        expected = hmac.new(self.SECRET, (header_b64 + "." + payload_b64).encode(), hashlib.sha256).digest()
+        self.assertEqual(b64url_decode(signature_b64), expected)
+        status, _, body = self.api.json("GET", "/api/users/%d" % user["id"], headers=self.bearer(token))
+        self.assertEqual(status, 200, body)
+        status, _, jwks = self.api.json("GET", "/.well-known/jwks.json")
+        self.assertEqual((status, jwks), (200, {"keys": []}))
+        # A token signed with another secret is refused.
+        forged_sig = hmac.new(b"x" * 40, (header_b64 + "." + payload_b64).encode(), hashlib.sha256).digest()
+        forged = header_b64 + "." + payload_b64 + "." + base64.urlsafe_b64encode(forged_sig).decode().rstrip("=")
+        status, _, _ = self.api.json("GET", "/api/users/%d" % user["id"], headers=self.bearer(forged))
+        self.assertEqual(status, 401)
+
+    def test_short_secret_or_two_signing_methods_refuse_to_start(self):
+        short = os.path.join(self.dir, "short")
+        with open(short, "w") as f:
+            f.write("too short")
+        base = [API_BIN, "--listen", "127.0.0.1:%d" % free_port(), "--db", os.path.join(self.dir, "b.db")]
+        r = subprocess.run(base + ["--signing-secret-file", short], capture_output=True, timeout=10 * SLOW)
+        self.assertEqual(r.returncode, 1)
+        self.assertIn(b"at least 32 bytes", r.stderr)
+        r = subprocess.run(base + ["--signing-secret-file", short, "--signing-key", "k.pem"],
+                           capture_output=True, timeout=10 * SLOW)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"exactly one of", r.stderr)
 
 
 if __name__ == "__main__":

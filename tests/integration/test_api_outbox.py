@@ -174,6 +174,18 @@ class OutboxTest(OutboxTestCase):
         self.assertEqual(last_error, "HTTP 500")
         self.assertEqual(sink.count(), 3)
 
+    def test_webhook_settings_from_the_config_file(self):
+        sink = self.sink(failures=None)
+        config = os.path.join(self.dir, "api.yaml")
+        with open(config, "w") as f:
+            f.write("webhook_url: %s\noutbox_max_attempts: 2\n" % sink.url())
+        self.start(extra=["--config", config])
+        self.register()
+        self.wait_for(lambda: self.jobs() and self.jobs()[0][4] == "dead", "dead letter")
+        self.stop()
+        self.assertEqual(self.jobs()[0][3:5], (2, "dead"))
+        self.assertEqual(sink.count(), 2)
+
     def test_unreachable_webhook_retries_and_restart_delivers(self):
         port = free_port()  # nothing listens there yet
         self.start("http://127.0.0.1:%d/hooks/outbox" % port)

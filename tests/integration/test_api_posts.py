@@ -30,12 +30,14 @@ class Api(Process):
     key next to it (generated on first start), bcrypt cost 4 so tests run
     fast."""
 
-    def __init__(self, db_path, trust_gateway_headers=True, extra_args=()):
+    def __init__(self, db_path, trust_gateway_headers=True, extra_args=(), signing_args=None):
         self.port = free_port()
         self.db_path = db_path
         self.key_path = os.path.join(os.path.dirname(db_path), "signing-key.pem")
+        if signing_args is None:
+            signing_args = ["--signing-key", self.key_path]
         args = [API_BIN, "--listen", "127.0.0.1:%d" % self.port, "--db", db_path,
-                "--signing-key", self.key_path, "--bcrypt-cost", "4"]
+                "--bcrypt-cost", "4"] + list(signing_args)
         if trust_gateway_headers:
             args.append("--trust-gateway-headers")
         super().__init__(args + list(extra_args), "gatehouse-api")
@@ -568,7 +570,12 @@ class CliTest(unittest.TestCase):
                 f.write("listen: 127.0.0.1:1\nport: 3\n")
             r = subprocess.run([API_BIN, "--config", config], capture_output=True, timeout=10 * SLOW)
             self.assertEqual(r.returncode, 2)
-            self.assertIn(b"unknown key", r.stderr)
+            self.assertIn(b"api.yaml:2:1: unknown key `port`", r.stderr)
+            with open(config, "w") as f:
+                f.write("listen: 127.0.0.1:1\n  # comment\noutbox_max_attempts: zero\n")
+            r = subprocess.run([API_BIN, "--config", config], capture_output=True, timeout=10 * SLOW)
+            self.assertEqual(r.returncode, 2)
+            self.assertIn(b"api.yaml:3:1: outbox_max_attempts: must be a whole number in 1..1000", r.stderr)
         finally:
             shutil.rmtree(tmp, ignore_errors=True)
 
