@@ -6,6 +6,7 @@
 #include <array>
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -16,6 +17,11 @@
 #include "proxy/http/message.h"
 #include "proxy/policy/chain.h"
 #include "proxy/policy/services.h"
+#include "proxy/tls/tls_metrics.h"
+
+namespace gatehouse::tls {
+class ServerTlsContext;
+}
 
 namespace re2 {
 class RE2;
@@ -33,6 +39,15 @@ struct ListenerConfig {
   Duration header_timeout{10'000};             // whole head must arrive, else 408
   Duration idle_timeout{60'000};               // keep-alive wait for the next request
   std::vector<Cidr> trusted_proxies;           // X-Forwarded-* accepted only from these
+  // TLS: null for a plain listener.
+  std::shared_ptr<const tls::ServerTlsContext> tls;
+  tls::ListenerTlsCounters tls_failures;  // set when `tls` is
+  // With client certificates: the header that carries the verified subject
+  // upstream (always stripped from what the client sent); empty: none.
+  std::string client_subject_header;
+  // A plain listener that answers every request with 308 to https://
+  // on this port (443 is left out of the Location).
+  std::optional<std::uint16_t> redirect_to_https_port;
 };
 
 struct AdminConfig {

@@ -254,6 +254,21 @@ void ConfigNode::report(int line, int column, std::string path, std::string mess
 // ---------------------------------------------------------------------------
 // Typed reads
 
+std::optional<std::string> ConfigNode::as_path() const {
+  std::optional<std::string> text = as_string();
+  if (!text) return std::nullopt;
+  if (text->empty()) {
+    error("expected a file path, got an empty string");
+    return std::nullopt;
+  }
+  // Plain string work: <filesystem> would bring std::quoted into ADL's view
+  // of this file's own quoted().
+  if (text->front() == '/') return text;
+  const std::size_t slash = doc_->file.rfind('/');
+  if (slash == std::string::npos) return text;
+  return doc_->file.substr(0, slash + 1) + *text;
+}
+
 std::optional<std::string> ConfigNode::as_string() const {
   if (!defined()) return std::nullopt;
   if (!is_scalar()) {

@@ -67,6 +67,9 @@ class ConfigNode {
   std::optional<Duration> as_duration(Duration min, Duration max) const;
   // "512B", "64KiB", "1MiB", "1GiB" (a bare integer means bytes).
   std::optional<std::uint64_t> as_size(std::uint64_t min, std::uint64_t max) const;
+  // A file path; a relative one is taken relative to the directory of the
+  // config file (so a config and its certificates can move together).
+  std::optional<std::string> as_path() const;
   // A sequence of strings (a single scalar is taken as a one-item list).
   std::optional<std::vector<std::string>> as_string_list() const;
 

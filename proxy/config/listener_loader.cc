@@ -113,7 +113,7 @@ bool endpoints_conflict(const Endpoint& a, const Endpoint& b) {
   return covers(x, y) || covers(y, x);
 }
 
-std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners) {
+std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners, policy::PolicyServices& services) {
   std::vector<ListenerConfig> out;
   if (!listeners.defined() || !listeners.expect_sequence()) return out;
   if (listeners.size() == 0) {
@@ -125,7 +125,7 @@ std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners) {
     const ConfigNode node = listeners.at(i);
     if (!node.expect_map()) continue;
     node.expect_keys({"name", "address", "max_header_size", "max_uri_size", "header_timeout",
-                      "idle_timeout", "trusted_proxies"});
+                      "idle_timeout", "trusted_proxies", "tls", "redirect_to_https"});
     ListenerConfig l;
 
     l.name = read_unique_name(node, i, "listeners", names);
@@ -154,6 +154,14 @@ std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners) {
 
     for (const ConfigNode& item : list_items(node["trusted_proxies"]))
       if (std::optional<Cidr> cidr = read_trusted_proxy(item)) l.trusted_proxies.push_back(*cidr);
+    if (node["tls"].defined()) load_listener_tls(node["tls"], l, services);
+    if (node["redirect_to_https"].defined()) {
+      if (l.tls) {
+        node["redirect_to_https"].error("a TLS listener cannot redirect to HTTPS; put this on a plain listener");
+      } else {
+        load_https_redirect(node["redirect_to_https"], l);
+      }
+    }
     // A listener whose address failed is left out, so that later listeners
     // are not compared against a default address.
     if (address_ok) out.push_back(std::move(l));

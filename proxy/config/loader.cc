@@ -78,7 +78,7 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
   config->workers = load_workers(root["workers"]);
   config->drain_timeout =
       root.duration_or("drain_timeout", config->drain_timeout, Duration{0}, Duration{600'000});
-  config->listeners = detail::load_listeners(detail::require(root, "listeners"));
+  config->listeners = detail::load_listeners(detail::require(root, "listeners"), *config->services);
   config->admin = load_admin(root["admin"]);
   check_admin_conflicts(root["admin"], config->admin, config->listeners);
 

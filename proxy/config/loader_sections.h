@@ -36,7 +36,12 @@ std::optional<Endpoint> read_ip_endpoint(const ConfigNode& node);
 bool endpoints_conflict(const Endpoint& a, const Endpoint& b);
 std::string endpoint_text(const Endpoint& e);
 
-std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners);
+std::vector<ListenerConfig> load_listeners(const ConfigNode& listeners, policy::PolicyServices& services);
+
+// A listener's `tls` block (certificates read and checked now) into `l`.
+void load_listener_tls(const ConfigNode& tls, ListenerConfig& l, policy::PolicyServices& services);
+// A listener's `redirect_to_https`: `true` (port 443) or `{ port: N }`.
+void load_https_redirect(const ConfigNode& redirect, ListenerConfig& l);
 
 // `names` receives every declared upstream name in file order, including
 // those with errors, so that routes naming them do not report twice.

@@ -114,6 +114,9 @@ class RequestContext {
   virtual std::string_view client_address() const = 0;
   virtual std::string_view route_name() const = 0;
   virtual std::string_view request_id() const = 0;
+  // The subject (RFC 2253) of the client certificate verified on this TLS
+  // connection, or empty (plain listener, no certificate, mTLS off).
+  virtual std::string_view client_certificate_subject() const { return {}; }
   // The worker's executor, for asynchronous work started by a policy.
   virtual boost::asio::any_io_executor executor() = 0;
   // The handle a policy keeps when it returns RequestOutcome::pause().

@@ -2,12 +2,15 @@
 // running request-phase policies, local replies and the connection's life.
 #include "proxy/server/downstream_connection.h"
 
+#include <boost/asio/ssl/error.hpp>
 #include <boost/asio/write.hpp>
+#include <openssl/err.h>
 
 #include "proxy/http/error_response.h"
 #include "proxy/http/serializer.h"
 #include "proxy/server/forwarding_headers.h"
 #include "proxy/server/worker.h"
+#include "proxy/tls/server_context.h"
 
 namespace gatehouse {
 namespace {
@@ -29,15 +32,15 @@ constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 DownstreamConnection::DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket,
                                            std::size_t listener_index)
     : worker_(worker),
-      socket_(std::move(socket)),
+      stream_(std::move(socket)),
       listener_index_(listener_index),
       in_(kReadBufferSize),
       parser_(limits_of(worker.state()->config().listeners[listener_index])),
-      client_deadline_(socket_.get_executor(), kClientDeadline),
-      upstream_deadline_(socket_.get_executor(), kUpstreamDeadline),
+      client_deadline_(stream_.socket().get_executor(), kClientDeadline),
+      upstream_deadline_(stream_.socket().get_executor(), kUpstreamDeadline),
       serving_(worker.state()) {
   boost::system::error_code ec;
-  peer_ = socket_.remote_endpoint(ec).address();
+  peer_ = stream_.socket().remote_endpoint(ec).address();
   if (peer_.is_v6() && peer_.to_v6().is_v4_mapped()) {
     peer_ = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, peer_.to_v6());
   }
@@ -52,13 +55,57 @@ DownstreamConnection::~DownstreamConnection() {
 }
 
 void DownstreamConnection::start() {
-  client_deadline_.arm(serving_->config().listeners[listener_index_].header_timeout, shared_from_this());
+  const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+  // The handshake and the first request head share the header timeout.
+  client_deadline_.arm(listener.header_timeout, shared_from_this());
+  if (listener.tls) {
+    start_tls_handshake();
+    return;
+  }
+  read_client();
+}
+
+void DownstreamConnection::start_tls_handshake() {
+  tls_context_ = serving_->config().listeners[listener_index_].tls;
+  SSL* ssl = tls_context_->new_connection();
+  if (ssl == nullptr) {
+    close();
+    return;
+  }
+  stream_.start_tls(ssl);
+  state_ = State::kHandshake;
+  stream_.tls()->async_handshake(boost::asio::ssl::stream_base::server,
+                                 [self = shared_from_this()](const boost::system::error_code& ec) {
+                                   self->on_tls_handshake(ec);
+                                 });
+}
+
+void DownstreamConnection::on_tls_handshake(const boost::system::error_code& ec) {
+  if (state_ != State::kHandshake) return;  // closed (drain, abort) meanwhile
+  tls_context_.reset();
+  if (ec) {
+    const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+    // A client that connects and leaves without a word (a port check) is
+    // not a failed handshake.
+    if (ec != boost::asio::error::eof) {
+      const unsigned long reason = ec.category() == boost::asio::error::get_ssl_category()
+                                       ? static_cast<unsigned long>(ERR_GET_REASON(static_cast<unsigned long>(ec.value())))
+                                       : 0;
+      if (listener.tls_failures.by_reason[0] != nullptr) {
+        listener.tls_failures.count(tls::classify_handshake_error(reason, /*timed_out=*/false));
+      }
+    }
+    close();
+    return;
+  }
+  client_subject_ = tls::verified_client_subject(stream_.ssl());
+  state_ = State::kReadingHead;
   read_client();
 }
 
 void DownstreamConnection::drain() {
   draining_ = true;
-  if (state_ == State::kReadingHead && !parser_.in_message()) close();
+  if ((state_ == State::kReadingHead && !parser_.in_message()) || state_ == State::kHandshake) close();
 }
 
 void DownstreamConnection::abort() { close(); }
@@ -66,7 +113,7 @@ void DownstreamConnection::abort() { close(); }
 void DownstreamConnection::read_client() {
   in_.compact();
   reading_client_ = true;
-  socket_.async_read_some(
+  stream_.async_read_some(
       boost::asio::buffer(in_.free_space(), in_.free_size()),
       [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
         self->on_client_read(ec, n);
@@ -168,6 +215,15 @@ void DownstreamConnection::on_request_head() {
   }
   const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
   gatehouse::client_address(head.headers, peer_, peer_text_, listener.trusted_proxies, client_address_);
+  if (listener.redirect_to_https_port) {
+    redirect_to_https(*listener.redirect_to_https_port);
+    return;
+  }
+  if (!listener.client_subject_header.empty()) {
+    // Only the verified subject, never what the client wrote, goes upstream.
+    head.headers.remove(listener.client_subject_header);
+    if (!client_subject_.empty()) head.headers.set(listener.client_subject_header, client_subject_);
+  }
 
   if (head.method_id == http::Method::kConnect) {
     keep_alive_ = false;
@@ -189,6 +245,29 @@ void DownstreamConnection::on_request_head() {
   }
   state_ = State::kPolicies;
   apply_outcome(route_->policies.run_request(*this, policies_ran_));
+}
+
+void DownstreamConnection::redirect_to_https(std::uint16_t port) {
+  const http::RequestHead& head = parser_.head();
+  const std::string* host_header = head.headers.find("host");
+  std::string_view host = host_header != nullptr ? std::string_view(*host_header) : std::string_view();
+  // Drop the port: "[v6]:80" keeps its brackets, "name:80" loses ":80".
+  if (const std::size_t colon = host.rfind(':');
+      colon != std::string_view::npos && host.find(']', colon) == std::string_view::npos) {
+    host = host.substr(0, colon);
+  }
+  std::string location = "https://";
+  location.append(host);
+  if (port != 443) {
+    location.push_back(':');
+    http::append_decimal(location, port);
+  }
+  location.append(head.origin_form());
+  policy::LocalReply reply;
+  reply.status = 308;
+  reply.headers.set("Location", location);
+  if (!request_complete_) keep_alive_ = false;
+  send_local_reply(std::move(reply));
 }
 
 void DownstreamConnection::apply_outcome(policy::RequestOutcome outcome) {
@@ -264,7 +343,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   if (parser_.head().method_id != http::Method::kHead) response_head_.append(reply.body);
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   record_request_metrics();
-  boost::asio::async_write(socket_, boost::asio::buffer(response_head_),
+  stream_.async_write(boost::asio::buffer(response_head_),
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                              if (self->state_ == State::kClosed) return;
                              if (ec) {
@@ -307,6 +386,17 @@ void DownstreamConnection::finish_exchange() {
 
 void DownstreamConnection::linger_and_close() {
   if (state_ == State::kClosed || state_ == State::kLingering) return;
+  if (stream_.is_tls() && !reading_client_) {
+    // TLS ends with close_notify (OpenSSL 3 clients treat a bare TCP close
+    // as truncation); Asio's shutdown then waits for the client's own
+    // close_notify or EOF, discarding anything else, within the linger time.
+    state_ = State::kLingering;
+    release_upstream(false);
+    upstream_deadline_.cancel();
+    client_deadline_.arm(kLingerTime, shared_from_this());
+    stream_.tls()->async_shutdown([self = shared_from_this()](const boost::system::error_code&) { self->close(); });
+    return;
+  }
   if (request_complete_ && !parser_.in_message() && in_.empty()) {
     close();  // nothing unread: the client has nothing left to send
     return;
@@ -315,7 +405,7 @@ void DownstreamConnection::linger_and_close() {
   release_upstream(false);
   upstream_deadline_.cancel();
   boost::system::error_code ignored;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
+  stream_.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_send, ignored);
   client_deadline_.arm(kLingerTime, shared_from_this());
   linger_read(0);
 }
@@ -324,7 +414,7 @@ void DownstreamConnection::linger_read(std::size_t discarded) {
   if (reading_client_) return;  // a read is already pending; it will come back here
   reading_client_ = true;
   in_.clear();
-  socket_.async_read_some(boost::asio::buffer(in_.free_space(), in_.free_size()),
+  stream_.async_read_some(boost::asio::buffer(in_.free_space(), in_.free_size()),
                           [self = shared_from_this(), discarded](const boost::system::error_code& ec,
                                                                  std::size_t n) {
                             self->reading_client_ = false;
@@ -343,9 +433,7 @@ void DownstreamConnection::close() {
   client_deadline_.cancel();
   upstream_deadline_.cancel();
   upstream_.reset();
-  boost::system::error_code ignored;
-  socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
-  socket_.close(ignored);
+  stream_.close();
 }
 
 void DownstreamConnection::on_deadline(int tag) {
@@ -360,6 +448,10 @@ void DownstreamConnection::on_deadline(int tag) {
     send_error(408, "request header not received in time");
     return;
   }
+  if (state_ == State::kHandshake) {
+    const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+    if (listener.tls_failures.by_reason[0] != nullptr) listener.tls_failures.count(tls::HandshakeFailure::kTimeout);
+  }
   close();  // idle keep-alive, stalled body, slow reader, or lingering over
 }
 
@@ -367,7 +459,7 @@ std::string_view DownstreamConnection::route_name() const {
   return route_ != nullptr ? std::string_view(route_->name) : std::string_view();
 }
 
-boost::asio::any_io_executor DownstreamConnection::executor() { return socket_.get_executor(); }
+boost::asio::any_io_executor DownstreamConnection::executor() { return stream_.socket().get_executor(); }
 
 policy::PausedRequest DownstreamConnection::pause_handle() {
   return policy::PausedRequest(std::static_pointer_cast<policy::ResumeTarget>(shared_from_this()),

@@ -33,6 +33,7 @@
 #include "proxy/policy/policy.h"
 #include "proxy/server/snapshot.h"
 #include "proxy/server/write_batch.h"
+#include "proxy/tls/stream.h"
 #include "proxy/upstream/upstream_connection.h"
 
 namespace gatehouse {
@@ -61,6 +62,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
 
  private:
   enum class State : std::uint8_t {
+    kHandshake,     // TLS handshake in progress
     kReadingHead,   // waiting for / parsing a request head
     kPolicies,      // a request-phase policy paused
     kConnecting,    // waiting for an upstream connection
@@ -72,6 +74,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   enum DeadlineTag : int { kClientDeadline = 0, kUpstreamDeadline = 1 };
 
   // --- client side (downstream_connection.cc) ---
+  void start_tls_handshake();
+  void on_tls_handshake(const boost::system::error_code& ec);
+  void redirect_to_https(std::uint16_t port);
   void read_client();
   void on_client_read(const boost::system::error_code& ec, std::size_t n);
   void parse_head();
@@ -109,17 +114,20 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::string_view client_address() const override { return client_address_; }
   std::string_view route_name() const override;
   std::string_view request_id() const override { return request_id_; }
+  std::string_view client_certificate_subject() const override { return client_subject_; }
   boost::asio::any_io_executor executor() override;
   policy::PausedRequest pause_handle() override;
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;
   policy::RequestData* data(const void* key) override;
 
   Worker& worker_;
-  boost::asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
+  std::shared_ptr<const tls::ServerTlsContext> tls_context_;  // held through the handshake
+  std::string client_subject_;  // verified client certificate subject (mTLS), else empty
   boost::asio::ip::address peer_;
   std::string peer_text_;
   std::size_t listener_index_;
-  State state_ = State::kReadingHead;
+  State state_ = State::kReadingHead;  // start() may begin in kHandshake
   bool draining_ = false;
   bool reading_client_ = false;
 

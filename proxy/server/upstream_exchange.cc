@@ -70,7 +70,7 @@ void DownstreamConnection::build_upstream_head() {
   headers.remove("expect");  // we answered 100-continue ourselves
   const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
   bool trusted = !listener.trusted_proxies.empty() && any_contains(listener.trusted_proxies, peer_);
-  add_forwarded_headers(headers, {.peer = peer_, .peer_text = peer_text_, .peer_trusted = trusted, .proto = "http"});
+  add_forwarded_headers(headers, {.peer = peer_, .peer_text = peer_text_, .peer_trusted = trusted, .proto = stream_.is_tls() ? "https" : "http"});
   if (!headers.contains("host")) {
     // HTTP/1.0 allowed a request without Host; HTTP/1.1 upstreams need one.
     headers.add("Host", serving_->config().upstreams[route_->upstream_index].targets[upstream_->target()].text);
@@ -92,7 +92,7 @@ void DownstreamConnection::begin_forwarding() {
   if (parser_.head().expect_continue && !request_complete_ && !interim_sent_) {
     // Tell the client to send the body before any response bytes can race it.
     interim_sent_ = true;
-    boost::asio::async_write(socket_, boost::asio::buffer(kContinue),
+    stream_.async_write(boost::asio::buffer(kContinue),
                              [self = shared_from_this(), attempt = upstream_attempt_](
                                  const boost::system::error_code& ec, std::size_t) {
                                if (self->state_ == State::kClosed) return;
@@ -263,7 +263,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     return;
   }
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
-  boost::asio::async_write(socket_, client_batch_.buffers(),
+  stream_.async_write(client_batch_.buffers(),
                            [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
                              self->on_client_written(ec);
                            });

@@ -116,7 +116,7 @@ class Gatehouse(Process):
         except urllib.error.HTTPError as e:
             return e.code, e.read().decode()
 
-    def metric(self, name, **labels):
+    def metric(self, name, /, **labels):
         """The value of one sample in /metrics, or None when absent."""
         _, text = self.admin("/metrics")
         for line in text.splitlines():

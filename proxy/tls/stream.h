@@ -1,0 +1,80 @@
+#pragma once
+// A TCP connection that may carry TLS: the one type the proxy reads from and
+// writes to, client side and upstream side alike.
+//
+// Contract: start_tls() at most once, before any read or write; from then on
+// every read and write goes through OpenSSL. At most one write and one read
+// may be pending at a time (the proxy's structural backpressure already
+// guarantees it). Gathered writes over TLS are copied into one buffer first:
+// Asio's SSL stream would otherwise seal each buffer as its own record with
+// its own send().
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <utility>
+
+#include <boost/asio/buffer.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/write.hpp>
+
+namespace gatehouse::tls {
+
+class Stream {
+ public:
+  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
+
+  explicit Stream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
+  explicit Stream(const boost::asio::any_io_executor& executor) : socket_(executor) {}
+
+  boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  bool is_tls() const noexcept { return tls_ != nullptr; }
+  // Null for a plain connection.
+  TlsStream* tls() noexcept { return tls_.get(); }
+  SSL* ssl() noexcept { return tls_ ? tls_->native_handle() : nullptr; }
+
+  // Takes ownership of `ssl` (from SSL_new); the handshake is the caller's.
+  void start_tls(SSL* ssl) { tls_ = std::make_unique<TlsStream>(socket_, ssl); }
+
+  template <typename MutableBuffers, typename Handler>
+  void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
+    if (tls_) {
+      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+    } else {
+      socket_.async_read_some(buffers, std::forward<Handler>(handler));
+    }
+  }
+
+  // Writes all of `buffers`; the handler gets (error, bytes written).
+  template <typename ConstBuffers, typename Handler>
+  void async_write(const ConstBuffers& buffers, Handler&& handler) {
+    if (!tls_) {
+      boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+      return;
+    }
+    if (boost::asio::buffer_sequence_begin(buffers) == boost::asio::buffer_sequence_end(buffers) ||
+        std::next(boost::asio::buffer_sequence_begin(buffers)) == boost::asio::buffer_sequence_end(buffers)) {
+      boost::asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+      return;
+    }
+    staging_.resize(boost::asio::buffer_size(buffers));
+    boost::asio::buffer_copy(boost::asio::buffer(staging_), buffers);
+    boost::asio::async_write(*tls_, boost::asio::buffer(staging_), std::forward<Handler>(handler));
+  }
+
+  // Closes the TCP connection (no TLS close_notify: like nginx's lingering
+  // close, the framing already told the client where the response ends).
+  void close() noexcept {
+    boost::system::error_code ignored;
+    socket_.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ignored);
+    socket_.close(ignored);
+  }
+
+ private:
+  boost::asio::ip::tcp::socket socket_;
+  std::unique_ptr<TlsStream> tls_;
+  std::string staging_;
+};
+
+}  // namespace gatehouse::tls
