@@ -20,6 +20,7 @@
 #include "proxy/tls/tls_metrics.h"
 
 namespace gatehouse::tls {
+class ClientTlsContext;
 class ServerTlsContext;
 }
 
@@ -57,6 +58,8 @@ struct AdminConfig {
 struct UpstreamTarget {
   std::string text;  // "host:port" as written, for logs and metrics
   Endpoint endpoint; // resolved at load time
+  std::string host;  // as written (name or IP): SNI and the certificate check
+  bool tls = false;  // `https://` target, or the upstream has a `tls` block
 };
 
 struct UpstreamConfig {
@@ -69,6 +72,8 @@ struct UpstreamConfig {
   // A target that refused or timed out a connection is skipped for this long
   // when the group has other targets; 0 turns passive marking off.
   Duration fail_timeout{10'000};
+  // Set when any target speaks TLS.
+  std::shared_ptr<const tls::ClientTlsContext> tls;
 };
 
 struct RouteMatch {

@@ -4,12 +4,14 @@
 #include <netdb.h>
 #include <sys/socket.h>
 
+#include <algorithm>
 #include <charconv>
 #include <cerrno>
 #include <cstring>
 #include <set>
 
 #include "proxy/config/loader_sections.h"
+#include "proxy/tls/client_context.h"
 
 namespace gatehouse::config::detail {
 namespace {
@@ -80,8 +82,21 @@ std::optional<ip::address> resolve(const std::string& host, std::string& why) {
 }
 
 std::optional<UpstreamTarget> read_target(const ConfigNode& node) {
-  std::optional<std::string> text = node.as_string();
-  if (!text) return std::nullopt;
+  std::optional<std::string> written = node.as_string();
+  if (!written) return std::nullopt;
+  // An optional scheme: https:// turns TLS on (port 443 unless given).
+  bool tls = false;
+  std::optional<std::string> text = written;
+  if (text->rfind("https://", 0) == 0) {
+    tls = true;
+    text = text->substr(8);
+    if (text->find(':', text->find(']') == std::string::npos ? 0 : text->find(']')) == std::string::npos) {
+      *text += ":443";
+    }
+  } else if (text->rfind("http://", 0) == 0) {
+    text = text->substr(7);
+  }
+  if (!text->empty() && text->back() == '/') text->pop_back();
   const std::string expected = "expected `HOST:PORT` or `[IPv6]:PORT` such as `127.0.0.1:3000`";
   std::string host;
   std::string_view port;
@@ -132,7 +147,43 @@ std::optional<UpstreamTarget> read_target(const ConfigNode& node) {
     }
     address = *resolved;
   }
-  return UpstreamTarget{.text = *text, .endpoint = Endpoint(address, static_cast<unsigned short>(port_number))};
+  return UpstreamTarget{.text = *written,
+                        .endpoint = Endpoint(address, static_cast<unsigned short>(port_number)),
+                        .host = host,
+                        .tls = tls};
+}
+
+// `tls: { ca_file, verify, server_name, cert_file, key_file }`: every
+// target speaks TLS. Without the block, only `https://` targets do, verified
+// against the system trust store.
+void load_upstream_tls(const ConfigNode& node, UpstreamConfig& u) {
+  const bool any_https = std::any_of(u.targets.begin(), u.targets.end(), [](const UpstreamTarget& t) { return t.tls; });
+  if (!node.defined() && !any_https) return;
+  tls::ClientTlsSettings s;
+  if (node.defined()) {
+    if (!node.expect_map()) return;
+    node.expect_keys({"ca_file", "verify", "server_name", "cert_file", "key_file"});
+    if (node["ca_file"].defined()) {
+      if (std::optional<std::string> ca = node["ca_file"].as_path()) s.ca_file = *ca;
+    }
+    s.verify = node.bool_or("verify", true);
+    s.server_name = node.string_or("server_name", "");
+    if (node["cert_file"].defined() != node["key_file"].defined()) {
+      node.error("`cert_file` and `key_file` go together");
+      return;
+    }
+    if (node["cert_file"].defined()) {
+      std::optional<std::string> cert = node["cert_file"].as_path();
+      std::optional<std::string> key = node["key_file"].as_path();
+      if (!cert || !key) return;
+      s.cert_file = *cert;
+      s.key_file = *key;
+    }
+    for (UpstreamTarget& t : u.targets) t.tls = true;
+  }
+  std::string error;
+  u.tls = tls::ClientTlsContext::create(s, error);
+  if (!u.tls) node.error(error);  // at the upstream when the block is absent
 }
 
 }  // namespace
@@ -150,7 +201,7 @@ std::vector<UpstreamConfig> load_upstreams(const ConfigNode& upstreams,
       node.error("upstream names may contain only letters, digits, `_`, `.` and `-`");
     if (!node.expect_map()) continue;
     node.expect_keys({"targets", "connect_timeout", "timeout", "idle_timeout", "max_idle_connections",
-                      "fail_timeout"});
+                      "fail_timeout", "tls"});
     UpstreamConfig u;
     u.name = name;
 
@@ -166,6 +217,7 @@ std::vector<UpstreamConfig> load_upstreams(const ConfigNode& upstreams,
     u.max_idle_connections = static_cast<std::uint32_t>(
         node.int_or("max_idle_connections", u.max_idle_connections, 0, 10'000));
     u.fail_timeout = node.duration_or("fail_timeout", u.fail_timeout, Duration{0}, Duration{3'600'000});
+    load_upstream_tls(node["tls"], u);
     out.push_back(std::move(u));
   }
   return out;

@@ -94,6 +94,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   // --- upstream side (upstream_exchange.cc) ---
   void connect_upstream();
   void on_upstream_connected(const boost::system::error_code& ec);
+  void on_upstream_tls_failed(const boost::system::error_code& ec);
   void begin_forwarding();
   void build_upstream_head();
   void forward_request_body();

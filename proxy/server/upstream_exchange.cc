@@ -2,12 +2,15 @@
 // connection, sending the request (head, then the body as it arrives) and
 // streaming the response back to the client.
 #include <boost/asio/connect.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 
+#include "proxy/common/log.h"
 #include "proxy/http/serializer.h"
 #include "proxy/server/downstream_connection.h"
 #include "proxy/server/forwarding_headers.h"
 #include "proxy/server/worker.h"
+#include "proxy/tls/client_context.h"
 
 namespace gatehouse {
 namespace {
@@ -60,7 +63,45 @@ void DownstreamConnection::on_upstream_connected(const boost::system::error_code
   }
   boost::system::error_code ignored;
   upstream_->socket().set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-  begin_forwarding();
+  const UpstreamPool& pool = serving_->pool(route_->upstream_index);
+  const config::UpstreamTarget& target = pool.config().targets[upstream_->target()];
+  if (!target.tls) {
+    begin_forwarding();
+    return;
+  }
+  // The handshake runs under the connect timeout, still armed.
+  SSL* ssl = pool.config().tls->new_connection(target.host);
+  if (ssl == nullptr) {
+    on_upstream_tls_failed(boost::asio::error::no_memory);
+    return;
+  }
+  upstream_->stream().start_tls(ssl);
+  upstream_deadline_.arm(pool.config().connect_timeout, shared_from_this());
+  upstream_->stream().tls()->async_handshake(
+      boost::asio::ssl::stream_base::client,
+      [self = shared_from_this(), attempt = upstream_attempt_](const boost::system::error_code& ec) {
+        if (attempt != self->upstream_attempt_ || self->state_ != State::kConnecting) return;
+        self->upstream_deadline_.disarm();
+        if (ec) {
+          self->on_upstream_tls_failed(ec);
+          return;
+        }
+        self->begin_forwarding();
+      });
+}
+
+void DownstreamConnection::on_upstream_tls_failed(const boost::system::error_code& ec) {
+  // Counted and tried like a refused connection: the next target may be
+  // fine, and a target with a bad certificate must not take traffic.
+  serving_->snapshot->upstream_metrics(route_->upstream_index).connect_errors->Increment();
+  const std::size_t target = upstream_->target();
+  serving_->pool(route_->upstream_index).report_connect_failure(target);
+  if (target < 64) tried_targets_ |= std::uint64_t{1} << target;
+  // Logged every time, as nginx does: a certificate problem is the operator's to fix.
+  log_warn("TLS handshake with upstream `" + route_->upstream + "` target " +
+           serving_->pool(route_->upstream_index).config().targets[target].text + " failed: " + ec.message());
+  upstream_.reset();
+  connect_upstream();
 }
 
 void DownstreamConnection::build_upstream_head() {
@@ -155,8 +196,8 @@ void DownstreamConnection::forward_request_body() {
   }
   upstream_head_pending_ = false;
   upstream_write_pending_ = true;
-  boost::asio::async_write(
-      upstream_->socket(), upstream_batch_.buffers(),
+  upstream_->stream().async_write(
+      upstream_batch_.buffers(),
       [self = shared_from_this(), attempt = upstream_attempt_, complete = request_complete_](
           const boost::system::error_code& ec, std::size_t) {
         if (attempt != self->upstream_attempt_) return;
@@ -185,7 +226,7 @@ void DownstreamConnection::on_upstream_written(const boost::system::error_code& 
 
 void DownstreamConnection::read_upstream() {
   upstream_->buffer().compact();
-  upstream_->socket().async_read_some(
+  upstream_->stream().async_read_some(
       boost::asio::buffer(upstream_->buffer().free_space(), upstream_->buffer().free_size()),
       [self = shared_from_this(), attempt = upstream_attempt_](const boost::system::error_code& ec,
                                                                std::size_t n) {

@@ -11,6 +11,7 @@
 
 #include "proxy/common/read_buffer.h"
 #include "proxy/http/parser.h"
+#include "proxy/tls/stream.h"
 
 namespace gatehouse {
 
@@ -19,9 +20,12 @@ class UpstreamConnection {
   static constexpr std::size_t kBufferSize = 16 * 1024;
 
   UpstreamConnection(const boost::asio::any_io_executor& executor, std::size_t target)
-      : socket_(executor), target_(target), buffer_(kBufferSize) {}
+      : stream_(executor), target_(target), buffer_(kBufferSize) {}
 
-  boost::asio::ip::tcp::socket& socket() noexcept { return socket_; }
+  boost::asio::ip::tcp::socket& socket() noexcept { return stream_.socket(); }
+  // Reads and writes go through the stream (TLS once start_tls() ran).
+  tls::Stream& stream() noexcept { return stream_; }
+
   http::ResponseParser& parser() noexcept { return parser_; }
   std::size_t target() const noexcept { return target_; }
 
@@ -39,7 +43,7 @@ class UpstreamConnection {
   std::chrono::steady_clock::time_point idle_since;
 
  private:
-  boost::asio::ip::tcp::socket socket_;
+  tls::Stream stream_;
   std::size_t target_;
   http::ResponseParser parser_;
   ReadBuffer buffer_;

@@ -289,6 +289,70 @@ class ReloadAndMetricsTest(TlsTestCase):
         self.assertEqual(r.returncode, 0, r.stderr)
 
 
+class UpstreamTlsTest(TlsTestCase):
+    """Gatehouse proxying to an https:// upstream: a second Gatehouse that
+    terminates TLS in front of the diagnostic upstream."""
+
+    def tls_upstream(self, **tls_options):
+        inner = self.start_gatehouse(self.tls_config(self.start_upstream(), **tls_options))
+        return inner
+
+    def outer(self, target, **upstream_tls):
+        cfg = simple_config([target])
+        if upstream_tls:
+            cfg["upstreams"]["app"]["tls"] = upstream_tls
+        return self.start_gatehouse(cfg)
+
+    def get(self, gh, path="/inspect"):
+        r = curl("-i", gh.url(path))
+        head, _, body = r.stdout.partition(b"\r\n\r\n")
+        return int(head.split()[1]), body
+
+    def test_verified_by_ca_file_with_sni_and_name_check(self):
+        inner = self.tls_upstream()
+        gh = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt, server_name="b.test")
+        status, body = self.get(gh)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(seen_header(body, "x-forwarded-proto"), "https")  # inner saw TLS
+
+    def test_wrong_ca_is_502(self):
+        inner = self.tls_upstream()
+        other_ca = os.path.join(self.dir, "other-ca.crt")
+        shutil.copy(TestPki(tempfile.mkdtemp(dir=self.dir)).ca_crt, other_ca)
+        gh = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=other_ca, server_name="a.test")
+        status, body = self.get(gh)
+        self.assertEqual(status, 502, body)
+        self.assertIn("certificate verify failed", gh.output())
+
+    def test_name_mismatch_is_502(self):
+        inner = self.tls_upstream()
+        # Written as an IP with no server_name: the certificate names no IP.
+        gh = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt)
+        self.assertEqual(self.get(gh)[0], 502)
+        # A name the upstream has no certificate for gets the default (a.test): mismatch.
+        gh2 = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt, server_name="c.test")
+        self.assertEqual(self.get(gh2)[0], 502)
+
+    def test_client_certificate_to_the_upstream(self):
+        inner = self.tls_upstream(client_certificates={"ca_file": self.pki.ca_crt, "mode": "required",
+                                                       "subject_header": "X-Client-Subject"})
+        without = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt, server_name="a.test")
+        self.assertEqual(self.get(without)[0], 502)
+        gh = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt, server_name="a.test",
+                        cert_file=self.client[0], key_file=self.client[1])
+        status, body = self.get(gh)
+        self.assertEqual(status, 200, body)
+        self.assertEqual(seen_header(body, "x-client-subject"), "CN=client-one")
+
+    def test_connections_to_a_tls_upstream_are_reused(self):
+        inner = self.tls_upstream()
+        gh = self.outer("https://127.0.0.1:%d" % inner.port, ca_file=self.pki.ca_crt, server_name="a.test")
+        for _ in range(5):
+            self.assertEqual(self.get(gh, "/bytes/100")[0], 200)
+        # One TLS connection served all five: the inner Gatehouse counts one.
+        self.assertEqual(inner.metric("gatehouse_active_connections"), 1.0)
+
+
 class TlsConfigErrorsTest(TlsTestCase):
     def check(self, cfg):
         path = os.path.join(self.dir, "check.yaml")
@@ -315,6 +379,11 @@ class TlsConfigErrorsTest(TlsTestCase):
                                        "protocols": ["TLSv1.1", "TLSv1.2"]}
         r = self.check(base)
         self.assertIn("unsupported protocol `TLSv1.1`", r.stderr)
+        base["listeners"][0].pop("tls")
+        base["upstreams"]["app"]["tls"] = {"ca_file": os.path.join(self.dir, "nope.crt")}
+        r = self.check(base)
+        self.assertIn("upstreams.app.tls", r.stderr)
+        self.assertIn("nope.crt: cannot load CA certificates", r.stderr)
 
 
 if __name__ == "__main__":
