@@ -10,6 +10,8 @@
 #include <yaml-cpp/yaml.h>
 
 #include "policies/rate_limit/rate_limit_config.h"
+#include "tests/unit/config_test_support.h"
+#include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -198,3 +200,45 @@ TEST(RateLimitConfigTest, OptionsThatDoNotGoTogetherAreReported) {
 
 }  // namespace
 }  // namespace gatehouse::policies::rate_limit
+
+// The same options inside a whole file, as operators write them: errors name
+// the route's key path, and a default applies to every route with counters
+// of its own.
+namespace gatehouse::config::testing {
+namespace {
+
+TEST(RateLimitConfigFileTest, ErrorsInAFileNameTheRoutesKeyPath) {
+  Strings errors = load_errors(kMinimal +
+                               "    policies:\n"                             // 10
+                               "      - rate_limit: { limit: 100/mn }\n");   // 11
+  EXPECT_EQ(errors, Strings{"t.yaml:11:30: routes[0].policies[0].rate_limit.limit: expected a rate such as "
+                            "`100/s`, `10/m`, `1000/h`, `5/d` or `10/5s` (requests per window; the window is "
+                            "1s..1d), got `100/mn`"});
+}
+
+TEST(RateLimitConfigFileTest, ADefaultGivesEachRouteItsOwnCounters) {
+  auto config = load_ok(kListener +
+                        "upstreams:\n"
+                        "  api: { targets: [127.0.0.1:3000] }\n"
+                        "defaults:\n"
+                        "  policies:\n"
+                        "    - rate_limit: { limit: 1/h }\n"
+                        "routes:\n"
+                        "  - { name: a, match: { path_prefix: /a }, upstream: api }\n"
+                        "  - { name: b, upstream: api, policies: [{ rate_limit: { key: route } }] }\n");
+  ASSERT_NE(config, nullptr);
+  ASSERT_EQ(config->routes.size(), 2u);
+  for (const RouteConfig& route : config->routes) {
+    ASSERT_EQ(route.policies.size(), 1u) << route.name;
+    testing_support::FakeRequestContext ctx;
+    ctx.set_route_name(route.name);
+    std::size_t cursor = 0;
+    EXPECT_EQ(route.policies.run_request(ctx, cursor).kind(), policy::RequestOutcome::Kind::kProceed) << route.name;
+    ctx.clear_data();
+    cursor = 0;
+    EXPECT_EQ(route.policies.run_request(ctx, cursor).kind(), policy::RequestOutcome::Kind::kRespond) << route.name;
+  }
+}
+
+}  // namespace
+}  // namespace gatehouse::config::testing

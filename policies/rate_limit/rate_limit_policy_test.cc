@@ -52,7 +52,7 @@ std::unique_ptr<RateLimitPolicy> policy_on_fake_clock(const std::string& yaml) {
 // One request through both phases, as the proxy runs them: the response is
 // the policy's own reply when it responded, else a 200 from the upstream.
 struct Exchange {
-  Kind kind;
+  Kind kind = Kind::kProceed;
   int status = 200;
   std::string error_code;
   http::HeaderMap headers;
@@ -61,7 +61,8 @@ struct Exchange {
 Exchange run(const policy::Policy& policy, FakeRequestContext& ctx) {
   ctx.clear_data();
   policy::RequestOutcome outcome = policy.on_request(ctx);
-  Exchange ex{outcome.kind()};
+  Exchange ex;
+  ex.kind = outcome.kind();
   http::ResponseHead response;
   if (outcome.kind() == Kind::kRespond) {
     ex.error_code = outcome.error_code();
