@@ -19,29 +19,41 @@ std::uint64_t clamp_count(Wide n) noexcept {
   return n <= 0 ? 0 : static_cast<std::uint64_t>(n);
 }
 
+std::int64_t saturating_add(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t sum = 0;
+  return __builtin_add_overflow(a, b, &sum) ? std::numeric_limits<std::int64_t>::max() : sum;
+}
+
+std::int64_t saturating_mul(std::int64_t a, std::int64_t b) noexcept {
+  std::int64_t product = 0;
+  return __builtin_mul_overflow(a, b, &product) ? std::numeric_limits<std::int64_t>::max() : product;
+}
+
 // GCRA: the bucket is described by the time at which it would be full again
 // (`tat`). Admitting a request moves it one emission interval later; the
 // request fits while tat - now stays within the capacity's worth of time.
+// 64-bit arithmetic, saturating: a bucket spanning more than 292 years is
+// simply treated as one that never fills (this runs on every request).
 Decision token_bucket(const LimitSpec& spec, LimitState& state, std::int64_t now, bool commit,
                       Nanos tolerance) noexcept {
-  const Wide interval = spec.emission_interval().count();
-  const Wide span = interval * static_cast<Wide>(spec.burst);  // a full bucket, in time
-  const Wide tat = std::max<Wide>(state.bucket_tat, now);
-  const Wide next_tat = tat + interval;
-  const Wide ahead = next_tat - now;  // how far this request would push the bucket
+  const std::int64_t interval = spec.emission_interval().count();
+  const std::int64_t span = saturating_mul(interval, static_cast<std::int64_t>(spec.burst));  // a full bucket
+  const std::int64_t tat = std::max(state.bucket_tat, now);
+  const std::int64_t next_tat = saturating_add(tat, interval);
+  const std::int64_t ahead = next_tat - now;  // how far this request would push the bucket
 
   Decision d;
   d.limit = spec.advertised_quota();
-  d.allowed = ahead <= span + tolerance.count();
+  d.allowed = ahead <= saturating_add(span, tolerance.count());
   if (!d.allowed) {
-    d.reset = clamp_nanos(tat - now);
-    d.retry_after = clamp_nanos(ahead - span);
+    d.reset = Nanos(tat - now);
+    d.retry_after = Nanos(ahead - span);
     return d;
   }
-  d.remaining = clamp_count((span - ahead) / interval);
-  d.reset = clamp_nanos(ahead);
-  d.delay = clamp_nanos(ahead - span);
-  if (commit) state.bucket_tat = static_cast<std::int64_t>(next_tat);
+  d.remaining = ahead < span ? static_cast<std::uint64_t>((span - ahead) / interval) : 0;
+  d.reset = Nanos(ahead);
+  d.delay = Nanos(std::max<std::int64_t>(ahead - span, 0));
+  if (commit) state.bucket_tat = next_tat;
   return d;
 }
 

@@ -43,6 +43,12 @@ class LocalCounterTable final : public LimitCounters {
 
     Verdict verdict;
     verdict.count = spec_.limits.size();
+    if (verdict.count == 1) {  // the common case: check and consume in one step
+      verdict.decisions[0] = evaluate(spec_.limits[0], entry->states[0], now, true, spec_.tolerance);
+      verdict.allowed = verdict.decisions[0].allowed;
+      verdict.delay = verdict.decisions[0].delay;
+      return verdict;
+    }
     verdict.allowed = true;
     for (std::size_t i = 0; i < verdict.count; ++i) {
       verdict.decisions[i] = evaluate(spec_.limits[i], entry->states[i], now, false, spec_.tolerance);

@@ -30,9 +30,8 @@ namespace gatehouse::policies::rate_limit {
 // Whole seconds, rounded up.
 std::uint64_t ceil_seconds(Nanos duration) noexcept;
 
-std::string ratelimit_policy_field(const Verdict& verdict, const std::vector<std::string>& names,
-                                   const std::vector<LimitSpec>& limits);
-std::string ratelimit_field(const Verdict& verdict, const std::vector<std::string>& names);
+// The RateLimit-Policy value of these limits (named by `names`).
+std::string ratelimit_policy_field(const std::vector<std::string>& names, const std::vector<LimitSpec>& limits);
 // The index of the decision that drives the legacy headers.
 std::size_t most_restrictive(const Verdict& verdict) noexcept;
 // For a denied verdict: the seconds until every denying limit admits again.
@@ -43,9 +42,22 @@ struct HeaderChoice {
   bool legacy = true;
 };
 
-// Sets the chosen headers on `headers` (replacing any of the same name,
-// e.g. from an upstream that limits too), and Retry-After when denied.
-void set_rate_limit_headers(const Verdict& verdict, const std::vector<std::string>& names,
-                            const std::vector<LimitSpec>& limits, HeaderChoice choice, http::HeaderMap& headers);
+// The headers of one policy, with everything that does not change between
+// requests (RateLimit-Policy, the items' names) formatted once at load, so a
+// response only pays for a few integers and one pass over its fields.
+class RateLimitHeaders {
+ public:
+  RateLimitHeaders(const std::vector<std::string>& names, const std::vector<LimitSpec>& limits, HeaderChoice choice);
+
+  // Sets the chosen headers on `headers`, replacing any of the same name
+  // (e.g. from an upstream that limits too), and Retry-After when denied
+  // (an upstream's Retry-After, say on a 503, is kept otherwise).
+  void apply(const Verdict& verdict, http::HeaderMap& headers) const;
+
+ private:
+  HeaderChoice choice_;
+  std::string policy_field_;                // RateLimit-Policy, constant
+  std::vector<std::string> item_prefixes_;  // `"10/s";r=` per limit
+};
 
 }  // namespace gatehouse::policies::rate_limit

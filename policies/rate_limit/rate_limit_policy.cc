@@ -3,7 +3,6 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "policies/rate_limit/local_store.h"
-#include "policies/rate_limit/rate_limit_headers.h"
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -57,9 +56,7 @@ policy::RequestOutcome RateLimitPolicy::delay(policy::RequestContext& ctx, Nanos
 void RateLimitPolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& response) const {
   const KeptVerdict* kept = ctx.data_as<KeptVerdict>(this);
   if (kept == nullptr) return;  // not limited (key missing under `allow`, or refused for its key)
-  set_rate_limit_headers(kept->verdict, config_.limit_names, config_.limits,
-                         HeaderChoice{.ietf = config_.ietf_headers, .legacy = config_.legacy_headers},
-                         response.headers);
+  headers_.apply(kept->verdict, response.headers);
 }
 
 std::unique_ptr<const policy::Policy> create_rate_limit_policy(const config::ConfigNode& options,

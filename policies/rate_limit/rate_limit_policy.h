@@ -22,6 +22,7 @@
 
 #include "policies/rate_limit/limit_store.h"
 #include "policies/rate_limit/rate_limit_config.h"
+#include "policies/rate_limit/rate_limit_headers.h"
 #include "policies/rate_limit/rate_limit_metrics.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/policy.h"
@@ -36,7 +37,12 @@ class RateLimitPolicy final : public policy::Policy {
   // `now` is the clock decisions are made with (tests inject their own).
   RateLimitPolicy(RateLimitConfig config, std::shared_ptr<LimitCounters> counters, DecisionCounters metrics,
                   NowFunction now = &Clock::now)
-      : config_(std::move(config)), counters_(std::move(counters)), metrics_(metrics), now_(now) {}
+      : config_(std::move(config)),
+        headers_(config_.limit_names, config_.limits,
+                 HeaderChoice{.ietf = config_.ietf_headers, .legacy = config_.legacy_headers}),
+        counters_(std::move(counters)),
+        metrics_(metrics),
+        now_(now) {}
 
   policy::RequestOutcome on_request(policy::RequestContext& ctx) const override;
   void on_response(policy::RequestContext& ctx, http::ResponseHead& response) const override;
@@ -47,6 +53,7 @@ class RateLimitPolicy final : public policy::Policy {
   policy::RequestOutcome delay(policy::RequestContext& ctx, Nanos wait) const;
 
   RateLimitConfig config_;
+  RateLimitHeaders headers_;
   std::shared_ptr<LimitCounters> counters_;
   DecisionCounters metrics_;
   NowFunction now_;

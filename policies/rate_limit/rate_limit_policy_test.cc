@@ -260,3 +260,37 @@ TEST(RateLimitHeadersTest, LegacyHeadersPickLeastRemainingThenLatestReset) {
 
 }  // namespace
 }  // namespace gatehouse::policies::rate_limit
+
+namespace gatehouse::policies::rate_limit {
+namespace {
+
+TEST(RateLimitHeadersTest, ReplacesTheUpstreamsHeadersButKeepsItsRetryAfterUnlessDenied) {
+  const std::vector<LimitSpec> limits{LimitSpec{.algorithm = Algorithm::kFixedWindow, .quota = 5,
+                                                .window = std::chrono::seconds(60), .burst = 5}};
+  const RateLimitHeaders headers({"5/m"}, limits, HeaderChoice{.ietf = true, .legacy = false});
+  Verdict v;
+  v.allowed = true;
+  v.count = 1;
+  v.decisions[0] = Decision{.allowed = true, .limit = 5, .remaining = 3, .reset = std::chrono::seconds(42)};
+
+  http::HeaderMap upstream;
+  upstream.add("ratelimit", "\"upstream\";r=1;t=1");
+  upstream.add("X-RateLimit-Limit", "7");  // legacy hidden: left alone
+  upstream.add("Retry-After", "30");
+  headers.apply(v, upstream);
+  std::vector<std::string> fields;
+  for (const http::Header& h : upstream) fields.push_back(h.name + ": " + h.value);
+  EXPECT_EQ(fields, (std::vector<std::string>{"X-RateLimit-Limit: 7", "Retry-After: 30",
+                                              "RateLimit-Policy: \"5/m\";q=5;w=60", "RateLimit: \"5/m\";r=3;t=42"}));
+
+  v.allowed = false;
+  v.decisions[0] = Decision{.allowed = false, .limit = 5, .remaining = 0, .reset = std::chrono::seconds(42),
+                            .retry_after = std::chrono::seconds(42)};
+  headers.apply(v, upstream);
+  EXPECT_EQ(upstream.count("Retry-After"), 1u);
+  EXPECT_EQ(*upstream.find("Retry-After"), "42");
+  EXPECT_EQ(*upstream.find("RateLimit"), "\"5/m\";r=0;t=42");
+}
+
+}  // namespace
+}  // namespace gatehouse::policies::rate_limit
