@@ -57,6 +57,14 @@ Decision token_bucket(const LimitSpec& spec, LimitState& state, std::int64_t now
   return d;
 }
 
+// The window `now` falls in, but never one before the state's: workers read
+// the clock before taking the stripe's lock, so a thread may arrive with a
+// time slightly older than the last update, and must count in the newer
+// window rather than roll the state back (which would forget its count).
+std::int64_t current_window(const LimitState& state, std::int64_t now, std::int64_t width) noexcept {
+  return std::max(now / width, state.window_index);
+}
+
 // Moves the window state to the window containing `index`: the current
 // count becomes the previous one when `index` is the very next window.
 void roll(LimitState& state, std::int64_t index) noexcept {
@@ -68,7 +76,7 @@ void roll(LimitState& state, std::int64_t index) noexcept {
 
 Decision fixed_window(const LimitSpec& spec, LimitState& state, std::int64_t now, bool commit) noexcept {
   const std::int64_t width = spec.window.count();
-  const std::int64_t index = now / width;
+  const std::int64_t index = current_window(state, now, width);
   LimitState next = state;
   roll(next, index);
 
@@ -92,8 +100,8 @@ Decision fixed_window(const LimitSpec& spec, LimitState& state, std::int64_t now
 //   previous * (W - elapsed) + current * W  <=  quota * W.
 Decision sliding_window(const LimitSpec& spec, LimitState& state, std::int64_t now, bool commit) noexcept {
   const Wide width = spec.window.count();
-  const std::int64_t index = now / spec.window.count();
-  const Wide elapsed = now - index * width;
+  const std::int64_t index = current_window(state, now, spec.window.count());
+  const Wide elapsed = std::max<Wide>(now - index * width, 0);
   LimitState next = state;
   roll(next, index);
   const Wide quota = spec.quota;
@@ -166,7 +174,7 @@ bool is_idle(const LimitSpec& spec, const LimitState& state, TimePoint now) noex
     case Algorithm::kTokenBucket:
       return state.bucket_tat <= ns;
     case Algorithm::kFixedWindow:
-      return state.window_count == 0 || ns / spec.window.count() != state.window_index;
+      return state.window_count == 0 || ns / spec.window.count() > state.window_index;
     case Algorithm::kSlidingWindow: {
       const std::int64_t index = ns / spec.window.count();
       if (index >= state.window_index + 2) return true;

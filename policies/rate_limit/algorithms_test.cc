@@ -146,6 +146,22 @@ TEST(RateLimitSlidingWindowTest, AWindowSkippedEntirelyForgetsThePast) {
   EXPECT_EQ(admit(s, state, kT0 + milliseconds(2100), 10), 5);
 }
 
+TEST(RateLimitAlgorithmTest, ALateArrivalWithAnOlderTimeCountsInTheNewerWindow) {
+  // Workers read the clock before taking the lock: a request may reach the
+  // state with a time just before the last update's. It must not roll the
+  // window back and forget the count.
+  for (Algorithm algorithm : {Algorithm::kFixedWindow, Algorithm::kSlidingWindow}) {
+    const LimitSpec s = spec(algorithm, 2, seconds(1));
+    LimitState state;
+    EXPECT_EQ(admit(s, state, kT0 + seconds(1), 2), 2);
+    EXPECT_FALSE(evaluate(s, state, kT0 + milliseconds(999), true).allowed) << static_cast<int>(algorithm);
+  }
+  const LimitSpec bucket = spec(Algorithm::kTokenBucket, 2, seconds(1));
+  LimitState state;
+  EXPECT_EQ(admit(bucket, state, kT0 + seconds(1), 2), 2);
+  EXPECT_FALSE(evaluate(bucket, state, kT0 + milliseconds(999), true).allowed);
+}
+
 TEST(RateLimitAlgorithmTest, IdleStatesAreThoseEquivalentToFresh) {
   const LimitSpec bucket = spec(Algorithm::kTokenBucket, 10, seconds(1));
   LimitState b;
