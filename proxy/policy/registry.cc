@@ -3,6 +3,7 @@
 #include <array>
 
 #include "policies/headers/headers_policy.h"
+#include "policies/rate_limit/rate_limit_policy.h"
 
 namespace gatehouse::policy {
 namespace {
@@ -12,6 +13,7 @@ namespace {
 // policies is visible in one place and does not depend on link order.
 constexpr std::array kPolicyFactories{
     PolicyFactory{"headers", &policies::headers::create_headers_policy},
+    PolicyFactory{"rate_limit", &policies::rate_limit::create_rate_limit_policy},
 };
 
 }  // namespace
