@@ -272,8 +272,17 @@ class CliTest(GatehouseTestCase):
     def test_shipped_config_passes_check(self):
         path = os.path.join(SOURCE_DIR, "config", "gatehouse.yaml")
         self.assertTrue(os.path.isfile(path), "%s is missing" % path)
-        r = run("check", "--config", path)
+        # The HTTPS listener's certificate, as scripts/demo makes it.
+        tls_dir = tempfile.mkdtemp(prefix="gatehouse-demo-tls-")
+        subprocess.run(["openssl", "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256",
+                        "-nodes", "-days", "1", "-subj", "/CN=localhost",
+                        "-keyout", os.path.join(tls_dir, "localhost.key"),
+                        "-out", os.path.join(tls_dir, "localhost.crt")], check=True, capture_output=True)
+        r = run("check", "--config", path, env=dict(os.environ, GATEHOUSE_DEMO_TLS_DIR=tls_dir))
         self.assertEqual(r.returncode, 0, r.stdout + r.stderr)
+        r = run("check", "--config", path, env=dict(os.environ, GATEHOUSE_DEMO_TLS_DIR="/nonexistent"))
+        self.assertEqual(r.returncode, 1)
+        self.assertIn("/nonexistent/localhost.crt: cannot read the file", r.stderr)
 
 
 if __name__ == "__main__":

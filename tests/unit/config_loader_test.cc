@@ -4,6 +4,8 @@
 
 #include "proxy/config/loader.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
@@ -188,11 +190,23 @@ TEST(ConfigLoaderTest, WorkersAutoAndRoutesOptional) {
 TEST(ConfigLoaderTest, ShippedDemoConfigLoads) {
   const std::filesystem::path file =
       std::filesystem::path(__FILE__).parent_path() / "../../config/gatehouse.yaml";
+  // The HTTPS listener's certificate, made as scripts/demo makes it.
+  const std::filesystem::path tls_dir =
+      std::filesystem::temp_directory_path() / ("gatehouse-demo-tls-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(tls_dir);
+  const std::string make_cert =
+      "openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 1 -subj /CN=localhost"
+      " -keyout '" + (tls_dir / "localhost.key").string() + "' -out '" + (tls_dir / "localhost.crt").string() +
+      "' 2>/dev/null";
+  ASSERT_EQ(std::system(make_cert.c_str()), 0);
+  ::setenv("GATEHOUSE_DEMO_TLS_DIR", tls_dir.c_str(), 1);
   LoadResult r = load_config_file(file.lexically_normal().string());
   for (const std::string& e : errors(r)) ADD_FAILURE() << e;
   ASSERT_NE(r.config, nullptr);
   EXPECT_FALSE(r.config->listeners.empty());
   EXPECT_FALSE(r.config->routes.empty());
+  ::unsetenv("GATEHOUSE_DEMO_TLS_DIR");
+  std::filesystem::remove_all(tls_dir);
 }
 
 TEST(ConfigLoaderTest, UnreadableFile) {
