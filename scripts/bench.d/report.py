@@ -3,8 +3,9 @@
 
 Usage: report.py [--markdown] THROUGHPUT_TSV CALLGRIND_TSV
 
-THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file
-    status is "ok" or a short reason the proxy could not be measured.
+THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
+    status is "ok" or a short reason the proxy could not be measured;
+    workload is http (the default), https or handshake: one table each.
 CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2
     (may be absent or empty when the callgrind part was skipped).
 Ratios are relative to the "nginx" row.
@@ -63,9 +64,28 @@ def fmt_ms(seconds: float) -> str:
     return f"{seconds * 1e3:.3f} ms"
 
 
-def throughput_rows(path: str) -> list:
+WORKLOAD_TITLES = {
+    "http": "Throughput, plain HTTP keep-alive (wrk)",
+    "https": "Throughput, HTTPS keep-alive (wrk, TLS terminated by the proxy)",
+    "handshake": "TLS handshakes: a new connection per request (wrk, Connection: close)",
+}
+
+
+def workloads(path: str) -> list:
+    """The workloads in the file, in order of first appearance."""
+    seen = []
+    for fields in read_tsv(path):
+        w = fields[3] if len(fields) > 3 and fields[3] else "http"
+        if w not in seen:
+            seen.append(w)
+    return seen
+
+
+def throughput_rows(path: str, workload: str = "http") -> list:
     rows = []
     for fields in read_tsv(path):
+        if (fields[3] if len(fields) > 3 and fields[3] else "http") != workload:
+            continue
         proxy, status, wrk_file = (fields + ["", "", ""])[:3]
         row = {"proxy": proxy, "status": status}
         if status == "ok":
@@ -132,10 +152,11 @@ def main() -> int:
     args = parser.parse_args()
 
     sections = []
-    tp = throughput_rows(args.throughput)
-    if tp:
-        sections.append(("Throughput (wrk)",
-                         ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
+    for workload in workloads(args.throughput):
+        tp = throughput_rows(args.throughput, workload)
+        if tp:
+            sections.append((WORKLOAD_TITLES.get(workload, workload),
+                             ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
     cg = callgrind_rows(args.callgrind)
     if cg:
         sections.append(("User-space instructions per proxied request (callgrind)",
