@@ -30,7 +30,7 @@ constexpr std::size_t kLingerMaxBytes = 1024 * 1024;
 }  // namespace
 
 DownstreamConnection::DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket,
-                                           std::size_t listener_index)
+                                           const boost::asio::ip::address& peer, std::size_t listener_index)
     : worker_(worker),
       stream_(std::move(socket)),
       listener_index_(listener_index),
@@ -39,8 +39,7 @@ DownstreamConnection::DownstreamConnection(Worker& worker, boost::asio::ip::tcp:
       client_deadline_(stream_.socket().get_executor(), kClientDeadline),
       upstream_deadline_(stream_.socket().get_executor(), kUpstreamDeadline),
       serving_(worker.state()) {
-  boost::system::error_code ec;
-  peer_ = stream_.socket().remote_endpoint(ec).address();
+  peer_ = peer;
   if (peer_.is_v6() && peer_.to_v6().is_v4_mapped()) {
     peer_ = boost::asio::ip::make_address_v4(boost::asio::ip::v4_mapped, peer_.to_v6());
   }

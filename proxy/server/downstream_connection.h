@@ -48,7 +48,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
  public:
   static constexpr std::size_t kReadBufferSize = 16 * 1024;
 
-  DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, std::size_t listener_index);
+  // `peer` is the client's address as accept() reported it.
+  DownstreamConnection(Worker& worker, boost::asio::ip::tcp::socket socket, const boost::asio::ip::address& peer,
+                       std::size_t listener_index);
   ~DownstreamConnection() override;
 
   void start();

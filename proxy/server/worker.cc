@@ -66,7 +66,7 @@ void Worker::start() {
 }
 
 void Worker::accept(Acceptor& a) {
-  a.acceptor.async_accept([this, &a](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
+  a.acceptor.async_accept(a.peer, [this, &a](const boost::system::error_code& ec, boost::asio::ip::tcp::socket socket) {
     if (ec == boost::asio::error::operation_aborted || draining_) return;
     if (ec) {
       // Typically out of file descriptors: back off instead of spinning.
@@ -78,7 +78,7 @@ void Worker::accept(Acceptor& a) {
     }
     boost::system::error_code ignored;
     socket.set_option(boost::asio::ip::tcp::no_delay(true), ignored);
-    std::make_shared<DownstreamConnection>(*this, std::move(socket), a.listener_index)->start();
+    std::make_shared<DownstreamConnection>(*this, std::move(socket), a.peer.address(), a.listener_index)->start();
     accept(a);
   });
 }

@@ -77,6 +77,7 @@ class Worker {
     boost::asio::ip::tcp::acceptor acceptor;
     std::size_t listener_index;
     boost::asio::steady_timer retry;  // back-off after an accept error
+    boost::asio::ip::tcp::endpoint peer;  // filled by accept(), saving a getpeername() per connection
   };
   void accept(Acceptor& a);
   void schedule_sweep();
