@@ -55,6 +55,27 @@ Setter boolean(bool ApiOptions::*field) {
   };
 }
 
+// A comma-separated list of CIDRs ("10.0.0.0/8,::1").
+Setter networks(std::vector<Cidr> ApiOptions::*field) {
+  return [field](ApiOptions& o, const std::string& v) -> std::string {
+    std::vector<Cidr> out;
+    std::string_view rest = v;
+    while (!rest.empty()) {
+      const std::size_t comma = rest.find(',');
+      std::string_view item = rest.substr(0, comma);
+      while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+      while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+      std::optional<Cidr> cidr = Cidr::parse(item);
+      if (!cidr) return "`" + std::string(item) + "` is not an address or CIDR network";
+      out.push_back(*cidr);
+      rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
+    }
+    if (out.empty()) return "must list at least one network";
+    o.*field = std::move(out);
+    return {};
+  };
+}
+
 const std::vector<OptionSpec>& specs() {
   static const std::vector<OptionSpec> table{
       {"--listen", "listen", false, text(&ApiOptions::listen)},
@@ -64,6 +85,7 @@ const std::vector<OptionSpec>& specs() {
       {"--issuer", "issuer", false, text(&ApiOptions::issuer)},
       {"--audience", "audience", false, text(&ApiOptions::audience)},
       {"--trust-gateway-headers", "trust_gateway_headers", true, boolean(&ApiOptions::trust_gateway_headers)},
+      {"--gateway-networks", "gateway_networks", false, networks(&ApiOptions::gateway_networks)},
       {"--webhook-url", "webhook_url", false, text(&ApiOptions::webhook_url)},
       {"--outbox-max-attempts", "outbox_max_attempts", false,
        number(&ApiOptions::outbox_max_attempts, 1, 1000)},
@@ -129,7 +151,8 @@ bool load_file(const std::string& path, const std::set<std::string_view>& from_f
 
 const char* api_usage() {
   return "usage: gatehouse-api --listen HOST:PORT --db PATH (--signing-key PEM | --signing-secret-file FILE)\n"
-         "                     [--issuer URL] [--audience NAME] [--trust-gateway-headers] [--config FILE]\n"
+         "                     [--issuer URL] [--audience NAME] [--trust-gateway-headers]\n"
+         "                     [--gateway-networks CIDR[,CIDR...]] [--config FILE]\n"
          "                     [--webhook-url http://HOST:PORT/PATH] [--outbox-max-attempts N]\n";
 }
 

@@ -9,6 +9,10 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <vector>
+
+#include "examples/api/api_settings.h"
+#include "proxy/common/cidr.h"
 
 namespace gatehouse::api {
 
@@ -22,6 +26,7 @@ struct ApiOptions {
   std::string issuer;
   std::string audience;
   bool trust_gateway_headers = false;
+  std::vector<Cidr> gateway_networks = default_gateway_networks();
   int bcrypt_cost = 12;
   std::string webhook_url;
   std::int64_t outbox_max_attempts = 8;

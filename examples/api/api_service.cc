@@ -14,7 +14,8 @@ ApiService::ApiService(Database& db, boost::asio::io_context& io, const auth::Jw
                        ApiSettings settings)
     : db_(db),
       settings_(std::move(settings)),
-      identity_(signer, auth::access_token_expectations(settings_.tokens), settings_.trust_gateway_headers),
+      identity_(signer, auth::access_token_expectations(settings_.tokens), settings_.trust_gateway_headers,
+                settings_.gateway_networks),
       posts_(db, identity_),
       users_(db, identity_),
       auth_(db, io, pool_, signer, settings_) {

@@ -40,7 +40,10 @@ std::optional<std::string_view> bearer_token(const http::ServerRequest& request)
 }  // namespace
 
 std::optional<Caller> Identity::current_user(const http::ServerRequest& request) const {
-  if (trust_gateway_headers_ && request.head.headers.contains("X-User-Id")) return from_gateway_headers(request);
+  if (trust_gateway_headers_ && request.head.headers.contains("X-User-Id") &&
+      any_contains(gateway_networks_, request.peer)) {
+    return from_gateway_headers(request);
+  }
   std::optional<std::string_view> token = bearer_token(request);
   if (!token) return std::nullopt;
   std::optional<boost::json::object> claims = signer_.verify(*token, expect_);

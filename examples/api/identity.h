@@ -14,8 +14,10 @@
 // (from `sub`, a positive integer) and `X-User-Role` (from `role`; "admin",
 // anything else means "user"), stripping any such headers the client sent
 // (the JWT policy's claim-to-header mapping, issue 6). In that mode the API
-// takes those headers as the identity, and a bearer token is still accepted
-// when no X-User-Id is present. Enable it only when (a) the API listens on
+// takes those headers as the identity when the request comes from one of the
+// gateway's networks (`--gateway-networks`, loopback by default; from
+// elsewhere they are ignored), and a bearer token is still accepted when no
+// X-User-Id is present. Enable it only when (a) the API listens on
 // an address that nothing but the gateway can reach (loopback or a private
 // network) and (b) every gateway route to the API strips client-sent
 // X-User-* headers; otherwise any client could claim to be any user.
@@ -24,7 +26,10 @@
 #include <optional>
 #include <string>
 
+#include <vector>
+
 #include "examples/api/auth/jwt_signer.h"
+#include "proxy/common/cidr.h"
 #include "proxy/server/buffered_http_server.h"
 
 namespace gatehouse::api {
@@ -38,8 +43,14 @@ struct Caller {
 class Identity {
  public:
   // `signer` must outlive the Identity.
-  Identity(const auth::JwtSigner& signer, auth::JwtExpectations expect, bool trust_gateway_headers)
-      : signer_(signer), expect_(std::move(expect)), trust_gateway_headers_(trust_gateway_headers) {}
+  // `gateway_networks`: the peers whose X-User-* headers are believed when
+  // `trust_gateway_headers` is on; from anyone else they are ignored.
+  Identity(const auth::JwtSigner& signer, auth::JwtExpectations expect, bool trust_gateway_headers,
+           std::vector<Cidr> gateway_networks = {})
+      : signer_(signer),
+        expect_(std::move(expect)),
+        trust_gateway_headers_(trust_gateway_headers),
+        gateway_networks_(std::move(gateway_networks)) {}
 
   // The caller, or nullopt when the request carries no (valid) identity.
   std::optional<Caller> current_user(const http::ServerRequest& request) const;
@@ -48,6 +59,7 @@ class Identity {
   const auth::JwtSigner& signer_;
   auth::JwtExpectations expect_;
   bool trust_gateway_headers_;
+  std::vector<Cidr> gateway_networks_;
 };
 
 }  // namespace gatehouse::api

@@ -103,6 +103,7 @@ int main(int argc, char** argv) {
   if (!options.audience.empty()) settings.tokens.audience = options.audience;
   settings.bcrypt_cost = options.bcrypt_cost;
   settings.trust_gateway_headers = options.trust_gateway_headers;
+  settings.gateway_networks = options.gateway_networks;
   api::OutboxSettings outbox_settings;
   if (!options.webhook_url.empty()) {
     outbox_settings.webhook = api::parse_webhook_url(options.webhook_url);

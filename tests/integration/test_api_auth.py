@@ -414,6 +414,33 @@ class RestartTest(AuthTestCase):
         self.assertEqual(status, 401)
 
 
+class GatewayNetworksTest(AuthTestCase):
+    """--trust-gateway-headers believes X-User-* only from --gateway-networks."""
+
+    def start(self):
+        self.api = Api(self.db_path, trust_gateway_headers=True, extra_args=["--gateway-networks", "10.0.0.0/8, 192.0.2.7"])
+        self.processes.append(self.api)
+
+    def test_headers_from_outside_the_gateway_networks_are_ignored(self):
+        user = self.register()
+        # We call from 127.0.0.1, which is not a gateway here: no identity.
+        status, _, body = self.api.json("POST", "/api/posts", {"title": "t", "body": "b"}, user=user["id"])
+        self.assertEqual(status, 401, body)
+        status, _, _ = self.api.json("GET", "/api/users", user=user["id"], role="admin")
+        self.assertEqual(status, 401)
+        # A bearer token still works.
+        token, _ = self.login()
+        status, _, body = self.api.json("POST", "/api/posts", {"title": "t", "body": "b"}, headers=self.bearer(token))
+        self.assertEqual(status, 201, body)
+
+    def test_bad_network_list_refuses_to_start(self):
+        r = subprocess.run([API_BIN, "--listen", "127.0.0.1:%d" % free_port(), "--db", os.path.join(self.dir, "n.db"),
+                            "--signing-key", os.path.join(self.dir, "k.pem"), "--gateway-networks", "10.0.0.0/33"],
+                           capture_output=True, timeout=10 * SLOW)
+        self.assertEqual(r.returncode, 2)
+        self.assertIn(b"10.0.0.0/33", r.stderr)
+
+
 class SharedSecretTest(AuthTestCase):
     """HS256 with a shared secret instead of the ES256 key pair."""
 
