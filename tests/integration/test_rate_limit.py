@@ -123,11 +123,12 @@ class RateLimitTest(GatehouseTestCase):
         self.assertEqual(missing.json()["error"]["code"], "rate_limit_key_missing")
 
     def test_quota_comes_back_as_the_bucket_refills(self):
-        # 2/s: two at once, then one more every 500ms.
-        _, gh = self.start({"limit": "2/s"})
+        # 2 per 4s: two at once, then one more every 2s. The wait is not
+        # scaled for slow (sanitizer) builds: a longer one would refill two.
+        _, gh = self.start({"limit": "2/4s"})
         c = self.client(gh)
         self.assertEqual([c.request("GET", "/bytes/1").status for _ in range(3)], [200, 200, 429])
-        time.sleep(0.55 * SLOW)
+        time.sleep(2.2)
         self.assertEqual([c.request("GET", "/bytes/1").status for _ in range(2)], [200, 429])
 
     def test_counters_survive_a_reload_unless_the_limit_changes(self):

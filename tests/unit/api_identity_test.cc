@@ -5,6 +5,7 @@
 
 #include <gtest/gtest.h>
 
+#include "examples/api/api_settings.h"
 #include "examples/api/auth/access_token.h"
 #include "examples/api/migrations.h"
 #include "examples/api/user_json.h"
@@ -17,8 +18,10 @@ auth::TokenSettings settings() { return auth::TokenSettings{"https://iss.test", 
 
 auth::JwtSigner signer() { return *auth::JwtSigner::from_hs256_secret("identity-test-secret-0123456789abcdef"); }
 
-http::ServerRequest request_with(std::initializer_list<std::pair<std::string, std::string>> headers) {
+http::ServerRequest request_with(std::initializer_list<std::pair<std::string, std::string>> headers,
+                                 const char* peer = "127.0.0.1") {
   http::ServerRequest r;
+  r.peer = boost::asio::ip::make_address(peer);
   for (const auto& [name, value] : headers) r.head.headers.add(name, value);
   return r;
 }
@@ -57,7 +60,7 @@ TEST(ApiIdentityTest, BadTokensAreNoIdentity) {
 TEST(ApiIdentityTest, GatewayHeadersOnlyWhenTrusted) {
   auth::JwtSigner s = signer();
   Identity strict(s, auth::access_token_expectations(settings()), false);
-  Identity behind_gateway(s, auth::access_token_expectations(settings()), true);
+  Identity behind_gateway(s, auth::access_token_expectations(settings()), true, default_gateway_networks());
   http::ServerRequest r = request_with({{"X-User-Id", "5"}, {"X-User-Role", "admin"}});
   EXPECT_FALSE(strict.current_user(r));
   auto caller = behind_gateway.current_user(r);
@@ -66,6 +69,12 @@ TEST(ApiIdentityTest, GatewayHeadersOnlyWhenTrusted) {
   EXPECT_TRUE(caller->is_admin());
   EXPECT_FALSE(behind_gateway.current_user(request_with({{"X-User-Id", "abc"}})));
   EXPECT_FALSE(behind_gateway.current_user(request_with({{"X-User-Id", "0"}})));
+  // Only from the gateway's networks (loopback by default).
+  EXPECT_TRUE(behind_gateway.current_user(request_with({{"X-User-Id", "5"}}, "::1")));
+  EXPECT_FALSE(behind_gateway.current_user(request_with({{"X-User-Id", "5"}}, "10.1.2.3")));
+  Identity private_gateway(s, auth::access_token_expectations(settings()), true, {*Cidr::parse("10.0.0.0/8")});
+  EXPECT_TRUE(private_gateway.current_user(request_with({{"X-User-Id", "5"}}, "10.1.2.3")));
+  EXPECT_FALSE(private_gateway.current_user(request_with({{"X-User-Id", "5"}})));
   // Without the headers a bearer token still works behind the gateway.
   caller = behind_gateway.current_user(request_with({{"Authorization", "Bearer " + token_for(s, 9, "user")}}));
   ASSERT_TRUE(caller);
