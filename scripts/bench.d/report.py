@@ -6,7 +6,8 @@ Usage: report.py [--markdown] THROUGHPUT_TSV CALLGRIND_TSV
 THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
     status is "ok" or a short reason the proxy could not be measured;
     workload is http (the default), https or handshake: one table each.
-CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2
+CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2 [<TAB> workload]
+    workload is keepalive (the default) or handshake: one table each.
     (may be absent or empty when the callgrind part was skipped).
 Ratios are relative to the "nginx" row.
 """
@@ -106,9 +107,21 @@ def throughput_rows(path: str, workload: str = "http") -> list:
     return table
 
 
-def callgrind_rows(path: str) -> list:
+CALLGRIND_TITLES = {
+    "keepalive": "User-space instructions per proxied request (callgrind)",
+    "handshake": "User-space instructions per TLS handshake + request on a new connection (callgrind)",
+}
+
+
+def callgrind_workload(fields: list) -> str:
+    return fields[6] if len(fields) > 6 and fields[6] else "keepalive"
+
+
+def callgrind_rows(path: str, workload: str = "keepalive") -> list:
     rows = []
     for fields in read_tsv(path):
+        if callgrind_workload(fields) != workload:
+            continue
         proxy, status = fields[0], fields[1]
         row = {"proxy": proxy, "status": status}
         if status == "ok":
@@ -157,10 +170,15 @@ def main() -> int:
         if tp:
             sections.append((WORKLOAD_TITLES.get(workload, workload),
                              ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
-    cg = callgrind_rows(args.callgrind)
-    if cg:
-        sections.append(("User-space instructions per proxied request (callgrind)",
-                         ["proxy", "instructions/request", "vs nginx", "notes"], cg))
+    seen = []
+    for fields in read_tsv(args.callgrind):
+        if callgrind_workload(fields) not in seen:
+            seen.append(callgrind_workload(fields))
+    for workload in seen:
+        cg = callgrind_rows(args.callgrind, workload)
+        if cg:
+            sections.append((CALLGRIND_TITLES.get(workload, workload),
+                             ["proxy", "instructions/request", "vs nginx", "notes"], cg))
 
     for title, header, table in sections:
         print(f"\n{title}\n")
