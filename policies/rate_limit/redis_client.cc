@@ -259,6 +259,7 @@ class RedisConnection : public std::enable_shared_from_this<RedisConnection> {
   void on_gone() {
     ac_ = nullptr;
     in_flight_ = 0;
+    idle_timer_.cancel();  // nothing left to close; let the loop run out of work
     loaded_.clear();
     if (!std::exchange(idle_closing_, false)) back_off();
   }
