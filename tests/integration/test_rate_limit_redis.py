@@ -130,10 +130,26 @@ class RateLimitRedisTest(GatehouseTestCase):
 
     def test_sliding_and_fixed_windows_and_several_limits_count_in_redis(self):
         _, port = self.start_redis()
-        for algorithm in ("sliding_window", "fixed_window"):
+        for algorithm in ("sliding_window", "fixed_window", "token_bucket"):
             gh = self.start(port, {"algorithm": algorithm, "limit": None, "limits": ["4/h", "2/m"]})
-            self.assertEqual(self.statuses(gh, 4), [200, 200, 429, 429], algorithm)
+            c = self.client(gh)
+            self.assertEqual([c.request("GET", "/bytes/1").status for _ in range(2)], [200, 200], algorithm)
+            for _ in range(2):
+                r = c.request("GET", "/bytes/1")
+                self.assertEqual(r.status, 429, algorithm)
+                # All or none: the refused requests consumed nothing from 4/h.
+                self.assertIn('"4/h";r=2;', r.header("RateLimit"), algorithm)
+                self.assertIn('"2/m";r=0;', r.header("RateLimit"), algorithm)
+                self.assertGreaterEqual(int(r.header("Retry-After")), 1)
             gh.stop()
+
+    def test_token_bucket_bursts_up_to_its_capacity_then_refills(self):
+        _, port = self.start_redis()
+        gh = self.start(port, {"limit": "1/s", "burst": 3})
+        c = self.client(gh)
+        self.assertEqual([c.request("GET", "/bytes/1").status for _ in range(4)], [200, 200, 200, 429])
+        time.sleep(1.05)  # one token per second
+        self.assertEqual(c.request("GET", "/bytes/1").status, 200)
 
     def stop_redis_and_check_fallback(self, on_store_error, extra=None):
         redis, port = self.start_redis()
