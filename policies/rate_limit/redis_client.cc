@@ -357,6 +357,11 @@ const char* to_string(RedisResult::Status status) noexcept {
 
 std::shared_ptr<RedisClient> RedisClient::for_executor(const asio::any_io_executor& executor,
                                                        const RedisEndpoint& endpoint) {
+  return for_executor(executor, endpoint, endpoint.id());
+}
+
+std::shared_ptr<RedisClient> RedisClient::for_executor(const asio::any_io_executor& executor,
+                                                       const RedisEndpoint& endpoint, std::string_view id) {
   asio::execution_context& context = asio::query(executor, asio::execution::context);
   if (!asio::has_service<RedisClients>(context)) {
     // Makes sure the descriptor service and reactor exist before our
@@ -364,10 +369,9 @@ std::shared_ptr<RedisClient> RedisClient::for_executor(const asio::any_io_execut
     asio::posix::stream_descriptor probe(executor);
   }
   RedisClients& clients = asio::use_service<RedisClients>(context);
-  const std::string id = endpoint.id();
   auto it = clients.clients.find(id);
   if (it == clients.clients.end()) {
-    it = clients.clients.emplace(id, std::make_shared<RedisClient>(executor, endpoint)).first;
+    it = clients.clients.emplace(std::string(id), std::make_shared<RedisClient>(executor, endpoint)).first;
   }
   return it->second;
 }

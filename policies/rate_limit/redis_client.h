@@ -34,6 +34,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -93,6 +94,9 @@ class RedisClient {
   // called on that io_context's thread.
   static std::shared_ptr<RedisClient> for_executor(const boost::asio::any_io_executor& executor,
                                                    const RedisEndpoint& endpoint);
+  // The same, with `endpoint.id()` computed once by the caller (per request).
+  static std::shared_ptr<RedisClient> for_executor(const boost::asio::any_io_executor& executor,
+                                                   const RedisEndpoint& endpoint, std::string_view id);
 
   RedisClient(boost::asio::any_io_executor executor, RedisEndpoint endpoint);
   ~RedisClient();

@@ -47,6 +47,7 @@ RedisLimitCounters::RedisLimitCounters(RedisStoreSettings settings, std::vector<
     : settings_(std::move(settings)),
       limits_(std::move(limits)),
       key_prefix_(std::move(key_prefix)),
+      endpoint_id_(settings_.endpoint.id()),
       args_(redis_script_args(limits_)),
       fallback_(std::move(fallback)),
       health_(std::move(health)),
@@ -54,7 +55,7 @@ RedisLimitCounters::RedisLimitCounters(RedisStoreSettings settings, std::vector<
 
 void RedisLimitCounters::acquire(const boost::asio::any_io_executor& executor, std::string_view key, TimePoint now,
                                  Done done) const {
-  std::shared_ptr<RedisClient> client = RedisClient::for_executor(executor, settings_.endpoint);
+  std::shared_ptr<RedisClient> client = RedisClient::for_executor(executor, settings_.endpoint, endpoint_id_);
   std::string full_key = key_prefix_ + std::string(key);
   const auto started = std::chrono::steady_clock::now();
   // The callback keeps this definition alive (the policy that asked may be

@@ -102,6 +102,7 @@ class RedisLimitCounters : public std::enable_shared_from_this<RedisLimitCounter
   RedisStoreSettings settings_;
   std::vector<LimitSpec> limits_;
   std::string key_prefix_;
+  std::string endpoint_id_;        // settings_.endpoint.id(), for the per-worker client lookup
   std::vector<std::string> args_;  // ARGV, the same for every request
   std::shared_ptr<LimitCounters> fallback_;
   std::shared_ptr<RedisHealth> health_;
