@@ -34,10 +34,10 @@ class LimitCounters {
   // Safe to call concurrently from every worker thread; never blocks beyond
   // a short critical section, never throws.
   //
-  // (A networked store cannot answer synchronously: it will come with an
-  // asynchronous variant for which the policy pauses the request. The local
-  // store stays synchronous because waking the chain up costs more than the
-  // decision itself.)
+  // (A networked store cannot answer synchronously: the Redis store,
+  // RedisLimitCounters in redis_store.h, has an asynchronous acquire() for
+  // which the policy pauses the request. The local store stays synchronous
+  // because waking the chain up costs more than the decision itself.)
   virtual Verdict acquire(std::string_view key, TimePoint now) noexcept = 0;
 };
 

@@ -6,6 +6,8 @@
 #include <initializer_list>
 #include <utility>
 
+#include <boost/asio/ip/address.hpp>
+
 #include "proxy/config/diagnostics.h"
 
 namespace gatehouse::policies::rate_limit {
@@ -245,18 +247,140 @@ bool parse_headers(const config::ConfigNode& node, RateLimitConfig& out) {
   return ok;
 }
 
-bool parse_store(const config::ConfigNode& node) {
-  if (!node.defined()) return true;
-  std::optional<std::string> store = node.as_string();
-  if (!store) return false;
-  if (*store == "local") return true;
-  if (*store == "redis") {
-    node.error("store `redis` is not available yet; use `local` (the default: counters shared by this "
-               "process's workers)");
+// `address: 127.0.0.1:6379` or `[::1]:6379`: an IP literal, because hiredis
+// would resolve a host name with a blocking lookup on the worker thread.
+bool parse_redis_address(const config::ConfigNode& node, RedisEndpoint& out) {
+  std::optional<std::string> text = node.as_string();
+  if (!text) return false;
+  std::string_view view = *text;
+  std::size_t colon = view.rfind(':');
+  std::string_view host = colon == std::string_view::npos ? std::string_view() : view.substr(0, colon);
+  std::string_view port = colon == std::string_view::npos ? std::string_view() : view.substr(colon + 1);
+  if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
+  unsigned value = 0;
+  auto [end, ec] = std::from_chars(port.data(), port.data() + port.size(), value);
+  boost::system::error_code bad;
+  boost::asio::ip::make_address(std::string(host), bad);
+  if (host.empty() || bad || ec != std::errc() || end != port.data() + port.size() || value < 1 || value > 65535) {
+    node.error("expected `IP:PORT` (e.g. `127.0.0.1:6379` or `[::1]:6379`; an IP address, not a host name, "
+               "so that workers never wait for DNS), got `" + *text + "`");
     return false;
   }
-  node.error("expected `local`, got `" + *store + "`" + config::did_you_mean(*store, {"local", "redis"}));
-  return false;
+  out.host = std::string(host);
+  out.port = static_cast<std::uint16_t>(value);
+  return true;
+}
+
+bool parse_redis(const config::ConfigNode& node, RedisStoreSettings& out) {
+  if (!node.defined()) {
+    node.error("missing required key `redis` (at least `{ address: 127.0.0.1:6379 }`) for `store: redis`");
+    return false;
+  }
+  if (!node.is_map()) {
+    node.error("expected a map such as `{ address: 127.0.0.1:6379, password: ${REDIS_PASSWORD} }`");
+    return false;
+  }
+  bool ok = check_keys(node, {"address", "password", "username", "tls", "timeout", "pool_size", "prefix"});
+  if (!node["address"].defined()) {
+    node.error("missing required key `address` (e.g. `127.0.0.1:6379`)");
+    ok = false;
+  } else {
+    ok &= parse_redis_address(node["address"], out.endpoint);
+  }
+  for (auto [name, field] : {std::pair{"password", &out.endpoint.password},
+                             std::pair{"username", &out.endpoint.username}}) {
+    if (!node[name].defined()) continue;
+    std::optional<std::string> text = node[name].as_string();
+    if (!text) {
+      ok = false;
+    } else if (text->empty()) {
+      node[name].error(std::string("`").append(name) + "` is empty (leave it out for none)");
+      ok = false;
+    } else {
+      *field = *text;
+    }
+  }
+  if (node["username"].defined() && !node["password"].defined()) {
+    node["username"].error("`username` needs a `password` (Redis AUTH username password)");
+    ok = false;
+  }
+  if (node["tls"].defined()) {
+    std::optional<bool> tls = node["tls"].as_bool();
+    if (!tls) {
+      ok = false;
+    } else if (*tls) {
+      node["tls"].error("TLS to Redis is not supported: Debian 12's hiredis (0.14) has no TLS; reach Redis over a "
+                        "trusted network or a local TLS tunnel, and set `tls: false`");
+      ok = false;
+    }
+  }
+  if (node["timeout"].defined()) {
+    std::optional<config::Duration> d = node["timeout"].as_duration(std::chrono::milliseconds(1), seconds(10));
+    if (d) out.endpoint.timeout = *d;
+    else ok = false;
+  }
+  if (node["pool_size"].defined()) {
+    std::optional<std::int64_t> n = node["pool_size"].as_int(1, 16);
+    if (n) out.endpoint.pool_size = static_cast<std::size_t>(*n);
+    else ok = false;
+  }
+  if (node["prefix"].defined()) {
+    std::optional<std::string> prefix = node["prefix"].as_string();
+    if (!prefix) {
+      ok = false;
+    } else if (prefix->size() > 128) {
+      node["prefix"].error("expected at most 128 characters");
+      ok = false;
+    } else {
+      out.prefix = *prefix;
+    }
+  }
+  return ok;
+}
+
+// `store`, and the keys that only `store: redis` takes.
+bool parse_store(const config::ConfigNode& options, RateLimitConfig& out) {
+  const config::ConfigNode node = options["store"];
+  bool redis = false;
+  if (node.defined()) {
+    constexpr std::array kStores{std::pair{std::string_view("local"), false},
+                                 std::pair{std::string_view("redis"), true}};
+    std::optional<bool> parsed = parse_choice(node, kStores);
+    if (!parsed) return false;
+    redis = *parsed;
+  }
+  if (!redis) {
+    bool ok = true;
+    for (std::string_view name : {"redis", "on_store_error", "expected_instances"}) {
+      if (!options[name].defined()) continue;
+      options[name].error(std::string("`").append(name) + "` applies to `store: redis` only");
+      ok = false;
+    }
+    return ok;
+  }
+  RedisStoreSettings settings;
+  bool ok = parse_redis(options["redis"], settings);
+  if (options["on_store_error"].defined()) {
+    constexpr std::array kChoices{
+        std::pair{std::string_view("local_fallback"), OnStoreError::kLocalFallback},
+        std::pair{std::string_view("fail_open"), OnStoreError::kFailOpen},
+        std::pair{std::string_view("fail_closed"), OnStoreError::kFailClosed}};
+    std::optional<OnStoreError> parsed = parse_choice(options["on_store_error"], kChoices);
+    if (parsed) settings.on_error = *parsed;
+    else ok = false;
+  }
+  if (options["expected_instances"].defined()) {
+    std::optional<std::int64_t> n = options["expected_instances"].as_int(1, 10000);
+    if (n) settings.expected_instances = static_cast<std::uint64_t>(*n);
+    else ok = false;
+  }
+  if (out.mode == Mode::kDelay) {
+    node.error("`mode: delay` works with `store: local` only (a Redis-backed limit rejects; it cannot hold "
+               "requests queued across instances)");
+    ok = false;
+  }
+  if (ok) out.redis = std::move(settings);
+  return ok;
 }
 
 bool parse_mode(const config::ConfigNode& options, RateLimitConfig& out) {
@@ -377,7 +501,8 @@ std::optional<RateLimitConfig> parse_rate_limit_config(const config::ConfigNode&
   }
   RateLimitConfig config;
   bool ok = check_keys(options, {"key", "limit", "burst", "limits", "algorithm", "mode", "max_delay",
-                                 "max_queue", "on_missing_key", "headers", "max_keys", "store"});
+                                 "max_queue", "on_missing_key", "headers", "max_keys", "store", "redis",
+                                 "on_store_error", "expected_instances"});
   ok &= parse_key(options["key"], config.key);
 
   Algorithm algorithm = Algorithm::kTokenBucket;
@@ -416,7 +541,7 @@ std::optional<RateLimitConfig> parse_rate_limit_config(const config::ConfigNode&
     if (max_keys) config.max_keys = static_cast<std::uint64_t>(*max_keys);
     else ok = false;
   }
-  ok &= parse_store(options["store"]);
+  ok &= parse_store(options, config);
   if (!ok) return std::nullopt;
   return config;
 }

@@ -10,7 +10,11 @@
 //       on_missing_key: shared               # (default) | deny | allow
 //       headers: { ietf: true, legacy: true }
 //       max_keys: 100000
-//       store: local                         # the only store so far
+//       store: local                         # (default) | redis
+//       redis: { address: 127.0.0.1:6379, password: ${REDIS_PASSWORD}, username: gh, tls: false,
+//                timeout: 20ms, pool_size: 2, prefix: "gatehouse:rl:" }   # store: redis only
+//       on_store_error: local_fallback       # (default) | fail_open | fail_closed   (store: redis only)
+//       expected_instances: 1                # local_fallback divides each limit by it (store: redis only)
 //
 // Defaults and ranges are documented in docs/configuration.md.
 
@@ -24,6 +28,7 @@
 #include "policies/rate_limit/algorithms.h"
 #include "policies/rate_limit/limit_store.h"
 #include "policies/rate_limit/rate_limit_key.h"
+#include "policies/rate_limit/redis_store.h"
 #include "proxy/config/config_node.h"
 
 namespace gatehouse::policies::rate_limit {
@@ -40,6 +45,8 @@ struct RateLimitConfig {
   bool ietf_headers = true;               // RateLimit-Policy and RateLimit
   bool legacy_headers = true;             // X-RateLimit-Limit/-Remaining/-Reset
   std::uint64_t max_keys = 100000;
+  // store: redis (unset: the local store).
+  std::optional<RedisStoreSettings> redis;
 
   // delay mode: how far ahead of its limit a request may be admitted (the
   // smaller of max_delay and max_queue emission intervals); 0 in reject mode.

@@ -161,12 +161,91 @@ TEST(RateLimitConfigTest, ErrorsPointAtTheValueWithItsPath) {
   }));
 }
 
-TEST(RateLimitConfigTest, RedisIsNotAvailableYet) {
-  EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, store: redis }\n"),
-            Strings{"test.yaml:1:34: rate_limit.store: store `redis` is not available yet; use `local` (the "
-                    "default: counters shared by this process's workers)"});
+TEST(RateLimitConfigTest, TheLocalStoreIsTheDefault) {
+  EXPECT_FALSE(parse_ok("rate_limit: { limit: 1/s }\n").redis.has_value());
+  EXPECT_FALSE(parse_ok("rate_limit: { limit: 1/s, store: local }\n").redis.has_value());
   EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, store: locl }\n"),
-            Strings{"test.yaml:1:34: rate_limit.store: expected `local`, got `locl`; did you mean `local`?"});
+            Strings{"test.yaml:1:34: rate_limit.store: expected one of `local`, `redis`, got `locl`; did you mean "
+                    "`local`?"});
+}
+
+TEST(RateLimitConfigTest, RedisStoreTakesEveryDefault) {
+  RateLimitConfig c = parse_ok("rate_limit: { limit: 1/s, store: redis, redis: { address: 10.0.0.5:6380 } }\n");
+  ASSERT_TRUE(c.redis.has_value());
+  EXPECT_EQ(c.redis->endpoint.host, "10.0.0.5");
+  EXPECT_EQ(c.redis->endpoint.port, 6380);
+  EXPECT_EQ(c.redis->endpoint.password, "");
+  EXPECT_EQ(c.redis->endpoint.username, "");
+  EXPECT_EQ(c.redis->endpoint.timeout, milliseconds(20));
+  EXPECT_EQ(c.redis->endpoint.pool_size, 2u);
+  EXPECT_EQ(c.redis->prefix, "gatehouse:rl:");
+  EXPECT_EQ(c.redis->on_error, OnStoreError::kLocalFallback);
+  EXPECT_EQ(c.redis->expected_instances, 1u);
+}
+
+TEST(RateLimitConfigTest, RedisStoreReadsEveryKey) {
+  RateLimitConfig c = parse_ok(R"(
+rate_limit:
+  limit: 100/s
+  store: redis
+  redis: { address: "[::1]:7000", password: pw, username: gh, tls: false, timeout: 5ms, pool_size: 4,
+           prefix: "app:" }
+  on_store_error: fail_closed
+  expected_instances: 3
+)");
+  ASSERT_TRUE(c.redis.has_value());
+  EXPECT_EQ(c.redis->endpoint.host, "::1");
+  EXPECT_EQ(c.redis->endpoint.port, 7000);
+  EXPECT_EQ(c.redis->endpoint.password, "pw");
+  EXPECT_EQ(c.redis->endpoint.username, "gh");
+  EXPECT_EQ(c.redis->endpoint.timeout, milliseconds(5));
+  EXPECT_EQ(c.redis->endpoint.pool_size, 4u);
+  EXPECT_EQ(c.redis->prefix, "app:");
+  EXPECT_EQ(c.redis->on_error, OnStoreError::kFailClosed);
+  EXPECT_EQ(c.redis->expected_instances, 3u);
+  EXPECT_EQ(parse_ok("rate_limit: { limit: 1/s, store: redis, redis: { address: 127.0.0.1:1 }, "
+                     "on_store_error: fail_open }\n").redis->on_error, OnStoreError::kFailOpen);
+}
+
+TEST(RateLimitConfigTest, RedisStoreErrorsPointAtTheirNode) {
+  EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, store: redis }\n"),
+            Strings{"test.yaml:1:13: rate_limit.redis: missing required key `redis` (at least `{ address: "
+                    "127.0.0.1:6379 }`) for `store: redis`"});
+  EXPECT_EQ(parse_errors(R"(
+rate_limit:
+  limit: 1/s
+  store: redis
+  redis:
+    address: redis.internal:6379
+    tls: true
+    timeout: 0ms
+    pool_size: 17
+    pasword: x
+  on_store_error: fail_opn
+  expected_instances: 0
+)"),
+            (Strings{
+                "test.yaml:10:5: rate_limit.redis.pasword: unknown key `pasword`; did you mean `password`?",
+                "test.yaml:6:14: rate_limit.redis.address: expected `IP:PORT` (e.g. `127.0.0.1:6379` or `[::1]:6379`; "
+                "an IP address, not a host name, so that workers never wait for DNS), got `redis.internal:6379`",
+                "test.yaml:7:10: rate_limit.redis.tls: TLS to Redis is not supported: Debian 12's hiredis (0.14) has "
+                "no TLS; reach Redis over a trusted network or a local TLS tunnel, and set `tls: false`",
+                "test.yaml:8:14: rate_limit.redis.timeout: expected a duration from 1ms to 10s, got `0ms`",
+                "test.yaml:9:16: rate_limit.redis.pool_size: expected an integer from 1 to 16, got `17`",
+                "test.yaml:11:19: rate_limit.on_store_error: expected one of `local_fallback`, `fail_open`, "
+                "`fail_closed`, got `fail_opn`; did you mean `fail_open`?",
+                "test.yaml:12:23: rate_limit.expected_instances: expected an integer from 1 to 10000, got `0`",
+            }));
+  EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, redis: { address: 127.0.0.1:6379 }, expected_instances: 2 }\n"),
+            (Strings{"test.yaml:1:34: rate_limit.redis: `redis` applies to `store: redis` only",
+                     "test.yaml:1:83: rate_limit.expected_instances: `expected_instances` applies to `store: redis` "
+                     "only"}));
+  EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, store: redis, redis: { address: 127.0.0.1:6379, username: u } }\n"),
+            Strings{"test.yaml:1:85: rate_limit.redis.username: `username` needs a `password` (Redis AUTH username "
+                    "password)"});
+  EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, mode: delay, store: redis, redis: { address: 127.0.0.1:6379 } }\n"),
+            Strings{"test.yaml:1:47: rate_limit.store: `mode: delay` works with `store: local` only (a Redis-backed "
+                    "limit rejects; it cannot hold requests queued across instances)"});
 }
 
 TEST(RateLimitConfigTest, OptionsThatDoNotGoTogetherAreReported) {

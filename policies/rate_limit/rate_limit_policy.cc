@@ -3,6 +3,7 @@
 #include <boost/asio/steady_timer.hpp>
 
 #include "policies/rate_limit/local_store.h"
+#include "policies/rate_limit/redis_client.h"
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -10,8 +11,21 @@ namespace {
 // The decision taken in on_request(), for on_response() to report.
 struct KeptVerdict final : policy::RequestData {
   explicit KeptVerdict(const Verdict& v) : verdict(v) {}
+  explicit KeptVerdict(std::shared_ptr<const std::optional<Verdict>> later) : pending(std::move(later)) {}
+  // The verdict to report: the local one, or the one the Redis store's
+  // callback filled in (none when the store failed open or closed).
+  const Verdict* get() const noexcept {
+    if (!pending) return &verdict;
+    return pending->has_value() ? &**pending : nullptr;
+  }
   Verdict verdict;
+  std::shared_ptr<const std::optional<Verdict>> pending;
 };
+
+policy::RequestOutcome limited(const Verdict& verdict) {
+  return policy::RequestOutcome::respond_error(
+      429, "rate_limited", "too many requests; retry after " + std::to_string(retry_after_seconds(verdict)) + "s");
+}
 
 }  // namespace
 
@@ -26,12 +40,12 @@ policy::RequestOutcome RateLimitPolicy::on_request(policy::RequestContext& ctx) 
         403, "rate_limit_key_missing", "the request lacks `" + key.missing + "`, which this route is rate limited by");
   }
 
+  if (redis_) return ask_redis(ctx, key.key);
   const Verdict verdict = counters_->acquire(key.key, now_());
   ctx.set_data(this, std::make_unique<KeptVerdict>(verdict));
   if (!verdict.allowed) {
     count(metrics_.limited);
-    return policy::RequestOutcome::respond_error(429, "rate_limited", "too many requests; retry after " +
-                                                     std::to_string(retry_after_seconds(verdict)) + "s");
+    return limited(verdict);
   }
   if (verdict.delay > Nanos(0)) {
     count(metrics_.delayed);
@@ -53,21 +67,69 @@ policy::RequestOutcome RateLimitPolicy::delay(policy::RequestContext& ctx, Nanos
   return policy::RequestOutcome::pause();
 }
 
+// The callback runs on the worker's executor (RedisClient posts it there)
+// and holds only what it uses: the request's verdict slot, the pause handle
+// and the metric pointers (which live as long as the registry).
+policy::RequestOutcome RateLimitPolicy::ask_redis(policy::RequestContext& ctx, std::string_view key) const {
+  auto slot = std::make_shared<std::optional<Verdict>>();
+  ctx.set_data(this, std::make_unique<KeptVerdict>(slot));
+  redis_->acquire(ctx.executor(), key, now_(),
+                  [slot, paused = ctx.pause_handle(), metrics = metrics_](StoreOutcome outcome) {
+                    if (outcome.source != StoreOutcome::Source::kRedis) count(metrics.fallback);
+                    if (outcome.source == StoreOutcome::Source::kFailClosed) {
+                      return paused.resume(policy::RequestOutcome::respond_error(
+                          503, "rate_limit_store_unavailable",
+                          "the rate limit's store is unavailable; try again later"));
+                    }
+                    if (outcome.source == StoreOutcome::Source::kFailOpen) {
+                      count(metrics.allowed);
+                      return paused.resume(policy::RequestOutcome::proceed());
+                    }
+                    *slot = outcome.verdict;
+                    if (!outcome.verdict.allowed) {
+                      count(metrics.limited);
+                      return paused.resume(limited(outcome.verdict));
+                    }
+                    count(metrics.allowed);
+                    paused.resume(policy::RequestOutcome::proceed());
+                  });
+  return policy::RequestOutcome::pause();
+}
+
 void RateLimitPolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& response) const {
   const KeptVerdict* kept = ctx.data_as<KeptVerdict>(this);
-  if (kept == nullptr) return;  // not limited (key missing under `allow`, or refused for its key)
-  headers_.apply(kept->verdict, response.headers);
+  if (kept == nullptr || kept->get() == nullptr) return;  // not limited, or the store failed open/closed
+  headers_.apply(*kept->get(), response.headers);
 }
 
 std::unique_ptr<const policy::Policy> create_rate_limit_policy(const config::ConfigNode& options,
                                                                const policy::PolicyBuildContext& build) {
   std::optional<RateLimitConfig> config = parse_rate_limit_config(options);
   if (!config) return nullptr;
-  CounterTableSpec spec{.limits = config->limits, .max_keys = config->max_keys, .tolerance = config->tolerance()};
-  std::shared_ptr<LimitCounters> counters =
-      build.services.shared<LocalLimitStore>().counters(config->fingerprint(build.route_name), spec);
-  DecisionCounters metrics = build.services.shared<RateLimitMetrics>().for_route(build.route_name);
-  return std::make_unique<const RateLimitPolicy>(std::move(*config), std::move(counters), metrics);
+  const std::string fingerprint = config->fingerprint(build.route_name);
+  LocalLimitStore& local = build.services.shared<LocalLimitStore>();
+  if (!config->redis) {
+    CounterTableSpec spec{.limits = config->limits, .max_keys = config->max_keys, .tolerance = config->tolerance()};
+    std::shared_ptr<LimitCounters> counters = local.counters(fingerprint, spec);
+    DecisionCounters metrics = build.services.shared<RateLimitMetrics>().for_route(build.route_name);
+    return std::make_unique<const RateLimitPolicy>(std::move(*config), std::move(counters), metrics);
+  }
+  const RedisStoreSettings& redis = *config->redis;
+  std::shared_ptr<LimitCounters> fallback;
+  if (redis.on_error == OnStoreError::kLocalFallback) {
+    const std::string n = std::to_string(redis.expected_instances);
+    CounterTableSpec spec{.limits = fallback_limits(config->limits, redis.expected_instances),
+                          .max_keys = config->max_keys};
+    fallback = local.counters(fingerprint + "|redis-fallback/" + n, spec);
+  }
+  DecisionCounters metrics = build.services.shared<RateLimitMetrics>().for_redis_route(build.route_name);
+  // Keys name the definition by a hash of its fingerprint: a changed limit
+  // starts afresh, an unchanged one (across reloads and instances) shares.
+  const std::string key_prefix = redis.prefix + RedisScript(fingerprint).sha1().substr(0, 16) + ":";
+  auto store = std::make_shared<const RedisLimitCounters>(
+      redis, config->limits, key_prefix, std::move(fallback),
+      build.services.shared<RedisHealthRegistry>().for_address(redis.endpoint.address()), metrics.store_duration);
+  return std::make_unique<const RateLimitPolicy>(std::move(*config), nullptr, metrics, &Clock::now, std::move(store));
 }
 
 }  // namespace gatehouse::policies::rate_limit

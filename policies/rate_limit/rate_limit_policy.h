@@ -11,6 +11,11 @@
 //   the standard JSON error body (code `rate_limited`); delay mode with room
 //   in the key's queue -> pause, and proceed when a timer on the worker's
 //   executor fires. Never blocks, never throws.
+// - store: redis: the decision comes from the worker's Redis client; the
+//   request pauses while it is in flight and resumes on the worker's executor
+//   with the same outcomes, or what `on_store_error` says when Redis fails
+//   (fail_closed: 503 `rate_limit_store_unavailable`). The callback holds
+//   no reference to the policy (a reload may free it meanwhile).
 // - on_response(): adds the RateLimit headers (and Retry-After on a 429) to
 //   every response of the route, from the upstream or from any policy's
 //   reply, using the decision kept with the request (RequestContext data
@@ -24,6 +29,7 @@
 #include "policies/rate_limit/rate_limit_config.h"
 #include "policies/rate_limit/rate_limit_headers.h"
 #include "policies/rate_limit/rate_limit_metrics.h"
+#include "policies/rate_limit/redis_store.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/policy.h"
 #include "proxy/policy/services.h"
@@ -35,12 +41,14 @@ class RateLimitPolicy final : public policy::Policy {
   using NowFunction = TimePoint (*)();
 
   // `now` is the clock decisions are made with (tests inject their own).
+  // `redis` (store: redis) decides instead of `counters` when set.
   RateLimitPolicy(RateLimitConfig config, std::shared_ptr<LimitCounters> counters, DecisionCounters metrics,
-                  NowFunction now = &Clock::now)
+                  NowFunction now = &Clock::now, std::shared_ptr<const RedisLimitCounters> redis = nullptr)
       : config_(std::move(config)),
         headers_(config_.limit_names, config_.limits,
                  HeaderChoice{.ietf = config_.ietf_headers, .legacy = config_.legacy_headers}),
         counters_(std::move(counters)),
+        redis_(std::move(redis)),
         metrics_(metrics),
         now_(now) {}
 
@@ -51,10 +59,12 @@ class RateLimitPolicy final : public policy::Policy {
 
  private:
   policy::RequestOutcome delay(policy::RequestContext& ctx, Nanos wait) const;
+  policy::RequestOutcome ask_redis(policy::RequestContext& ctx, std::string_view key) const;
 
   RateLimitConfig config_;
   RateLimitHeaders headers_;
   std::shared_ptr<LimitCounters> counters_;
+  std::shared_ptr<const RedisLimitCounters> redis_;
   DecisionCounters metrics_;
   NowFunction now_;
 };

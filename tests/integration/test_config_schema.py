@@ -91,6 +91,11 @@ class SchemaAgreementTest(unittest.TestCase):
                  "max_body_size": "1MiB",
                  "policies": [{"rate_limit": {"key": ["client_ip", "header:X-Api-Key"], "limit": "10/s",
                                               "burst": 20, "headers": {"legacy": False}}}]},
+                {"name": "shared", "match": {"path_prefix": "/shared/"}, "upstream": "app",
+                 "policies": [{"rate_limit": {"limit": "50/s", "store": "redis",
+                                              "redis": {"address": "127.0.0.1:6379", "password": "${REDIS_PASSWORD:-x}",
+                                                        "timeout": "20ms", "pool_size": 2},
+                                              "on_store_error": "fail_open", "expected_instances": 2}}]},
                 {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
             ],
@@ -130,8 +135,12 @@ class SchemaAgreementTest(unittest.TestCase):
             "bad rate": mutate(lambda c: c["routes"][0]["policies"][0]["rate_limit"].update(limit="ten per s")),
             "bad algorithm": mutate(lambda c: c["routes"][0]["policies"][0]["rate_limit"].update(algorithm="leaky")),
             "bad key part": mutate(lambda c: c["routes"][0]["policies"][0]["rate_limit"].update(key="ip")),
+            "redis options without address": mutate(
+                lambda c: c["routes"][1]["policies"][0]["rate_limit"]["redis"].pop("address")),
+            "bad store error mode": mutate(
+                lambda c: c["routes"][1]["policies"][0]["rate_limit"].update(on_store_error="retry")),
             "unknown headers edit": mutate(
-                lambda c: c["routes"][1]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
+                lambda c: c["routes"][2]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
         }
         for name, cfg in cases.items():
             with self.subTest(name):
