@@ -41,7 +41,8 @@ Worker::~Worker() {
 bool Worker::bind(std::string& error) {
   const auto& listeners = state_->config().listeners;
   for (std::size_t i = 0; i < listeners.size(); ++i) {
-    auto a = std::make_unique<Acceptor>(Acceptor{boost::asio::ip::tcp::acceptor(io_), i, boost::asio::steady_timer(io_)});
+    auto a = std::make_unique<Acceptor>(
+        Acceptor{boost::asio::ip::tcp::acceptor(io_), i, boost::asio::steady_timer(io_), boost::asio::ip::tcp::endpoint()});
     boost::system::error_code ec;
     const auto& endpoint = listeners[i].address;
     a->acceptor.open(endpoint.protocol(), ec);
