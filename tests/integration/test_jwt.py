@@ -269,6 +269,106 @@ class JwtHs256Test(JwtTestCase):
         self.assertNotIn(self.SECRET.decode(), gh.output())
 
 
+def hs_token(secret, claims, alg="HS256", digest=hashlib.sha256):
+    signing_input = b64url_json({"alg": alg, "typ": "JWT"}) + "." + b64url_json(claims)
+    return signing_input + "." + b64url(hmac.new(secret, signing_input.encode(), digest).digest())
+
+
+def good_claims(issuer, sub="7", **extra):
+    now = int(time.time())
+    return dict({"sub": sub, "role": "user", "iss": issuer, "aud": API_AUDIENCE, "iat": now, "exp": now + 300},
+                **extra)
+
+
+@unittest.skipUnless(HAVE_CRYPTOGRAPHY, "python3-cryptography is not installed")
+class IndependentSignerTest(JwtTestCase):
+    """Tokens signed by another implementation (Python's `cryptography`, on
+    top of OpenSSL but sharing no code with Gatehouse) verify for every
+    algorithm; keys given as PEM files or a secret."""
+
+    SECRET = b"independent-signer-secret-" + b"0123456789abcdef" * 3  # 74 bytes: HS512 needs 64
+
+    def signers(self):
+        from cryptography.hazmat.primitives.asymmetric import ed25519, padding, rsa
+        rsa_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+        digests = {"256": hashes.SHA256, "384": hashes.SHA384, "512": hashes.SHA512}
+        out = {}
+        for bits, digest in digests.items():
+            out["RS" + bits] = (rsa_key, lambda k, d, h=digest: k.sign(d, padding.PKCS1v15(), h()))
+            out["PS" + bits] = (rsa_key, lambda k, d, h=digest: k.sign(
+                d, padding.PSS(mgf=padding.MGF1(h()), salt_length=h.digest_size), h()))
+        for alg, curve, digest, size in (("ES256", ec.SECP256R1, hashes.SHA256, 32),
+                                         ("ES384", ec.SECP384R1, hashes.SHA384, 48),
+                                         ("ES512", ec.SECP521R1, hashes.SHA512, 66)):
+            def sign_ec(k, d, h=digest, n=size):
+                r, s_ = decode_dss_signature(k.sign(d, ec.ECDSA(h())))
+                return r.to_bytes(n, "big") + s_.to_bytes(n, "big")
+            out[alg] = (ec.generate_private_key(curve()), sign_ec)
+        out["EdDSA"] = (ed25519.Ed25519PrivateKey.generate(), lambda k, d: k.sign(d))
+        return out
+
+    def test_every_algorithm_verifies(self):
+        from cryptography.hazmat.primitives import serialization
+        upstream = self.start_upstream()
+        signers = self.signers()
+        issuers = []
+        for alg, (key, _) in signers.items():
+            pem = os.path.join(self.dir, alg + ".pem")
+            with open(pem, "wb") as f:
+                f.write(key.public_key().public_bytes(serialization.Encoding.PEM,
+                                                      serialization.PublicFormat.SubjectPublicKeyInfo))
+            issuers.append({"issuer": "https://signer.test/" + alg, "audiences": [API_AUDIENCE],
+                            "algorithms": [alg], "public_key_files": [pem]})
+        for alg in ("HS256", "HS384", "HS512"):
+            issuers.append({"issuer": "https://signer.test/" + alg, "audiences": [API_AUDIENCE],
+                            "algorithms": [alg], "secret": "${SIGNER_SECRET}"})
+        cfg = {
+            "listeners": [{"name": "public", "address": "127.0.0.1:{port}"}],
+            "admin": {"address": "127.0.0.1:{admin_port}"},
+            "upstreams": {"echo": {"targets": [upstream.address]}},
+            "routes": [{"name": "r", "match": {"path_prefix": "/"}, "upstream": "echo",
+                        "policies": [{"jwt": {"issuers": issuers, "cache": "off"}}]}],
+        }
+        gh = self.start_gatehouse(cfg, env=dict(os.environ, SIGNER_SECRET=self.SECRET.decode()))
+        tokens = {}
+        for alg, (key, sign) in signers.items():
+            signing_input = b64url_json({"alg": alg}) + "." + b64url_json(good_claims("https://signer.test/" + alg))
+            tokens[alg] = signing_input + "." + b64url(sign(key, signing_input.encode()))
+        for alg, digest in (("HS256", hashlib.sha256), ("HS384", hashlib.sha384), ("HS512", hashlib.sha512)):
+            tokens[alg] = hs_token(self.SECRET, good_claims("https://signer.test/" + alg), alg, digest)
+        for alg, token in tokens.items():
+            status, _, body = request(gh.port, "GET", "/inspect", bearer(token))
+            self.assertEqual(status, 200, "%s: %s" % (alg, body))
+            # The same token under another issuer's name does not verify.
+            head, payload, sig = token.split(".")
+            claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+            claims["sub"] = "8"
+            status, _, body = request(gh.port, "GET", "/inspect", bearer(head + "." + b64url_json(claims) + "." + sig))
+            self.assertEqual(status, 401, alg)
+        self.assertEqual(gh.metric("gatehouse_jwt_failures_total", route="r", reason="bad_signature"), len(tokens))
+
+    def test_rate_limit_keys_on_the_verified_subject(self):
+        upstream = self.start_upstream()
+        issuer = "https://signer.test/HS256"
+        jwt = {"jwt": {"issuers": [{"issuer": issuer, "audiences": [API_AUDIENCE], "algorithms": ["HS256"],
+                                    "secret": self.SECRET.decode()}]}}
+        limit = {"rate_limit": {"key": "claim:sub", "limit": "2/m", "on_missing_key": "deny"}}
+        cfg = {
+            "listeners": [{"name": "public", "address": "127.0.0.1:{port}"}],
+            "admin": {"address": "127.0.0.1:{admin_port}"},
+            "upstreams": {"echo": {"targets": [upstream.address]}},
+            "routes": [{"name": "r", "match": {"path_prefix": "/"}, "upstream": "echo", "policies": [jwt, limit]}],
+        }
+        gh = self.start_gatehouse(cfg)
+        alice = hs_token(self.SECRET, good_claims(issuer, sub="alice"))
+        bob = hs_token(self.SECRET, good_claims(issuer, sub="bob"))
+        self.assertEqual([request(gh.port, "GET", "/inspect", bearer(alice))[0] for _ in range(3)], [200, 200, 429])
+        self.assertEqual(request(gh.port, "GET", "/inspect", bearer(bob))[0], 200)
+        # Same subject, different token: the same counter.
+        alice2 = hs_token(self.SECRET, good_claims(issuer, sub="alice", jti="2"))
+        self.assertEqual(request(gh.port, "GET", "/inspect", bearer(alice2))[0], 429)
+
+
 class JwksServer:
     """A key server: serves `keys` (JWKs) at /jwks, counts requests, and can
     be told to fail (500) to play a key server that is down."""
