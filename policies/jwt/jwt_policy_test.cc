@@ -319,7 +319,6 @@ TEST_F(JwtPolicyTest, EachBadTokenIsA401WithItsReason) {
       {token(claims({{"aud", "other"}})), "bad_audience"},
       {testing::make_token(testing::TestKey{Algorithm::kHS256, std::string(40, 'x'), {}}, claims()), "bad_signature"},
       {testing::make_token(es, claims()), "alg_not_allowed"},
-      {testing::make_token(key_, claims(), {{"alg", "HS256"}, {"kid", "nope"}}), "unknown_kid"},
       {testing::make_token(key_, claims(), {{"alg", "HS256"}, {"crit", boost::json::array{"exp"}}}), "unsupported_crit"},
       {"eyJhbGciOiJub25lIn0." + base64url_encode(boost::json::serialize(claims())) + ".", "alg_not_allowed"},
   };
@@ -337,7 +336,38 @@ TEST_F(JwtPolicyTest, EachBadTokenIsA401WithItsReason) {
   EXPECT_EQ(failures("expired"), 1);
   EXPECT_EQ(failures("bad_signature"), 2);
   EXPECT_EQ(failures("alg_not_allowed"), 2);
-  EXPECT_EQ(failures("unknown_kid"), 1);
+}
+
+TEST_F(JwtPolicyTest, AKidSelectsAmongKeysWithIdsAndKeysWithoutOneStayCandidates) {
+  build();  // a secret has no kid: a token's kid cannot contradict it
+  EXPECT_EQ(run("Bearer " + testing::make_token(key_, claims(), {{"alg", "HS256"}, {"kid", "any"}})).kind(),
+            policy::RequestOutcome::Kind::kProceed);
+  const testing::TestKey es = testing::make_key(Algorithm::kES256);
+  IssuerConfig issuer = policy_->config().issuers[0];
+  issuer.algorithms = {Algorithm::kES256};
+  issuer.keys = std::make_shared<const KeySet>(KeySet{testing::verification_key(es, "k1")});
+  TokenVerifier verifier({{issuer, nullptr}}, 0);
+  auto es_token = [&](const std::string& kid) {
+    return testing::make_token(es, claims(), {{"alg", "ES256"}, {"kid", kid}});
+  };
+  EXPECT_EQ(verifier.verify(es_token("k1"), kNow, false).failure, Failure::kNone);
+  EXPECT_EQ(verifier.verify(es_token("k2"), kNow, false).failure, Failure::kUnknownKid);
+  EXPECT_EQ(verifier.verify(testing::make_token(es, claims()), kNow, false).failure, Failure::kNone);  // no kid
+}
+
+TEST_F(JwtPolicyTest, DuplicateHeaderMembersResolveToTheLastOne) {
+  // RFC 7515 §4: reject duplicates or take the lexically last; Boost.JSON
+  // takes the last, so `none` first and HS256 last is an HS256 token.
+  build();
+  const std::string input = base64url_encode(R"({"alg":"none","alg":"HS256"})") + "." +
+                            base64url_encode(boost::json::serialize(claims()));
+  const std::string t = input + "." + base64url_encode(testing::sign_bytes(key_, input));
+  EXPECT_EQ(run("Bearer " + t).kind(), policy::RequestOutcome::Kind::kProceed);
+  const std::string reverse = base64url_encode(R"({"alg":"HS256","alg":"none"})") + "." +
+                              base64url_encode(boost::json::serialize(claims()));
+  EXPECT_EQ(run("Bearer " + reverse + "." + base64url_encode(testing::sign_bytes(key_, reverse))).kind(),
+            policy::RequestOutcome::Kind::kRespond);
+  EXPECT_EQ(failures("alg_not_allowed"), 1);
 }
 
 TEST_F(JwtPolicyTest, TheSizeCapComesBeforeAnyParsing) {

@@ -6,12 +6,14 @@
 namespace gatehouse::policies::jwt {
 namespace {
 
-// Signature check against the keys that may verify `token`.
+// Signature check against the keys that may verify `token`. A token's kid
+// selects the key with that id; a key without an id (a secret, a PEM file,
+// a JWK without `kid`) has none to contradict it and stays a candidate.
 Failure check_signature(const CompactToken& token, const KeySet& keys) {
   bool any_kid = false;
   bool any_usable = false;
   for (const VerificationKey& key : keys) {
-    if (token.has_kid && key.kid != token.kid) continue;
+    if (token.has_kid && !key.kid.empty() && key.kid != token.kid) continue;
     any_kid = true;
     if (!key.usable_for(token.alg)) continue;
     any_usable = true;

@@ -1,8 +1,9 @@
 #pragma once
 // Verifies one token against a route's issuers: parse (compact_token.h),
 // pick the issuer by the (not yet trusted) `iss`, check the algorithm is
-// allowed for it, find the key (by `kid` when the token names one, else
-// every key that suits the algorithm), verify the signature, then the
+// allowed for it, find the keys (those whose `kid` is the token's, plus
+// keys without an id; every key when the token names no kid) that suit the
+// algorithm, verify the signature with them, then the
 // claims (claims_check.h). Rules (`require`) are the policy's business.
 //
 // Remote keys: when the issuer's JWKS is not loaded yet, or the token's
