@@ -424,6 +424,11 @@ std::optional<ClaimRule> parse_rule_group(const config::ConfigNode& node, int de
   group.kind = ClaimRule::Kind::kAllOf;
   bool ok = entries.size() == node.size();
   for (auto& [claim, condition] : entries) {
+    if (claim == "any_of" || claim == "all_of") {
+      condition.error("`" + claim + "` must be the only key of its map (put the other conditions in its list)");
+      ok = false;
+      continue;
+    }
     if (!valid_claim_name(claim)) {
       condition.error("`" + claim + "` is not a claim name");
       ok = false;

@@ -178,6 +178,8 @@ TEST(JwtConfigTest, ErrorsPointAtTheOption) {
             std::string::npos);
   EXPECT_NE(parse_error(hs_issuer("  require: { role: { equal: x } }\n")).find("did you mean"), std::string::npos);
   EXPECT_NE(parse_error(hs_issuer("  max_token_size: 1MiB\n")).find("jwt.max_token_size"), std::string::npos);
+  EXPECT_NE(parse_error(hs_issuer("  require: { any_of: [ { role: admin } ], tier: gold }\n")).find("only key"),
+            std::string::npos);
   std::string twice = hs_issuer() + "    - issuer: https://issuer.test\n      audiences: [b]\n      algorithms: [HS256]\n"
                                     "      secret: " + kSecret + "\n";
   EXPECT_NE(parse_error(twice).find("listed twice"), std::string::npos);
