@@ -27,7 +27,8 @@ class PolicyChain {
   RequestOutcome run_request(RequestContext& ctx, std::size_t& cursor) const;
 
   // Applies a paused policy's outcome: proceed() continues the chain from
-  // `cursor`, respond() is returned as is.
+  // `cursor`, retry() from the paused policy itself (cursor - 1), respond()
+  // is returned as is.
   RequestOutcome resume(RequestContext& ctx, std::size_t& cursor, RequestOutcome outcome) const;
 
   // Runs on_response() of the first `ran` policies, last to first.

@@ -18,7 +18,12 @@
 //   pause()         - the policy has started asynchronous work and took a
 //                     PausedRequest from the context; it must later call
 //                     PausedRequest::resume() exactly once, on the worker's
-//                     executor, with proceed() or respond().
+//                     executor, with proceed(), respond() or retry().
+//   retry()         - only as the outcome given to resume(): run the paused
+//                     policy's on_request() again, with the context, as if
+//                     it had not run (e.g. keys it waited for have arrived).
+//                     Returned from on_request() it is a contract violation
+//                     and the request is answered 500.
 // Response phase: on_response() runs in reverse order, for every policy whose
 // on_request() ran, on the response about to be sent to the client, whether
 // it came from the upstream or from respond(). It may change the status and
@@ -49,6 +54,14 @@ class RequestOutcome {
   enum class Kind : std::uint8_t { kProceed, kRespond, kPause };
 
   static RequestOutcome proceed() { return RequestOutcome(Kind::kProceed); }
+  // A proceed() that makes PolicyChain::resume() run the paused policy again
+  // (see the contract above). Its kind is kProceed so that code which does
+  // not know about it needs no change; only the chain acts on is_retry().
+  static RequestOutcome retry() {
+    RequestOutcome o(Kind::kProceed);
+    o.retry_ = true;
+    return o;
+  }
   static RequestOutcome pause() { return RequestOutcome(Kind::kPause); }
   static RequestOutcome respond(LocalReply reply) {
     RequestOutcome o(Kind::kRespond);
@@ -59,6 +72,7 @@ class RequestOutcome {
   static RequestOutcome respond_error(int status, std::string_view code, std::string_view message);
 
   Kind kind() const noexcept { return kind_; }
+  bool is_retry() const noexcept { return retry_; }
   // Only for kRespond; the outcome gives the reply up.
   std::unique_ptr<LocalReply> take_reply() noexcept { return std::move(reply_); }
   // For respond_error(): the message, combined with the request id when sent.
@@ -68,6 +82,7 @@ class RequestOutcome {
  private:
   explicit RequestOutcome(Kind kind) : kind_(kind) {}
   Kind kind_;
+  bool retry_ = false;
   std::unique_ptr<LocalReply> reply_;
   std::string error_code_;
   std::string error_message_;

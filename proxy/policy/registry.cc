@@ -3,6 +3,7 @@
 #include <array>
 
 #include "policies/headers/headers_policy.h"
+#include "policies/jwt/jwt_policy.h"
 #include "policies/rate_limit/rate_limit_policy.h"
 
 namespace gatehouse::policy {
@@ -14,6 +15,7 @@ namespace {
 constexpr std::array kPolicyFactories{
     PolicyFactory{"headers", &policies::headers::create_headers_policy},
     PolicyFactory{"rate_limit", &policies::rate_limit::create_rate_limit_policy},
+    PolicyFactory{"jwt", &policies::jwt::create_jwt_policy},
 };
 
 }  // namespace

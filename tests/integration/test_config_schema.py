@@ -96,6 +96,11 @@ class SchemaAgreementTest(unittest.TestCase):
                                               "redis": {"address": "127.0.0.1:6379", "password": "${REDIS_PASSWORD:-x}",
                                                         "timeout": "20ms", "pool_size": 2},
                                               "on_store_error": "fail_open", "expected_instances": 2}}]},
+                {"name": "admin", "match": {"path_prefix": "/admin/"}, "upstream": "app",
+                 "policies": [{"jwt": {"issuers": [{"issuer": "https://id.example", "audiences": ["api"],
+                                                    "algorithms": ["HS256"], "secret": "${JWT_SECRET:-0123456789abcdef0123456789abcdef}"}],
+                                       "require": {"role": ["admin"]}, "claims_to_headers": {"sub": "X-User-Id"},
+                                       "leeway": "30s"}}]},
                 {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
             ],
@@ -139,8 +144,13 @@ class SchemaAgreementTest(unittest.TestCase):
                 lambda c: c["routes"][1]["policies"][0]["rate_limit"]["redis"].pop("address")),
             "bad store error mode": mutate(
                 lambda c: c["routes"][1]["policies"][0]["rate_limit"].update(on_store_error="retry")),
+            "jwt issuer without a key source": mutate(
+                lambda c: c["routes"][2]["policies"][0]["jwt"]["issuers"][0].pop("secret")),
+            "jwt algorithm none": mutate(
+                lambda c: c["routes"][2]["policies"][0]["jwt"]["issuers"][0].update(algorithms=["none"])),
+            "unknown jwt option": mutate(lambda c: c["routes"][2]["policies"][0]["jwt"].update(leway="1s")),
             "unknown headers edit": mutate(
-                lambda c: c["routes"][2]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
+                lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
         }
         for name, cfg in cases.items():
             with self.subTest(name):

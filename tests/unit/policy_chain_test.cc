@@ -214,6 +214,42 @@ TEST_F(PolicyChainTest, ResumeWithProceedContinuesTheChain) {
   EXPECT_EQ(log_, (Log{"req:a", "req:wait", "req:c", "resp:c:200", "resp:wait:200", "resp:a:200"}));
 }
 
+TEST_F(PolicyChainTest, ResumeWithRetryRunsThePausedPolicyAgain) {
+  PolicyChain chain = chain_of(recording("a"), pausing("wait"), recording("c"));
+  std::shared_ptr<FakeExchange> exchange = start_exchange(chain);
+  ASSERT_EQ(chain.run_request(ctx_, exchange->cursor).kind(), Kind::kPause);
+
+  // retry(): "wait" runs again (and pauses again, being what it is).
+  handle_->resume(RequestOutcome::retry());
+  ASSERT_TRUE(exchange->result.has_value());
+  EXPECT_EQ(exchange->result->kind(), Kind::kPause);
+  EXPECT_EQ(exchange->cursor, 2u);
+  handle_->resume(RequestOutcome::proceed());
+  EXPECT_EQ(exchange->result->kind(), Kind::kProceed);
+  EXPECT_EQ(exchange->cursor, 3u);
+  EXPECT_EQ(log_, (Log{"req:a", "req:wait", "req:wait", "req:c"}));
+}
+
+// retry() is only an outcome for resume(): returned by on_request() it
+// would skip the policy's decision, so the chain answers 500 instead.
+class RetryingPolicy final : public RecordingPolicy {
+ public:
+  using RecordingPolicy::RecordingPolicy;
+  RequestOutcome on_request(RequestContext& ctx) const override {
+    RecordingPolicy::on_request(ctx);
+    return RequestOutcome::retry();
+  }
+};
+
+TEST_F(PolicyChainTest, RetryReturnedFromOnRequestIsRefused) {
+  PolicyChain chain = chain_of(std::make_unique<RetryingPolicy>("bad", log_), recording("c"));
+  std::size_t cursor = 0;
+  RequestOutcome out = chain.run_request(ctx_, cursor);
+  ASSERT_EQ(out.kind(), Kind::kRespond);
+  EXPECT_EQ(out.take_reply()->status, 500);
+  EXPECT_EQ(log_, (Log{"req:bad"}));
+}
+
 TEST_F(PolicyChainTest, ResumeWithRespondStopsTheChain) {
   PolicyChain chain = chain_of(recording("a"), pausing("wait"), recording("c"));
   std::shared_ptr<FakeExchange> exchange = start_exchange(chain);
