@@ -93,30 +93,6 @@ bool check_value(const config::ConfigNode& at, std::string_view value) {
   return true;
 }
 
-// ConfigNode reports duplicate and non-string keys (expect_keys(),
-// expect_unique_keys()) without saying whether it found any, and the parse
-// must fail when it did; entries() skips non-string keys.
-bool keys_are_unique_strings(const config::ConfigNode& node) {
-  std::vector<std::pair<std::string, config::ConfigNode>> entries = node.entries();
-  if (entries.size() != node.size()) return false;
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    for (std::size_t j = 0; j < i; ++j) {
-      if (entries[j].first == entries[i].first) return false;
-    }
-  }
-  return true;
-}
-
-// Reports unknown keys (with a suggestion); true when every key is allowed.
-bool check_keys(const config::ConfigNode& node, std::initializer_list<std::string_view> allowed) {
-  node.expect_keys(allowed);
-  bool all_known = true;
-  for (const auto& [key, value] : node.entries()) {
-    all_known &= std::find(allowed.begin(), allowed.end(), key) != allowed.end();
-  }
-  return all_known && keys_are_unique_strings(node);
-}
-
 // `remove: [A, B]`, or `remove: A` for a single name (as as_string_list()
 // accepts elsewhere); each item is read on its own so errors point at it.
 bool parse_remove(const config::ConfigNode& node, Direction direction, std::vector<std::string>& out) {
@@ -167,8 +143,7 @@ bool parse_fields(const config::ConfigNode& node, Direction direction, Edit edit
     node.error("expected a map of header names to values");
     return false;
   }
-  node.expect_unique_keys();
-  bool ok = keys_are_unique_strings(node);
+  bool ok = node.expect_unique_keys();
   for (const auto& [name, value_node] : node.entries()) {
     if (!check_name(key_of(node, name), name, direction, edit)) {
       ok = false;
@@ -205,7 +180,7 @@ bool parse_edits(const config::ConfigNode& node, Direction direction, HeaderEdit
     node.error("expected a map with `remove`, `set` and/or `add`");
     return false;
   }
-  bool ok = check_keys(node, {"remove", "set", "add"});
+  bool ok = node.expect_keys({"remove", "set", "add"});
   ok &= parse_remove(node["remove"], direction, out.remove);
   ok &= parse_fields(node["set"], direction, Edit::kSet, out.set);
   ok &= parse_fields(node["add"], direction, Edit::kAdd, out.add);
@@ -220,7 +195,7 @@ std::optional<HeadersConfig> parse_headers_config(const config::ConfigNode& opti
     return std::nullopt;
   }
   HeadersConfig config;
-  bool ok = check_keys(options, {"request", "response"});
+  bool ok = options.expect_keys({"request", "response"});
   ok &= parse_edits(options["request"], Direction::kRequest, config.request);
   ok &= parse_edits(options["response"], Direction::kResponse, config.response);
   if (!ok) return std::nullopt;

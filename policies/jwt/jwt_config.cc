@@ -20,17 +20,6 @@ using std::chrono::seconds;
 
 constexpr std::size_t kMaxKeyFileSize = 1024 * 1024;
 
-bool check_keys(const config::ConfigNode& node, std::initializer_list<std::string_view> allowed) {
-  node.expect_keys(allowed);
-  std::vector<std::pair<std::string, config::ConfigNode>> entries = node.entries();
-  bool ok = entries.size() == node.size();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    ok &= std::find(allowed.begin(), allowed.end(), entries[i].first) != allowed.end();
-    for (std::size_t j = 0; j < i; ++j) ok &= entries[j].first != entries[i].first;
-  }
-  return ok;
-}
-
 bool is_tchar(char c) noexcept {
   if ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9')) return true;
   return std::string_view("!#$%&'*+-.^_`|~").find(c) != std::string_view::npos;
@@ -254,7 +243,7 @@ bool parse_issuers(const config::ConfigNode& node, JwtConfig& out) {
       ok = false;
       continue;
     }
-    bool item_ok = check_keys(item, {"issuer", "audiences", "algorithms", "secret", "public_key_files", "jwks_file",
+    bool item_ok = item.expect_keys({"issuer", "audiences", "algorithms", "secret", "public_key_files", "jwks_file",
                                      "jwks_uri", "ca_file", "min_cache_ttl", "max_cache_ttl", "refetch_interval",
                                      "fetch_timeout"});
     IssuerConfig issuer;
@@ -364,7 +353,7 @@ std::optional<ClaimRule> parse_condition(const std::string& claim, const config:
     rule.values = std::move(*values);
     return rule;
   }
-  if (!node.is_map() || node.size() != 1 || !check_keys(node, {"equals", "one_of", "all_of"})) {
+  if (!node.is_map() || node.size() != 1 || !node.expect_keys({"equals", "one_of", "all_of"})) {
     if (node.is_map() && node.size() != 1) node.error("expected exactly one of `equals`, `one_of`, `all_of`");
     else if (!node.is_map()) node.error("expected a value, a list of values, or `{ equals | one_of | all_of: ... }`");
     return std::nullopt;
@@ -494,7 +483,7 @@ std::optional<JwtConfig> parse_jwt_config(const config::ConfigNode& options) {
     return std::nullopt;
   }
   JwtConfig config;
-  bool ok = check_keys(options, {"issuers", "token_from", "max_token_size", "optional", "leeway", "max_lifetime",
+  bool ok = options.expect_keys({"issuers", "token_from", "max_token_size", "optional", "leeway", "max_lifetime",
                                  "required_claims", "require", "claims_to_headers", "forward_token", "realm", "cache"});
   ok &= parse_issuers(options["issuers"], config);
   ok &= parse_token_from(options["token_from"], config);
@@ -562,7 +551,7 @@ std::optional<JwtConfig> parse_jwt_config(const config::ConfigNode& options) {
         ok = false;
       }
     } else if (cache.is_map()) {
-      ok &= check_keys(cache, {"max_entries"});
+      ok &= cache.expect_keys({"max_entries"});
       if (cache["max_entries"].defined()) {
         std::optional<std::int64_t> n = cache["max_entries"].as_int(0, 10'000'000);
         if (n) config.cache_entries = static_cast<std::size_t>(*n);

@@ -30,18 +30,6 @@ constexpr std::string_view kRateHint =
     "expected a rate such as `100/s`, `10/m`, `1000/h`, `5/d` or `10/5s` (requests per window; the "
     "window is 1s..1d)";
 
-// Reports unknown (with a suggestion) and duplicate keys; true when none.
-bool check_keys(const config::ConfigNode& node, std::initializer_list<std::string_view> allowed) {
-  node.expect_keys(allowed);
-  std::vector<std::pair<std::string, config::ConfigNode>> entries = node.entries();
-  bool ok = entries.size() == node.size();
-  for (std::size_t i = 0; i < entries.size(); ++i) {
-    ok &= std::find(allowed.begin(), allowed.end(), entries[i].first) != allowed.end();
-    for (std::size_t j = 0; j < i; ++j) ok &= entries[j].first != entries[i].first;
-  }
-  return ok;
-}
-
 // One of `choices` (an enum's YAML names); reports anything else.
 template <typename T, std::size_t N>
 std::optional<T> parse_choice(const config::ConfigNode& node,
@@ -155,7 +143,7 @@ std::optional<LimitSpec> parse_limit_item(const config::ConfigNode& item, std::v
     item.error("expected a limit: `{ limit: 10/s, burst: 20 }` or `10/s`");
     return std::nullopt;
   }
-  bool ok = check_keys(item, {"limit", "burst"});
+  bool ok = item.expect_keys({"limit", "burst"});
   if (!item["limit"].defined()) {
     item.error("missing required key `limit`");
     return std::nullopt;
@@ -237,7 +225,7 @@ bool parse_headers(const config::ConfigNode& node, RateLimitConfig& out) {
     node.error("expected `{ ietf: true|false, legacy: true|false }` or a boolean for both");
     return false;
   }
-  bool ok = check_keys(node, {"ietf", "legacy"});
+  bool ok = node.expect_keys({"ietf", "legacy"});
   for (auto [key, flag] : {std::pair{"ietf", &out.ietf_headers}, std::pair{"legacy", &out.legacy_headers}}) {
     if (!node[key].defined()) continue;
     std::optional<bool> on = node[key].as_bool();
@@ -280,7 +268,7 @@ bool parse_redis(const config::ConfigNode& node, RedisStoreSettings& out) {
     node.error("expected a map such as `{ address: 127.0.0.1:6379, password: ${REDIS_PASSWORD} }`");
     return false;
   }
-  bool ok = check_keys(node, {"address", "password", "username", "tls", "timeout", "pool_size", "prefix"});
+  bool ok = node.expect_keys({"address", "password", "username", "tls", "timeout", "pool_size", "prefix"});
   if (!node["address"].defined()) {
     node.error("missing required key `address` (e.g. `127.0.0.1:6379`)");
     ok = false;
@@ -500,7 +488,7 @@ std::optional<RateLimitConfig> parse_rate_limit_config(const config::ConfigNode&
     return std::nullopt;
   }
   RateLimitConfig config;
-  bool ok = check_keys(options, {"key", "limit", "burst", "limits", "algorithm", "mode", "max_delay",
+  bool ok = options.expect_keys({"key", "limit", "burst", "limits", "algorithm", "mode", "max_delay",
                                  "max_queue", "on_missing_key", "headers", "max_keys", "store", "redis",
                                  "on_store_error", "expected_instances"});
   ok &= parse_key(options["key"], config.key);

@@ -180,19 +180,21 @@ bool ConfigNode::expect_sequence() const {
   return false;
 }
 
-void ConfigNode::expect_keys(std::initializer_list<std::string_view> allowed) const {
-  expect_keys(std::vector<std::string_view>(allowed));
+bool ConfigNode::expect_keys(std::initializer_list<std::string_view> allowed) const {
+  return expect_keys(std::vector<std::string_view>(allowed));
 }
 
-void ConfigNode::expect_keys(const std::vector<std::string_view>& allowed) const {
-  check_keys(&allowed);
+bool ConfigNode::expect_keys(const std::vector<std::string_view>& allowed) const {
+  return check_keys(&allowed);
 }
 
-void ConfigNode::expect_unique_keys() const { check_keys(nullptr); }
+bool ConfigNode::expect_unique_keys() const { return check_keys(nullptr); }
 
 // `allowed` null: any key is fine, only duplicates and non-scalars are errors.
-void ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) const {
-  if (!is_map()) return;
+// True when nothing was reported.
+bool ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) const {
+  if (!is_map()) return true;  // nothing to check here; expect_map() reports the kind
+  bool ok = true;
   const auto [line, column] = location();
   std::map<std::string, int, std::less<>> seen;  // key -> line of first use
   for (const auto& entry : node_) {
@@ -204,6 +206,7 @@ void ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) c
     }
     if (!k.IsScalar()) {
       report(key_line, key_column, path_, "map keys must be plain strings, got " + describe(k));
+      ok = false;
       continue;
     }
     const std::string& key = k.Scalar();
@@ -211,6 +214,7 @@ void ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) c
     if (auto [first, inserted] = seen.emplace(key, key_line); !inserted) {
       report(key_line, key_column, key_path,
              "duplicate key `" + key + "` (first set on line " + std::to_string(first->second) + ")");
+      ok = false;
       continue;
     }
     if (!allowed_keys) continue;
@@ -219,6 +223,7 @@ void ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) c
     for (std::string_view a : allowed)
       if (a == key) known = true;
     if (known) continue;
+    ok = false;
     if (key == "<<") {
       report(key_line, key_column, key_path,
              "YAML merge keys (`<<`) are not supported; use `defaults` to share policies");
@@ -236,6 +241,7 @@ void ConfigNode::check_keys(const std::vector<std::string_view>* allowed_keys) c
     }
     report(key_line, key_column, key_path, message + hint);
   }
+  return ok;
 }
 
 void ConfigNode::error(std::string message) const {

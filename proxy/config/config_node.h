@@ -52,13 +52,15 @@ class ConfigNode {
   bool expect_map() const;
   bool expect_sequence() const;
   // Reports each key that is not in `allowed`, suggesting the closest one
-  // ("did you mean `connect_timeout`?").
-  void expect_keys(std::initializer_list<std::string_view> allowed) const;
-  void expect_keys(const std::vector<std::string_view>& allowed) const;
+  // ("did you mean `connect_timeout`?"). Returns true when every key is a
+  // plain string, unique and allowed (and when the node is not a map: that
+  // is expect_map()'s to report).
+  bool expect_keys(std::initializer_list<std::string_view> allowed) const;
+  bool expect_keys(const std::vector<std::string_view>& allowed) const;
   // For maps whose keys are names chosen by the user (upstreams, header
   // names): reports duplicate keys and keys that are not scalars. Done by
   // expect_keys() too.
-  void expect_unique_keys() const;
+  bool expect_unique_keys() const;  // true when nothing was reported
 
   std::optional<std::string> as_string() const;
   std::optional<bool> as_bool() const;
@@ -99,7 +101,7 @@ class ConfigNode {
   // an empty value at the next token), the parent for synthesized nodes.
   std::pair<int, int> location() const noexcept;
   void report(int line, int column, std::string path, std::string message) const;
-  void check_keys(const std::vector<std::string_view>* allowed) const;
+  bool check_keys(const std::vector<std::string_view>* allowed) const;
 
   YAML::Node node_;
   std::string path_;
