@@ -433,7 +433,7 @@ void DownstreamConnection::close() {
   state_ = State::kClosed;
   client_deadline_.cancel();
   upstream_deadline_.cancel();
-  upstream_.reset();
+  discard_upstream();
   stream_.close();
 }
 

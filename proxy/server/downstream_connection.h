@@ -111,6 +111,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool retry_on_fresh_connection();
   void on_upstream_deadline();
   void release_upstream(bool reusable);
+  // Drops the upstream connection (not back to the pool), safely even while
+  // an operation on it is pending.
+  void discard_upstream();
 
   // --- policy::RequestContext ---
   http::RequestHead& request() override { return parser_.head(); }

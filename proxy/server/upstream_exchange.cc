@@ -2,6 +2,7 @@
 // connection, sending the request (head, then the body as it arrives) and
 // streaming the response back to the client.
 #include <boost/asio/connect.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 
@@ -57,7 +58,7 @@ void DownstreamConnection::on_upstream_connected(const boost::system::error_code
     std::size_t target = upstream_->target();
     serving_->pool(route_->upstream_index).report_connect_failure(target);
     if (target < 64) tried_targets_ |= std::uint64_t{1} << target;
-    upstream_.reset();
+    discard_upstream();
     connect_upstream();  // the next target, or the verdict
     return;
   }
@@ -100,7 +101,7 @@ void DownstreamConnection::on_upstream_tls_failed(const boost::system::error_cod
   // Logged every time, as nginx does: a certificate problem is the operator's to fix.
   log_warn("TLS handshake with upstream `" + route_->upstream + "` target " +
            serving_->pool(route_->upstream_index).config().targets[target].text + " failed: " + ec.message());
-  upstream_.reset();
+  discard_upstream();
   connect_upstream();
 }
 
@@ -377,7 +378,7 @@ bool DownstreamConnection::retry_on_fresh_connection() {
   if (!upstream_ || upstream_->requests_served() == 0 || response_started_) return false;
   if (upstream_->parser().in_message()) return false;
   if (parser_.head().framing != http::BodyFraming::kNone) return false;
-  upstream_.reset();
+  discard_upstream();
   connect_upstream();
   return true;
 }
@@ -403,13 +404,28 @@ void DownstreamConnection::on_upstream_deadline() {
   if (state_ == State::kForwarding) upstream_failed(504, "the upstream did not answer in time");
 }
 
+void DownstreamConnection::discard_upstream() {
+  if (!upstream_) return;
+  if (!upstream_->stream().is_tls()) {
+    upstream_.reset();  // a plain socket's pending operations own what they touch
+    return;
+  }
+  // An operation pending on an SSL stream still uses the stream's state when
+  // it completes, so the connection must outlive it: closing queues the
+  // cancelled operations' completions now, and the connection is freed by a
+  // handler queued after them.
+  upstream_->stream().close();
+  std::shared_ptr<UpstreamConnection> retired(std::move(upstream_));
+  boost::asio::post(stream_.socket().get_executor(), [retired] {});
+}
+
 void DownstreamConnection::release_upstream(bool reusable) {
   if (!upstream_) return;
   ++upstream_attempt_;  // late completions of this connection are now stale
   if (reusable && route_ != nullptr) {
     serving_->pool(route_->upstream_index).release(std::move(upstream_));
   } else {
-    upstream_.reset();
+    discard_upstream();
   }
 }
 
