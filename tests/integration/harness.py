@@ -271,6 +271,24 @@ def curl(*args, timeout=30):
     return subprocess.run(["curl", "-sS", *args], capture_output=True, timeout=timeout * SLOW)
 
 
+SANITIZER_MARKERS = ("AddressSanitizer", "LeakSanitizer", "runtime error:")
+
+
+def assert_no_sanitizer_report(test, process):
+    """A sanitizer report in a child fails the test even when every response
+    looked right (the sanitizer build runs this same suite)."""
+    out = process.output()
+    for marker in SANITIZER_MARKERS:
+        test.assertNotIn(marker, out, "%s reported a sanitizer error:\n%s" % (process.name, out[-4000:]))
+
+
+def assert_stops_cleanly(test, process):
+    """Stops `process`; it must exit 0 without a sanitizer report."""
+    code = process.stop()
+    test.assertEqual(code, 0, "%s exited with %s:\n%s" % (process.name, code, process.output()[-4000:]))
+    assert_no_sanitizer_report(test, process)
+
+
 class GatehouseTestCase(unittest.TestCase):
     """Tracks started processes and stops them after each test."""
 
@@ -280,12 +298,8 @@ class GatehouseTestCase(unittest.TestCase):
     def tearDown(self):
         for p in reversed(self._processes):
             p.stop()
-        # A sanitizer report in any child is a failure even when every
-        # response looked right (the sanitizer build runs this same suite).
         for p in self._processes:
-            out = p.output()
-            for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-                self.assertNotIn(marker, out, "%s reported a sanitizer error:\n%s" % (p.name, out[-4000:]))
+            assert_no_sanitizer_report(self, p)
 
     def start_upstream(self, threads=1):
         u = Upstream(threads)

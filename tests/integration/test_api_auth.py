@@ -19,7 +19,7 @@ import threading
 import time
 import unittest
 
-from harness import SLOW, free_port
+from harness import SLOW, assert_stops_cleanly, free_port
 from test_api_posts import API_BIN, Api
 
 try:
@@ -59,11 +59,7 @@ class AuthTestCase(unittest.TestCase):
     def tearDown(self):
         try:
             for p in self.processes:
-                code = p.stop()
-                self.assertEqual(code, 0, "gatehouse-api exited with %s:\n%s" % (code, p.output()[-4000:]))
-                out = p.output()
-                for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-                    self.assertNotIn(marker, out, "sanitizer report:\n%s" % out[-4000:])
+                assert_stops_cleanly(self, p)
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 

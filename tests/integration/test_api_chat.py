@@ -7,7 +7,7 @@ import shutil
 import tempfile
 import unittest
 
-from harness import SLOW
+from harness import SLOW, assert_stops_cleanly
 from test_api_posts import Api
 from ws_client import HandshakeError, WebSocket
 
@@ -22,11 +22,7 @@ class ChatTest(unittest.TestCase):
         try:
             for ws in self.sockets:
                 ws.close()
-            code = self.api.stop()
-            out = self.api.output()
-            self.assertEqual(code, 0, out[-4000:])
-            for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-                self.assertNotIn(marker, out, "sanitizer report:\n%s" % out[-4000:])
+            assert_stops_cleanly(self, self.api)
         finally:
             shutil.rmtree(self.dir, ignore_errors=True)
 

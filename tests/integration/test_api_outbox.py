@@ -16,7 +16,7 @@ import threading
 import time
 import unittest
 
-from harness import SLOW, free_port
+from harness import SLOW, assert_stops_cleanly, free_port
 from test_api_posts import Api
 
 PASSWORD = "correct horse battery"
@@ -81,11 +81,7 @@ class OutboxTestCase(unittest.TestCase):
     def tearDown(self):
         try:
             for p in self.processes:
-                code = p.stop()
-                self.assertEqual(code, 0, "gatehouse-api exited with %s:\n%s" % (code, p.output()[-4000:]))
-                out = p.output()
-                for marker in ("AddressSanitizer", "LeakSanitizer", "runtime error:"):
-                    self.assertNotIn(marker, out, "sanitizer report:\n%s" % out[-4000:])
+                assert_stops_cleanly(self, p)
         finally:
             for s in self.sinks:
                 s.close()
