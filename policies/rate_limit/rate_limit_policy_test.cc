@@ -199,6 +199,8 @@ TEST(RateLimitPolicyTest, DelayModeHoldsRequestsUpToTheQueueBoundThenRejects) {
   FakeRequestContext ctx;
   auto recorder = std::make_shared<ResumeRecorder>();
   ctx.target = recorder;
+  // Taken before the waits are armed: they count from when each request paused.
+  const auto start = std::chrono::steady_clock::now();
   EXPECT_EQ(run(*policy, ctx).kind, Kind::kProceed);
   Exchange first = run(*policy, ctx);
   EXPECT_EQ(first.kind, Kind::kPause);
@@ -207,7 +209,6 @@ TEST(RateLimitPolicyTest, DelayModeHoldsRequestsUpToTheQueueBoundThenRejects) {
   EXPECT_EQ(over.status, 429);
   EXPECT_EQ(header(over, "Retry-After"), "1");
 
-  const auto start = std::chrono::steady_clock::now();
   ctx.io.run();  // both timers fire and resume their requests
   EXPECT_GE(std::chrono::steady_clock::now() - start, milliseconds(40));
   EXPECT_EQ(recorder->resumed, (std::vector<Kind>{Kind::kProceed, Kind::kProceed}));

@@ -37,6 +37,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+# Sockets bound by refused_port(), held for the life of the test process.
+_REFUSING_SOCKETS = []
+
+
+def refused_port():
+    """A TCP port on 127.0.0.1 that refuses connections for as long as this
+    test process runs: it stays bound without listening, so no other test
+    running in parallel can start listening on it (as a merely free port could)."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.bind(("127.0.0.1", 0))
+    _REFUSING_SOCKETS.append(s)
+    return s.getsockname()[1]
+
+
 def wait_for_port(port, timeout=10.0, proc=None):
     deadline = time.monotonic() + timeout * SLOW
     while time.monotonic() < deadline:

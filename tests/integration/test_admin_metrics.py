@@ -6,7 +6,7 @@ import time
 import unittest
 import urllib.request
 
-from harness import SLOW, GatehouseTestCase, RawClient, free_port, simple_config
+from harness import SLOW, GatehouseTestCase, RawClient, refused_port, simple_config
 
 SAMPLE = re.compile(r'^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(.*)\})? (\S+)$')
 LABEL = re.compile(r'([a-zA-Z_][a-zA-Z0-9_]*)="((?:[^"\\]|\\.)*)"')
@@ -48,7 +48,7 @@ class AdminMetricsTest(GatehouseTestCase):
 
     def config(self):
         self.upstream = self.start_upstream()
-        self.dead_port = free_port()
+        self.dead_port = refused_port()
         cfg = simple_config([self.upstream.address])
         cfg["upstreams"]["down"] = {"targets": ["127.0.0.1:%d" % self.dead_port]}
         cfg["routes"] = [

@@ -31,7 +31,7 @@ import time
 import unittest
 import uuid
 
-from harness import SLOW, GatehouseTestCase, free_port
+from harness import SLOW, GatehouseTestCase, free_port, refused_port
 from test_api_posts import Api
 import tls_certs
 
@@ -498,7 +498,7 @@ class RemoteJwksTest(GatehouseTestCase):
         self.assertEqual(self.status(gh, self.k1.token(self.ISSUER)), 200)
 
     def test_keys_unavailable_from_the_start_is_503(self):
-        port = free_port()  # nobody listens
+        port = refused_port()  # nobody listens
         gh = self.start("http://127.0.0.1:%d/jwks" % port, fetch_timeout="500ms", refetch_interval="1h")
         time.sleep(0.3)
         status, headers, body = request(gh.port, "GET", "/inspect", bearer(self.k1.token(self.ISSUER)))

@@ -7,13 +7,13 @@ import socket
 import time
 import unittest
 
-from harness import (SLOW, UPSTREAM_BIN, GatehouseTestCase, Process, RawClient, free_port,
+from harness import (SLOW, UPSTREAM_BIN, GatehouseTestCase, Process, RawClient, free_port, refused_port,
                      simple_config, wait_for_port)
 
 
 def dead_address():
-    """127.0.0.1:PORT where nothing listens (the port was free a moment ago)."""
-    return "127.0.0.1:%d" % free_port()
+    """127.0.0.1:PORT that refuses connections for the whole test run."""
+    return "127.0.0.1:%d" % refused_port()
 
 
 class UpstreamErrorsTest(GatehouseTestCase):
