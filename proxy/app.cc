@@ -157,10 +157,11 @@ int run_server(const std::string& config_path) {
     for (auto& w : workers) w->begin_drain();
     watch = std::make_unique<DrainWatch>(control, workers, std::chrono::steady_clock::now() + config.drain_timeout);
     watch->wait([&](bool clean) {
-      if (!clean) {
-        log_warn("drain timeout reached; closing the remaining connections");
-        for (auto& w : workers) w->stop_now();
-      }
+      if (!clean) log_warn("drain timeout reached; closing the remaining connections");
+      // Stopped even when drained: a drained loop can still hold background
+      // work that never ends by itself (a policy's idle store connection
+      // waiting for readability), and nothing is left that needs finishing.
+      for (auto& w : workers) w->stop_now();
       admin.stop();
       signals.cancel();
       reload_signal.cancel();

@@ -12,7 +12,7 @@ import socket
 import time
 import unittest
 
-from harness import GatehouseTestCase, Process, RawClient, SLOW, free_port, simple_config, wait_for_port
+from harness import GatehouseTestCase, assert_stops_cleanly, Process, RawClient, SLOW, free_port, simple_config, wait_for_port
 
 REDIS_SERVER = shutil.which("redis-server")
 UNREACHABLE = "is unreachable"
@@ -150,6 +150,12 @@ class RateLimitRedisTest(GatehouseTestCase):
         self.assertEqual([c.request("GET", "/bytes/1").status for _ in range(4)], [200, 200, 200, 429])
         time.sleep(1.05)  # one token per second
         self.assertEqual(c.request("GET", "/bytes/1").status, 200)
+        # A Redis connection reopened after an idle close does not hold up
+        # the drain either.
+        c.close()
+        started = time.monotonic()
+        assert_stops_cleanly(self, gh)
+        self.assertLess(time.monotonic() - started, 5 * SLOW, gh.output())
 
     def stop_redis_and_check_fallback(self, on_store_error, extra=None):
         redis, port = self.start_redis()
