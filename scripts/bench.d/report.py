@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parse wrk output and callgrind totals collected by scripts/bench; print tables.
 
-Usage: report.py [--markdown] THROUGHPUT_TSV CALLGRIND_TSV
+Usage: report.py [--markdown] [--policies POLICIES_TSV] THROUGHPUT_TSV CALLGRIND_TSV
 
 THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
     status is "ok" or a short reason the proxy could not be measured;
@@ -9,7 +9,11 @@ THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
 CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2 [<TAB> workload]
     workload is keepalive (the default) or handshake: one table each.
     (may be absent or empty when the callgrind part was skipped).
-Ratios are relative to the "nginx" row.
+POLICIES_TSV lines:   label <TAB> target <TAB> status <TAB> wrk-output-file
+    Gatehouse with one policy on the route; target is the ratio the row
+    should reach (e.g. 0.95) or empty.
+Ratios are relative to the "nginx" row; the policy rows' to the "gatehouse"
+row of the plain HTTP table (the same config without a policy).
 """
 import argparse
 import os
@@ -82,19 +86,24 @@ def workloads(path: str) -> list:
     return seen
 
 
+def measured_row(row: dict, status: str, wrk_file: str) -> dict:
+    """row with status, and wrk's numbers when status is "ok"."""
+    row["status"] = status
+    if status == "ok":
+        try:
+            row.update(parse_wrk(wrk_file))
+        except (OSError, ValueError) as exc:
+            row["status"] = f"could not parse wrk output: {exc}"
+    return row
+
+
 def throughput_rows(path: str, workload: str = "http") -> list:
     rows = []
     for fields in read_tsv(path):
         if (fields[3] if len(fields) > 3 and fields[3] else "http") != workload:
             continue
         proxy, status, wrk_file = (fields + ["", "", ""])[:3]
-        row = {"proxy": proxy, "status": status}
-        if status == "ok":
-            try:
-                row.update(parse_wrk(wrk_file))
-            except (OSError, ValueError) as exc:
-                row["status"] = f"could not parse wrk output: {exc}"
-        rows.append(row)
+        rows.append(measured_row({"proxy": proxy}, status, wrk_file))
     base = next((r for r in rows if r["proxy"] == BASELINE and "rps" in r), None)
     table = []
     for r in rows:
@@ -104,6 +113,42 @@ def throughput_rows(path: str, workload: str = "http") -> list:
         ratio = f"{r['rps'] / base['rps']:.2f}x" if base else "n/a"
         table.append([r["proxy"], f"{r['rps']:,.0f}", fmt_ms(r["p50"]), fmt_ms(r["p99"]),
                       ratio, "; ".join(r["errors"])])
+    return table
+
+
+POLICY_TITLE = "Policies: Gatehouse with one policy on the route, plain HTTP keep-alive (wrk)"
+
+
+def policy_rows(path: str, throughput_path: str) -> list:
+    """The policy table: part 1's Gatehouse row first, as the baseline."""
+    base = None
+    for fields in read_tsv(throughput_path):
+        proxy, status, wrk_file, workload = (fields + ["", "", "", ""])[:4]
+        if proxy == "gatehouse" and (workload or "http") == "http":
+            base = measured_row({"proxy": proxy}, status, wrk_file)
+    if base is None or "rps" not in base:
+        base_status = base["status"] if base else "no Gatehouse row in the plain HTTP table"
+        table = [["none", "-", "-", "-", "-", "", base_status]]
+        base = None
+    else:
+        table = [["none", f"{base['rps']:,.0f}", fmt_ms(base["p50"]), fmt_ms(base["p99"]), "1.00x", "",
+                  "; ".join(base["errors"] + ["Gatehouse's row of the plain HTTP table"])]]
+    for fields in read_tsv(path):
+        label, target, status, wrk_file = (fields + ["", "", "", ""])[:4]
+        r = measured_row({}, status, wrk_file)
+        target_text = f">= {float(target):.2f}x" if target else ""
+        if "rps" not in r:
+            table.append([label, "-", "-", "-", "-", target_text, r["status"]])
+            continue
+        notes = list(r["errors"])
+        ratio = "n/a"
+        if base:
+            value = r["rps"] / base["rps"]
+            ratio = f"{value:.2f}x"
+            if target and value < float(target):
+                notes.append("below target")
+        table.append([label, f"{r['rps']:,.0f}", fmt_ms(r["p50"]), fmt_ms(r["p99"]), ratio, target_text,
+                      "; ".join(notes)])
     return table
 
 
@@ -160,6 +205,7 @@ def print_markdown(header: list, table: list) -> None:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true", help="also print markdown tables")
+    parser.add_argument("--policies", default="", help="the policy rows (POLICIES_TSV)")
     parser.add_argument("throughput")
     parser.add_argument("callgrind", nargs="?", default="")
     args = parser.parse_args()
@@ -170,6 +216,9 @@ def main() -> int:
         if tp:
             sections.append((WORKLOAD_TITLES.get(workload, workload),
                              ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
+    if args.policies:
+        sections.append((POLICY_TITLE, ["policy", "requests/s", "p50", "p99", "vs no policy", "target",
+                                        "notes"], policy_rows(args.policies, args.throughput)))
     seen = []
     for fields in read_tsv(args.callgrind):
         if callgrind_workload(fields) not in seen:

@@ -1,0 +1,149 @@
+# shellcheck shell=bash
+# scripts/bench, part 1b: Gatehouse with one policy on the route (rate_limit,
+# jwt), each under part 1's wrk load. Sourced by scripts/bench after its own
+# functions are defined (it uses write_config, run_wrk, spawn, ...); runs
+# nothing by itself.
+#
+# Rows go to $TMP/policies.tsv: label <TAB> target <TAB> status <TAB> wrk output.
+# report.py puts them in one table, each compared with part 1's Gatehouse row:
+# the same config without the policy, measured in the same run.
+
+REDIS_PORT=""  # set by start_redis
+REDIS_PID=""
+BENCH_JWT_SECRET=""  # set by bench_policies; never exported
+JWT_ISSUER="https://bench.gatehouse.test"
+JWT_AUDIENCE="gatehouse-bench"
+
+# start_redis: a throw-away redis-server on a free port (no persistence, files
+# in $TMP). Fails with a warning; the caller reports the row as not measured.
+start_redis() {
+  REDIS_PORT="$(free_ports 1)"
+  log "starting redis-server on 127.0.0.1:$REDIS_PORT"
+  spawn "$TMP/redis.log" redis-server --bind 127.0.0.1 --port "$REDIS_PORT" \
+    --save '' --appendonly no --dir "$TMP"
+  REDIS_PID=$SPAWNED_PID
+  wait_for_port "$REDIS_PORT" "$START_TIMEOUT" "$REDIS_PID" && return 0
+  warn "redis-server did not start"
+  tail_log "$TMP/redis.log"
+  stop_child "$REDIS_PID" KILL 5 || true
+  REDIS_PID=""
+  return 1
+}
+
+# policy_check DIR PORT TOKEN: GET /bytes/1024 through the policy returns 200 and
+# 1024 bytes, and the policy really runs: with TOKEN (jwt), the token is sent
+# and a request without it must get 401; without TOKEN (rate_limit), the answer
+# must carry RateLimit-Policy. Prints what it got on failure.
+policy_check() {
+  local dir=$1 port=$2 token=${3:-} url="http://127.0.0.1:$2$BENCH_PATH" got auth=()
+  [[ -n $token ]] && auth=(-H "Authorization: Bearer $token")
+  got="$(curl -s -o /dev/null -D "$dir/check.headers" --max-time 10 \
+    -w '%{http_code} %{size_download}' "${auth[@]}" "$url" || true)"
+  if [[ $got != "200 $BODY_BYTES" ]]; then
+    printf 'expected "200 %s" (status, bytes), got "%s"' "$BODY_BYTES" "${got:-no response}"
+    return 1
+  fi
+  if [[ -n $token ]]; then
+    got="$(curl -s -o /dev/null --max-time 10 -w '%{http_code}' "$url" || true)"
+    [[ $got == 401 ]] && return 0
+    printf 'expected 401 without a token, got "%s": the jwt policy does not run' "${got:-no response}"
+    return 1
+  fi
+  grep -qi '^RateLimit-Policy:' "$dir/check.headers" && return 0
+  printf 'no RateLimit-Policy header in the response: the rate_limit policy does not run'
+  return 1
+}
+
+# bench_policy LABEL TARGET POLICY [TOKEN]: Gatehouse with POLICY (one policy
+# entry in YAML flow style) as its route's only policy, under part 1's load
+# (with `Authorization: Bearer TOKEN` when given). TARGET ("0.95", or empty)
+# is the ratio to Gatehouse without a policy that the row should reach.
+# Appends one line to $TMP/policies.tsv.
+bench_policy() {
+  local label=$1 target=$2 policy=$3 token=${4:-} dir port conf pid why result=ok wrk_extra=()
+  dir="$TMP/policy-${label//[^A-Za-z0-9]/-}"
+  mkdir -p "$dir"
+  port="$(free_ports 1)"
+  [[ -n $token ]] && wrk_extra=(-H "Authorization: Bearer $token")
+  conf="$(write_config gatehouse "$dir" "$port" "$WORKERS" wrk 0 "$policy")"
+  # The HS256 secret reaches the config as ${BENCH_JWT_SECRET}, as a shipped
+  # config would have it; empty for the other rows, which do not name it.
+  log "gatehouse + $label: starting on 127.0.0.1:$port ($WORKERS worker(s))"
+  spawn "$dir/proxy.log" env BENCH_JWT_SECRET="$BENCH_JWT_SECRET" "$GATEHOUSE_BIN" --config "$conf"
+  pid=$SPAWNED_PID
+
+  if ! wait_for_port "$port" "$START_TIMEOUT" "$pid"; then
+    result="did not start"
+    pid_alive "$pid" || result="exited at start-up"
+  elif ! why="$(policy_check "$dir" "$port" "$token")"; then
+    result="bad response: $why"
+  else
+    log "gatehouse + $label: warm-up $WARMUP, then wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION"
+    if ! run_wrk "$dir" "http://127.0.0.1:$port$BENCH_PATH" "${wrk_extra[@]}"; then
+      result="wrk failed"
+    elif ! pid_alive "$pid"; then
+      result="crashed during the run"
+    fi
+  fi
+
+  if [[ $result != ok ]]; then
+    warn "gatehouse + $label: $result"
+    tail_log "$dir/proxy.log"
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$result" "$dir/wrk.txt" >>"$TMP/policies.tsv"
+  stop_child "$pid" TERM 15 || true
+}
+
+# skip_policy LABEL TARGET REASON: a row that could not be measured.
+skip_policy() {
+  warn "gatehouse + $1: $3"
+  printf '%s\t%s\t%s\t-\n' "$1" "$2" "$3" >>"$TMP/policies.tsv"
+}
+
+# bench_policies: every policy row, in order.
+bench_policies() {
+  local rl="key: client_ip, limit: 100000000/s"  # far above any rate a run reaches
+  local label alg cache jwt_key token options
+
+  if [[ ! -x $GATEHOUSE_BIN ]] || [[ " ${UNSERVICEABLE[*]} " == *" gatehouse "* ]]; then
+    skip_policy "all policies" "" "skipped (gatehouse could not serve in part 1)"
+    return 0
+  fi
+
+  bench_policy "rate_limit, local store" 0.95 "- rate_limit: { $rl }"
+  if ! command -v redis-server >/dev/null; then
+    skip_policy "rate_limit, redis store" "" "redis-server not installed (scripts/install-deps)"
+  elif ! start_redis; then
+    skip_policy "rate_limit, redis store" "" "redis-server did not start"
+  else
+    # fail_closed: a Redis failure shows as non-2xx answers in the row's
+    # notes instead of being measured, silently, as the local fallback.
+    bench_policy "rate_limit, redis store" "" \
+      "- rate_limit: { $rl, store: redis, redis: { address: 127.0.0.1:$REDIS_PORT }, on_store_error: fail_closed }"
+    stop_child "$REDIS_PID" TERM 5 || true
+    REDIS_PID=""
+  fi
+
+  # Keys and tokens made for this run. The HMAC secret reaches make_jwt.py and
+  # gatehouse in their environment only, never on a command line.
+  BENCH_JWT_SECRET="$(openssl rand -hex 32)"
+  if ! openssl ecparam -genkey -name prime256v1 -noout -out "$TMP/jwt-es256.key" 2>/dev/null ||
+    ! openssl pkey -in "$TMP/jwt-es256.key" -pubout -out "$TMP/jwt-es256.pub" 2>/dev/null; then
+    die "openssl could not make the ES256 key"
+  fi
+  for alg in HS256 ES256; do
+    jwt_key="public_key_files: [\"$TMP/jwt-es256.pub\"]"
+    [[ $alg == HS256 ]] && jwt_key="secret: \"\${BENCH_JWT_SECRET}\""
+    token="$(BENCH_JWT_SECRET=$BENCH_JWT_SECRET python3 "$BENCH_D/make_jwt.py" --alg "$alg" --key "$TMP/jwt-es256.key" \
+      --issuer "$JWT_ISSUER" --audience "$JWT_AUDIENCE")" || die "make_jwt.py could not make an $alg token"
+    for cache in on off; do
+      label="jwt $alg, cache $cache"
+      options="issuers: [ { issuer: \"$JWT_ISSUER\", audiences: [$JWT_AUDIENCE], algorithms: [$alg], $jwt_key } ]"
+      if [[ $cache == on ]]; then
+        bench_policy "$label" 0.90 "- jwt: { $options, cache: { max_entries: 10000 } }" "$token"
+      else
+        bench_policy "$label" "" "- jwt: { $options, cache: off }" "$token"
+      fi
+    done
+  done
+}
