@@ -2,6 +2,8 @@
 
 #include <openssl/evp.h>
 
+#include "proxy/tls/openssl_util.h"
+
 #include <algorithm>
 
 namespace gatehouse::policies::jwt {
@@ -12,7 +14,7 @@ VerificationCache::VerificationCache(std::size_t max_entries)
 std::string VerificationCache::digest(std::string_view token) {
   unsigned char md[EVP_MAX_MD_SIZE];
   unsigned int len = 0;
-  if (EVP_Digest(token.data(), token.size(), md, &len, EVP_sha256(), nullptr) != 1) return {};
+  if (EVP_Digest(token.data(), token.size(), md, &len, tls::sha256_digest(), nullptr) != 1) return {};
   return std::string(reinterpret_cast<const char*>(md), len);
 }
 

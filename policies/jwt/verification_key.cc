@@ -10,7 +10,10 @@
 #include <openssl/pem.h>
 #include <openssl/rsa.h>
 
+#include <array>
 #include <cstring>
+
+#include "proxy/tls/openssl_util.h"
 
 namespace gatehouse::policies::jwt {
 namespace {
@@ -19,7 +22,6 @@ struct Free {
   void operator()(EVP_MD_CTX* p) const noexcept { EVP_MD_CTX_free(p); }
   void operator()(BIGNUM* p) const noexcept { BN_free(p); }
   void operator()(ECDSA_SIG* p) const noexcept { ECDSA_SIG_free(p); }
-  void operator()(EC_GROUP* p) const noexcept { EC_GROUP_free(p); }
   void operator()(BIO* p) const noexcept { BIO_free(p); }
   void operator()(EVP_PKEY* p) const noexcept { EVP_PKEY_free(p); }
 };
@@ -30,17 +32,17 @@ const EVP_MD* digest_for(Algorithm alg) noexcept {
     case Algorithm::kRS256:
     case Algorithm::kPS256:
     case Algorithm::kES256:
-      return EVP_sha256();
+      return tls::sha256_digest();
     case Algorithm::kHS384:
     case Algorithm::kRS384:
     case Algorithm::kPS384:
     case Algorithm::kES384:
-      return EVP_sha384();
+      return tls::sha384_digest();
     case Algorithm::kHS512:
     case Algorithm::kRS512:
     case Algorithm::kPS512:
     case Algorithm::kES512:
-      return EVP_sha512();
+      return tls::sha512_digest();
     case Algorithm::kEdDSA:
       return nullptr;
   }
@@ -69,15 +71,6 @@ bool verify_hmac(Algorithm alg, const std::string& secret, std::string_view inpu
   return signature.size() == mac_len && CRYPTO_memcmp(mac, signature.data(), mac_len) == 0;
 }
 
-int curve_nid(KeyType type) noexcept {
-  switch (type) {
-    case KeyType::kEcP256: return NID_X9_62_prime256v1;
-    case KeyType::kEcP384: return NID_secp384r1;
-    case KeyType::kEcP521: return NID_secp521r1;
-    default: return NID_undef;
-  }
-}
-
 std::size_t curve_size(KeyType type) noexcept {
   switch (type) {
     case KeyType::kEcP256: return 32;
@@ -87,15 +80,31 @@ std::size_t curve_size(KeyType type) noexcept {
   }
 }
 
+// The group order n of the key's curve, built once per process: making an
+// EC_GROUP costs far more than the checks it serves. Read-only afterwards,
+// so shared by every thread.
+const BIGNUM* curve_order(KeyType type) noexcept {
+  static const std::array<EC_GROUP*, 3> groups = {EC_GROUP_new_by_curve_name(NID_X9_62_prime256v1),
+                                                   EC_GROUP_new_by_curve_name(NID_secp384r1),
+                                                   EC_GROUP_new_by_curve_name(NID_secp521r1)};
+  EC_GROUP* group = nullptr;
+  switch (type) {
+    case KeyType::kEcP256: group = groups[0]; break;
+    case KeyType::kEcP384: group = groups[1]; break;
+    case KeyType::kEcP521: group = groups[2]; break;
+    default: break;
+  }
+  return group == nullptr ? nullptr : EC_GROUP_get0_order(group);
+}
+
 // JOSE r||s -> DER, after checking the length and 1 <= r, s <= n-1 (OpenSSL
 // would reject out-of-range values too; checking first keeps that promise
 // independent of its version and refuses encodings it might normalise).
 std::optional<std::string> jose_to_der(KeyType type, std::string_view raw) {
   const std::size_t n = curve_size(type);
   if (n == 0 || raw.size() != 2 * n) return std::nullopt;
-  std::unique_ptr<EC_GROUP, Free> group(EC_GROUP_new_by_curve_name(curve_nid(type)));
-  if (!group) return std::nullopt;
-  const BIGNUM* order = EC_GROUP_get0_order(group.get());
+  const BIGNUM* order = curve_order(type);
+  if (order == nullptr) return std::nullopt;
   const auto* bytes = reinterpret_cast<const unsigned char*>(raw.data());
   std::unique_ptr<BIGNUM, Free> r(BN_bin2bn(bytes, static_cast<int>(n), nullptr));
   std::unique_ptr<BIGNUM, Free> s(BN_bin2bn(bytes + n, static_cast<int>(n), nullptr));

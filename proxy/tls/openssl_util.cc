@@ -26,4 +26,21 @@ std::string subject_text(X509* cert) {
   return n > 0 ? std::string(data, static_cast<std::size_t>(n)) : std::string();
 }
 
+// Kept for the life of the process (function statics are initialised once,
+// thread-safely); freeing them at exit would race with late users.
+const EVP_MD* sha256_digest() noexcept {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-256", nullptr);
+  return md;
+}
+
+const EVP_MD* sha384_digest() noexcept {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-384", nullptr);
+  return md;
+}
+
+const EVP_MD* sha512_digest() noexcept {
+  static const EVP_MD* const md = EVP_MD_fetch(nullptr, "SHA2-512", nullptr);
+  return md;
+}
+
 }  // namespace gatehouse::tls

@@ -37,4 +37,13 @@ std::string take_openssl_errors();
 // The subject of `cert` in RFC 2253 form ("CN=client,O=Example").
 std::string subject_text(X509* cert);
 
+// SHA-2 digests fetched from the default provider once per process. OpenSSL 3
+// resolves a legacy handle such as EVP_sha256() with an implicit fetch on
+// every EVP_Digest*/EVP_DigestVerifyInit call (a name lookup under a lock,
+// thousands of instructions); an explicitly fetched EVP_MD skips it. Safe to
+// call from any thread; null only if the provider lacks the digest.
+const EVP_MD* sha256_digest() noexcept;
+const EVP_MD* sha384_digest() noexcept;
+const EVP_MD* sha512_digest() noexcept;
+
 }  // namespace gatehouse::tls
