@@ -170,6 +170,9 @@ int run_server(const std::string& config_path) {
   });
   control.run();
   for (auto& w : workers) w->join();
+  // While the workers' io_contexts still exist: services that post to them
+  // (a JWKS fetch completing) end here.
+  services->stop();
   log_info("gatehouse stopped");
   return exit_code;
 }

@@ -149,9 +149,15 @@ JwksFetcher::JwksFetcher(policy::PolicyServices& services)
                     .Name("gatehouse_jwt_jwks_fetches_total")
                     .Help("Remote JWKS fetches by result (ok, failed)")
                     .Register(services.metrics_registry())),
-      thread_([this]() { io_.run(); }) {}
+      thread_([this]() { io_.run(); }) {
+  // Waiting requests are resumed by posting to their worker: that must end
+  // before the workers' io_contexts do, not when the services are freed.
+  services.on_stop([this] { stop(); });
+}
 
-JwksFetcher::~JwksFetcher() {
+JwksFetcher::~JwksFetcher() { stop(); }
+
+void JwksFetcher::stop() {
   work_.reset();
   io_.stop();
   if (thread_.joinable()) thread_.join();

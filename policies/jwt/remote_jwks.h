@@ -106,6 +106,11 @@ class JwksFetcher {
   // cannot be built (e.g. an unreadable ca_file).
   std::shared_ptr<RemoteJwks> key_set(const RemoteJwksSettings& settings, std::string& error);
 
+  // Ends the fetch thread: fetches in flight are abandoned and no waiter is
+  // resumed afterwards. Idempotent; called by PolicyServices::stop() and by
+  // the destructor. Not from the fetch thread itself.
+  void stop();
+
  private:
   boost::asio::io_context io_;
   boost::asio::executor_work_guard<boost::asio::io_context::executor_type> work_;

@@ -16,13 +16,21 @@
 // Threading: shared<T>() may be called from any thread (the control thread
 // builds policies); a service must itself be safe for the worker threads
 // that use it concurrently.
+//
+// Shutdown: a service that runs work of its own (a thread, timers) and hands
+// completions to workers registers with on_stop() how to end that work. The
+// server calls stop() once its workers have stopped and before their
+// io_contexts are destroyed, so no service completion can reach a worker
+// that is gone.
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
+#include <vector>
 
 #include <prometheus/registry.h>
 
@@ -53,10 +61,21 @@ class PolicyServices {
     return *static_cast<T*>(slot.get());
   }
 
+  // Registers `hook` for stop(). May be called from a service's constructor
+  // (inside shared<T>()). The hook must stay valid while the services live;
+  // a service capturing itself is fine, as the services own it.
+  void on_stop(std::function<void()> hook);
+  // Runs the hooks, newest first; later calls do nothing. Thread-safe.
+  void stop();
+
  private:
   std::shared_ptr<prometheus::Registry> registry_;
   std::mutex mutex_;
   std::map<std::type_index, std::shared_ptr<void>> services_;
+  // Separate from mutex_: on_stop() runs inside shared<T>(), which holds it.
+  std::mutex stop_mutex_;
+  std::vector<std::function<void()>> stop_hooks_;
+  bool stopped_ = false;
 };
 
 // Given to a policy factory along with its options.

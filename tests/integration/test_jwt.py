@@ -25,13 +25,14 @@ import os
 import shutil
 import sqlite3
 import ssl
+import socket
 import tempfile
 import threading
 import time
 import unittest
 import uuid
 
-from harness import SLOW, GatehouseTestCase, free_port, refused_port
+from harness import SLOW, GatehouseTestCase, assert_stops_cleanly, free_port, refused_port
 from test_api_posts import Api
 import tls_certs
 
@@ -438,7 +439,7 @@ class RemoteJwksTest(GatehouseTestCase):
         self.k1 = SigningKey("k1")
         self.k2 = SigningKey("k2")
 
-    def start(self, uri, **issuer_keys):
+    def start(self, uri, drain_timeout=None, **issuer_keys):
         jwt = {"jwt": {"issuers": [dict({"issuer": self.ISSUER, "audiences": [API_AUDIENCE], "algorithms": ["ES256"],
                                          "jwks_uri": uri}, **issuer_keys)]}}
         cfg = {
@@ -447,6 +448,8 @@ class RemoteJwksTest(GatehouseTestCase):
             "upstreams": {"echo": {"targets": [self.upstream.address]}},
             "routes": [{"name": "r", "match": {"path_prefix": "/"}, "upstream": "echo", "policies": [jwt]}],
         }
+        if drain_timeout:
+            cfg["drain_timeout"] = drain_timeout
         return self.start_gatehouse(cfg)
 
     def start_server(self, tls_context=None):
@@ -504,6 +507,24 @@ class RemoteJwksTest(GatehouseTestCase):
         status, headers, body = request(gh.port, "GET", "/inspect", bearer(self.k1.token(self.ISSUER)))
         self.assertEqual(status, 503, body)
         self.assertEqual(json.loads(body)["error"]["code"], "service_unavailable")
+
+    def test_stops_cleanly_while_a_request_waits_for_the_first_key_fetch(self):
+        # A key server that accepts connections (the kernel does, from the
+        # backlog) and never answers: the fetch is still in flight at exit.
+        silent = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.addCleanup(silent.close)
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(8)
+        gh = self.start("http://127.0.0.1:%d/jwks" % silent.getsockname()[1], drain_timeout="300ms",
+                        fetch_timeout="10s", refetch_interval="1h")
+        client = socket.create_connection(("127.0.0.1", gh.port))
+        self.addCleanup(client.close)
+        client.sendall(b"GET /inspect HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer %s\r\n\r\n"
+                       % self.k1.token(self.ISSUER).encode())
+        time.sleep(0.3)  # the request now waits for the keys
+        started = time.monotonic()
+        assert_stops_cleanly(self, gh)
+        self.assertLess(time.monotonic() - started, 5 * SLOW, gh.output())
 
     def test_https_key_server_with_a_private_ca(self):
         pki_dir = tempfile.mkdtemp(prefix="gatehouse-jwt-pki-")

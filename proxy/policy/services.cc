@@ -1,0 +1,25 @@
+#include "proxy/policy/services.h"
+
+#include <utility>
+
+namespace gatehouse::policy {
+
+void PolicyServices::on_stop(std::function<void()> hook) {
+  std::lock_guard lock(stop_mutex_);
+  stop_hooks_.push_back(std::move(hook));
+}
+
+void PolicyServices::stop() {
+  std::vector<std::function<void()>> hooks;
+  {
+    std::lock_guard lock(stop_mutex_);
+    if (stopped_) return;
+    stopped_ = true;
+    hooks.swap(stop_hooks_);
+  }
+  // Outside the lock: a hook may join a thread that is registering nothing,
+  // but must never wait on a caller of on_stop().
+  for (auto it = hooks.rbegin(); it != hooks.rend(); ++it) (*it)();
+}
+
+}  // namespace gatehouse::policy
