@@ -23,6 +23,7 @@ struct ClientTlsSettings {
   std::string server_name;  // overrides the target's host for SNI and the name check
   std::string cert_file;    // client certificate (mTLS to the upstream), with key_file
   std::string key_file;
+  std::string alpn = "http/1.1";  // the one protocol offered; empty: no ALPN (e.g. Redis)
 };
 
 class ClientTlsContext {
