@@ -7,6 +7,7 @@ fail_closed), counts in the fallback metric and logs once per state change;
 counting resumes in Redis when it comes back; AUTH with requirepass; TLS to a
 TLS-only redis-server (and a CA that does not vouch for it fails closed)."""
 
+import contextlib
 import os
 import shutil
 import socket
@@ -26,8 +27,8 @@ RECOVERED = "answers again"
 def redis_command(port, *args, password=None, tls=None):
     """Sends one command (after AUTH when `password`) and returns the decoded reply;
     over TLS when `tls` is an ssl.SSLContext (the server name is `redis.test`)."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW) as raw:
-        s = tls.wrap_socket(raw, server_hostname="redis.test") if tls else raw
+    with socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW) as raw, \
+            (tls.wrap_socket(raw, server_hostname="redis.test") if tls else contextlib.nullcontext(raw)) as s:
         f = s.makefile("rb")
         commands = ([("AUTH", password)] if password else []) + [args]
         for cmd in commands:
