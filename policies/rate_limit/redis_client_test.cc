@@ -403,6 +403,27 @@ TEST_F(RedisClientTlsTest, ScriptsRunOverTls) {
   EXPECT_EQ(client.live_connections(), 1u);
 }
 
+TEST_F(RedisClientTlsTest, AnIdleTlsConnectionClosesSoTheLoopRunsOutOfWork) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
+  ASSERT_TRUE(server.up());
+  RedisEndpoint e = tls_endpoint(server, context(pki.ca()));
+  e.idle_close = milliseconds(50);
+  RedisClient client(io.get_executor(), e);
+  std::optional<RedisResult> r = sum(client, 1, 2);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+  // run_for() returns early only once nothing is pending: no read, timer
+  // or TLS operation is left behind by the closed connection.
+  const auto start = std::chrono::steady_clock::now();
+  io.restart();
+  io.run_for(std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(client.live_connections(), 0u);
+  r = sum(client, 2, 2);  // reopened on demand, without backoff
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+}
+
 TEST_F(RedisClientTlsTest, AServerTheCaDoesNotVouchForFailsTheCallAndBacksOff) {
   TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
   ASSERT_TRUE(server.up());
