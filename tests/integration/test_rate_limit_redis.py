@@ -16,7 +16,8 @@ import tempfile
 import time
 import unittest
 
-from harness import GatehouseTestCase, Process, RawClient, SLOW, free_port, simple_config, wait_for_port
+from harness import (GatehouseTestCase, Process, RawClient, SLOW, assert_stops_cleanly, free_port, simple_config,
+                     wait_for_port)
 from tls_certs import TestPki
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -234,6 +235,12 @@ class RateLimitRedisTest(GatehouseTestCase):
                          redis_extra={"password": "${REDIS_PASSWORD}"})
         self.assertEqual(self.statuses(bad, 2), [503, 503])
         self.wait_for_log(bad, UNREACHABLE)
+        self.assertIn("TLS handshake", bad.output())
+        # Neither the open TLS connections nor the failed handshakes hold up a drain.
+        for g in (gh, bad):
+            started = time.monotonic()
+            assert_stops_cleanly(self, g)
+            self.assertLess(time.monotonic() - started, 5 * SLOW, g.output())
 
     def start_tls_redis(self, pki, password):
         crt, key = pki.issue("redis", "redis.test", dns=("redis.test",))
@@ -272,6 +279,12 @@ class RateLimitRedisTest(GatehouseTestCase):
                                       "tls": {"ca_file": other.ca_crt, "server_name": "redis.test"}})
         self.assertEqual(self.statuses(bad, 2), [503, 503])
         self.wait_for_log(bad, UNREACHABLE)
+        self.assertIn("TLS handshake", bad.output())
+        # Neither the open TLS connections nor the failed handshakes hold up a drain.
+        for g in (gh, bad):
+            started = time.monotonic()
+            assert_stops_cleanly(self, g)
+            self.assertLess(time.monotonic() - started, 5 * SLOW, g.output())
 
 
 if __name__ == "__main__":
