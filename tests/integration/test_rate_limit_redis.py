@@ -235,12 +235,6 @@ class RateLimitRedisTest(GatehouseTestCase):
                          redis_extra={"password": "${REDIS_PASSWORD}"})
         self.assertEqual(self.statuses(bad, 2), [503, 503])
         self.wait_for_log(bad, UNREACHABLE)
-        self.assertIn("TLS handshake", bad.output())
-        # Neither the open TLS connections nor the failed handshakes hold up a drain.
-        for g in (gh, bad):
-            started = time.monotonic()
-            assert_stops_cleanly(self, g)
-            self.assertLess(time.monotonic() - started, 5 * SLOW, g.output())
 
     def start_tls_redis(self, pki, password):
         crt, key = pki.issue("redis", "redis.test", dns=("redis.test",))
