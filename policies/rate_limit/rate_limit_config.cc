@@ -8,6 +8,7 @@
 
 #include <boost/asio/ip/address.hpp>
 
+#include "proxy/config/client_tls_loader.h"
 #include "proxy/config/diagnostics.h"
 
 namespace gatehouse::policies::rate_limit {
@@ -235,8 +236,8 @@ bool parse_headers(const config::ConfigNode& node, RateLimitConfig& out) {
   return ok;
 }
 
-// `address: 127.0.0.1:6379` or `[::1]:6379`: an IP literal, because hiredis
-// would resolve a host name with a blocking lookup on the worker thread.
+// `address: 127.0.0.1:6379` or `[::1]:6379`: an IP literal, because
+// resolving a name would block the worker thread that connects.
 bool parse_redis_address(const config::ConfigNode& node, RedisEndpoint& out) {
   std::optional<std::string> text = node.as_string();
   if (!text) return false;
@@ -257,6 +258,24 @@ bool parse_redis_address(const config::ConfigNode& node, RedisEndpoint& out) {
   out.host = std::string(host);
   out.port = static_cast<std::uint16_t>(value);
   return true;
+}
+
+// `tls: true` (the system trust store, the address's IP checked) or the
+// same block as an upstream's `tls` (ca_file, verify, server_name,
+// cert_file, key_file); `false` or absent: plain TCP.
+bool parse_redis_tls(const config::ConfigNode& node, RedisEndpoint& out) {
+  if (!node.defined()) return true;
+  if (!node.is_map()) {
+    if (!node.is_scalar()) {
+      node.error("expected `true`, `false` or a map such as `{ ca_file: redis-ca.pem, server_name: redis.internal }`");
+      return false;
+    }
+    std::optional<bool> on = node.as_bool();
+    if (!on) return false;
+    if (!*on) return true;
+  }
+  out.tls = config::load_client_tls(node, "");  // Redis negotiates no ALPN
+  return out.tls != nullptr;
 }
 
 bool parse_redis(const config::ConfigNode& node, RedisStoreSettings& out) {
@@ -292,16 +311,7 @@ bool parse_redis(const config::ConfigNode& node, RedisStoreSettings& out) {
     node["username"].error("`username` needs a `password` (Redis AUTH username password)");
     ok = false;
   }
-  if (node["tls"].defined()) {
-    std::optional<bool> tls = node["tls"].as_bool();
-    if (!tls) {
-      ok = false;
-    } else if (*tls) {
-      node["tls"].error("TLS to Redis is not supported: Debian 12's hiredis (0.14) has no TLS; reach Redis over a "
-                        "trusted network or a local TLS tunnel, and set `tls: false`");
-      ok = false;
-    }
-  }
+  ok &= parse_redis_tls(node["tls"], out.endpoint);
   if (node["timeout"].defined()) {
     std::optional<config::Duration> d = node["timeout"].as_duration(std::chrono::milliseconds(1), seconds(10));
     if (d) out.endpoint.timeout = *d;

@@ -11,7 +11,8 @@
 //       headers: { ietf: true, legacy: true }
 //       max_keys: 100000
 //       store: local                         # (default) | redis
-//       redis: { address: 127.0.0.1:6379, password: ${REDIS_PASSWORD}, username: gh, tls: false,
+//       redis: { address: 127.0.0.1:6379, password: ${REDIS_PASSWORD}, username: gh,
+//                tls: false,   # | true | { ca_file, verify, server_name, cert_file, key_file }
 //                timeout: 20ms, pool_size: 2, prefix: "gatehouse:rl:" }   # store: redis only
 //       on_store_error: local_fallback       # (default) | fail_open | fail_closed   (store: redis only)
 //       expected_instances: 1                # local_fallback divides each limit by it (store: redis only)

@@ -11,7 +11,9 @@
 
 #include "policies/rate_limit/rate_limit_config.h"
 #include "tests/unit/config_test_support.h"
+#include "proxy/tls/client_context.h"
 #include "tests/unit/fake_request_context.h"
+#include "tests/unit/test_pki.h"
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -217,7 +219,7 @@ rate_limit:
   store: redis
   redis:
     address: redis.internal:6379
-    tls: true
+    tls: yes
     timeout: 0ms
     pool_size: 17
     pasword: x
@@ -228,8 +230,7 @@ rate_limit:
                 "test.yaml:10:5: rate_limit.redis.pasword: unknown key `pasword`; did you mean `password`?",
                 "test.yaml:6:14: rate_limit.redis.address: expected `IP:PORT` (e.g. `127.0.0.1:6379` or `[::1]:6379`; "
                 "an IP address, not a host name, so that workers never wait for DNS), got `redis.internal:6379`",
-                "test.yaml:7:10: rate_limit.redis.tls: TLS to Redis is not supported: Debian 12's hiredis (0.14) has "
-                "no TLS; reach Redis over a trusted network or a local TLS tunnel, and set `tls: false`",
+                "test.yaml:7:10: rate_limit.redis.tls: expected `true` or `false`, got `yes`",
                 "test.yaml:8:14: rate_limit.redis.timeout: expected a duration from 1ms to 10s, got `0ms`",
                 "test.yaml:9:16: rate_limit.redis.pool_size: expected an integer from 1 to 16, got `17`",
                 "test.yaml:11:19: rate_limit.on_store_error: expected one of `local_fallback`, `fail_open`, "
@@ -246,6 +247,54 @@ rate_limit:
   EXPECT_EQ(parse_errors("rate_limit: { limit: 1/s, mode: delay, store: redis, redis: { address: 127.0.0.1:6379 } }\n"),
             Strings{"test.yaml:1:47: rate_limit.store: `mode: delay` works with `store: local` only (a Redis-backed "
                     "limit rejects; it cannot hold requests queued across instances)"});
+}
+
+TEST(RateLimitConfigTest, RedisTlsTakesTrueOrAnUpstreamStyleBlock) {
+  const std::string head = "rate_limit: { limit: 1/s, store: redis, redis: { address: 127.0.0.1:6380, tls: ";
+  EXPECT_EQ(parse_ok(head + "false } }\n").redis->endpoint.tls, nullptr);
+  const RedisEndpoint system_store = parse_ok(head + "true } }\n").redis->endpoint;
+  ASSERT_NE(system_store.tls, nullptr);
+  EXPECT_TRUE(system_store.tls->settings().verify);
+  EXPECT_EQ(system_store.tls->settings().ca_file, "");
+  EXPECT_EQ(system_store.tls->settings().alpn, "");  // Redis negotiates no ALPN
+
+  testing_support::TestPki pki("rl-config");
+  const auto [cert, key] = pki.issue("client", "gatehouse", "", true);
+  ASSERT_TRUE(pki.ok());
+  const RedisEndpoint full = parse_ok(head + "{ ca_file: '" + pki.ca() + "', server_name: redis.test, cert_file: '" +
+                                      cert + "', key_file: '" + key + "' } } }\n")
+                                 .redis->endpoint;
+  ASSERT_NE(full.tls, nullptr);
+  EXPECT_EQ(full.tls->settings().ca_file, pki.ca());
+  EXPECT_EQ(full.tls->settings().server_name, "redis.test");
+  EXPECT_EQ(full.tls->settings().cert_file, cert);
+  // The TLS settings are part of the client's identity: plain and TLS
+  // clients of one address never share connections.
+  EXPECT_NE(full.id(), system_store.id());
+  EXPECT_NE(system_store.id(), parse_ok(head + "false } }\n").redis->endpoint.id());
+  EXPECT_EQ(full.id(), parse_ok(head + "{ ca_file: '" + pki.ca() + "', server_name: redis.test, cert_file: '" + cert +
+                                "', key_file: '" + key + "' } } }\n")
+                           .redis->endpoint.id());
+}
+
+TEST(RateLimitConfigTest, RedisTlsErrorsNameTheFileAndTheKey) {
+  const std::string head = "rate_limit: { limit: 1/s, store: redis, redis: { address: 127.0.0.1:6380, tls: ";
+  Strings errors = parse_errors(head + "{ ca_file: /nonexistent/ca.pem } } }\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(errors[0].starts_with("test.yaml:1:91: rate_limit.redis.tls.ca_file: /nonexistent/ca.pem: cannot load "
+                                    "CA certificates"))
+      << errors[0];
+  errors = parse_errors(head + "{ cert_file: /nonexistent/c.pem, key_file: /nonexistent/c.key } } }\n");
+  ASSERT_EQ(errors.size(), 1u);
+  EXPECT_TRUE(errors[0].starts_with("test.yaml:1:93: rate_limit.redis.tls.cert_file: /nonexistent/c.pem: cannot read "
+                                    "the file"))
+      << errors[0];
+  EXPECT_EQ(parse_errors(head + "{ cert_file: c.pem, verfy: false } } }\n"),
+            (Strings{"test.yaml:1:100: rate_limit.redis.tls.verfy: unknown key `verfy`; did you mean `verify`?",
+                     "test.yaml:1:80: rate_limit.redis.tls: `cert_file` and `key_file` go together"}));
+  EXPECT_EQ(parse_errors(head + "[ca.pem] } }\n"),
+            Strings{"test.yaml:1:80: rate_limit.redis.tls: expected `true`, `false` or a map such as `{ ca_file: "
+                    "redis-ca.pem, server_name: redis.internal }`"});
 }
 
 TEST(RateLimitConfigTest, OptionsThatDoNotGoTogetherAreReported) {

@@ -1,12 +1,10 @@
 #pragma once
-// An asynchronous Redis client for the worker threads, on hiredis's async API
-// (libhiredis 0.14, Debian 12) driven by the worker's own io_context.
+// An asynchronous Redis client for the worker threads, driven by the
+// worker's own io_context. Asio owns the sockets and does the I/O, with TLS
+// when the endpoint asks for it; hiredis (0.14, Debian 12, which has no TLS
+// of its own) only encodes commands and parses replies. The connections are
+// in redis_connection.h.
 //
-// - Adapter: hiredis asks for read/write readiness through its ev hooks
-//   (addRead/delRead/addWrite/delWrite, one-shot like libevent's adapter);
-//   each connection's socket is wrapped in a posix::stream_descriptor whose
-//   async_wait() calls redisAsyncHandleRead/Write. hiredis owns the fd: the
-//   cleanup hook release()s it from the descriptor before hiredis closes it.
 // - Ownership: one RedisClient per (io_context, endpoint), kept in an Asio
 //   service of that io_context (RedisClient::for_executor), so it is created
 //   on first use on that worker's thread, used only there, and destroyed with
@@ -18,16 +16,21 @@
 //   pipelined connection whose reply is late would delay every later call).
 //   Reconnection is lazy, with exponential backoff (50ms doubling to 2s): a
 //   call made once the backoff has passed reconnects; calls before that fail
-//   at once (kUnavailable), so a dead Redis costs no waiting. Connections idle
-//   for `idle_close` (500ms) are closed, so that nothing keeps a draining
-//   worker's io_context busy (no timer runs while Redis is down or unused).
+//   at once (kUnavailable), so a dead Redis costs no waiting. A refused
+//   connect, a failed TLS handshake and a dropped connection all count as
+//   unavailable. Connections idle for `idle_close` (500ms) are closed, so
+//   that nothing keeps a draining worker's io_context busy (no timer runs
+//   while Redis is down or unused).
+// - TLS (`tls` set): the TCP connect, then the handshake, both asynchronous;
+//   commands issued meanwhile wait in the connection's queue. The context
+//   verifies the server (CA file or system store, name or IP checked, SNI
+//   for names) and may present a client certificate, as for upstreams.
 // - AUTH (password, optional username: Redis 6 ACL) is pipelined first on
 //   every connection; scripts are run with EVALSHA and re-sent with EVAL when
 //   the server answers NOSCRIPT (EVAL also caches them).
-// - No TLS: Debian 12's hiredis 0.14 has no hiredis_ssl; the config rejects
-//   `tls: true`.
-// - Completions are posted to the worker's executor, never run inside a
-//   hiredis callback, so a completion may issue calls or drop connections.
+// - Completions are posted to the worker's executor, never run inside the
+//   client's own processing, so a completion may issue calls or drop
+//   connections.
 
 #include <chrono>
 #include <cstdint>
@@ -39,10 +42,14 @@
 
 #include <boost/asio/any_io_executor.hpp>
 
+namespace gatehouse::tls {
+class ClientTlsContext;
+}
+
 namespace gatehouse::policies::rate_limit {
 
 struct RedisEndpoint {
-  std::string host = "127.0.0.1";  // an IP literal: hiredis would resolve a name with a blocking lookup
+  std::string host = "127.0.0.1";  // an IP literal: a worker never waits for DNS
   std::uint16_t port = 6379;
   std::string username;            // empty: AUTH with the password only
   std::string password;            // empty: no AUTH
@@ -52,6 +59,9 @@ struct RedisEndpoint {
   // call reopens it). Not configurable: it bounds how long an idle worker's
   // loop stays busy after the server drains.
   std::chrono::nanoseconds idle_close{std::chrono::milliseconds(500)};
+  // Null: plain TCP. Built at config load (files read then), shared by every
+  // worker.
+  std::shared_ptr<const tls::ClientTlsContext> tls;
 
   std::string address() const { return host + ":" + std::to_string(port); }
   // Identifies a client: two endpoints with equal ids share connections.
@@ -111,13 +121,15 @@ class RedisClient {
   // Drops every connection; pending calls complete with kUnavailable.
   void close();
 
-  const RedisEndpoint& endpoint() const noexcept { return endpoint_; }
+  const RedisEndpoint& endpoint() const noexcept { return *endpoint_; }
   // Connections currently established or connecting (tests).
   std::size_t live_connections() const noexcept;
 
  private:
   boost::asio::any_io_executor executor_;
-  RedisEndpoint endpoint_;
+  // Shared with the connections, which may outlive the client while their
+  // cancelled operations complete.
+  std::shared_ptr<RedisEndpoint> endpoint_;
   std::vector<std::shared_ptr<RedisConnection>> pool_;
   std::size_t next_ = 0;
 };

@@ -1,10 +1,17 @@
 // The Redis client against a scripted RESP server on the same io_context:
-// the Asio adapter drives hiredis, scripts are SCRIPT LOADed then run with
-// EVALSHA, NOSCRIPT falls back to EVAL, AUTH goes first, calls time out,
-// refused connections fail fast, and the client reconnects. Also the
-// scripts' ARGV and replies.
+// scripts are SCRIPT LOADed then run with EVALSHA, NOSCRIPT falls back to
+// EVAL, AUTH goes first, calls time out, refused connections fail fast, and
+// the client reconnects. Then against a real TLS-only redis-server (skipped
+// when none is installed): EVAL over TLS, a server the CA does not vouch
+// for, AUTH, and client certificates. Also the scripts' ARGV and replies.
+
+#include <signal.h>
+#include <spawn.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <chrono>
+#include <filesystem>
 #include <memory>
 #include <optional>
 #include <thread>
@@ -21,6 +28,10 @@
 #include "policies/rate_limit/redis_client.h"
 #include "policies/rate_limit/redis_scripts.h"
 #include "policies/rate_limit/redis_store.h"
+#include "proxy/tls/client_context.h"
+#include "tests/unit/test_pki.h"
+
+extern char** environ;
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -273,6 +284,231 @@ TEST_F(RedisClientTest, ClientsArePerIoContextAndEndpoint) {
   EXPECT_NE(a, RedisClient::for_executor(other.get_executor(), e));
   e.password = "x";
   EXPECT_NE(a, RedisClient::for_executor(io.get_executor(), e));
+}
+
+// A real redis-server listening on TLS only, with certificates from `pki`;
+// stopped with the object.
+class TlsRedisServer {
+ public:
+  TlsRedisServer(const testing_support::TestPki& pki, const std::pair<std::string, std::string>& cert,
+                 std::vector<std::string> extra) {
+    {
+      asio::io_context io;
+      tcp::acceptor probe(io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+      port_ = probe.local_endpoint().port();
+    }
+    std::vector<std::string> args{"redis-server", "--port", "0", "--tls-port", std::to_string(port_), "--bind",
+                                  "127.0.0.1", "--tls-cert-file", cert.first, "--tls-key-file", cert.second,
+                                  "--tls-ca-cert-file", pki.ca(), "--save", "", "--appendonly", "no",
+                                  "--logfile", pki.path("redis-" + std::to_string(port_) + ".log")};
+    args.insert(args.end(), extra.begin(), extra.end());
+    std::vector<char*> argv;
+    for (std::string& a : args) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    if (::posix_spawnp(&pid_, "redis-server", nullptr, nullptr, argv.data(), environ) != 0) pid_ = 0;
+    // Up once it accepts TCP connections.
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+    while (pid_ != 0 && std::chrono::steady_clock::now() < deadline) {
+      asio::io_context io;
+      tcp::socket probe(io);
+      boost::system::error_code ec;
+      probe.connect(tcp::endpoint(asio::ip::make_address("127.0.0.1"), port_), ec);
+      if (!ec) {
+        up_ = true;
+        break;
+      }
+      std::this_thread::sleep_for(milliseconds(20));
+    }
+  }
+  ~TlsRedisServer() {
+    if (pid_ == 0) return;
+    ::kill(pid_, SIGTERM);
+    int status = 0;
+    ::waitpid(pid_, &status, 0);
+  }
+  TlsRedisServer(const TlsRedisServer&) = delete;
+  TlsRedisServer& operator=(const TlsRedisServer&) = delete;
+
+  bool up() const noexcept { return up_; }
+  std::uint16_t port() const noexcept { return port_; }
+
+ private:
+  pid_t pid_ = 0;
+  std::uint16_t port_ = 0;
+  bool up_ = false;
+};
+
+class RedisClientTlsTest : public RedisClientTest {
+ protected:
+  void SetUp() override {
+    if (!std::filesystem::exists("/usr/bin/redis-server") && std::system("command -v redis-server >/dev/null") != 0) {
+      GTEST_SKIP() << "redis-server is not installed";
+    }
+    server_cert = pki.issue("redis", "redis.test", "IP:127.0.0.1,DNS:redis.test");
+    ASSERT_TRUE(pki.ok()) << "openssl failed";
+  }
+
+  std::shared_ptr<const tls::ClientTlsContext> context(const std::string& ca_file, const std::string& cert = "",
+                                                       const std::string& key = "") {
+    tls::ClientTlsSettings s;
+    s.ca_file = ca_file;
+    s.cert_file = cert;
+    s.key_file = key;
+    s.alpn = "";
+    std::string error;
+    std::shared_ptr<const tls::ClientTlsContext> out = tls::ClientTlsContext::create(s, error);
+    EXPECT_NE(out, nullptr) << error;
+    return out;
+  }
+
+  RedisEndpoint tls_endpoint(const TlsRedisServer& server, std::shared_ptr<const tls::ClientTlsContext> tls) {
+    RedisEndpoint e = endpoint(server.port());
+    e.timeout = milliseconds(1500);  // a handshake on a loaded test machine
+    e.tls = std::move(tls);
+    return e;
+  }
+
+  // One call whose result depends on the arguments, so it must come from Redis.
+  std::optional<RedisResult> sum(RedisClient& client, int a, int b) {
+    std::optional<RedisResult> result;
+    client.eval(adder, {"k"}, {std::to_string(a), std::to_string(b)}, [&](RedisResult r) { result = std::move(r); });
+    run_until([&] { return result.has_value(); });
+    return result;
+  }
+
+  testing_support::TestPki pki{"redis-client"};
+  std::pair<std::string, std::string> server_cert;
+  RedisScript adder{"return {tonumber(ARGV[1]) + tonumber(ARGV[2]), #KEYS}"};
+};
+
+TEST_F(RedisClientTlsTest, ScriptsRunOverTls) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
+  ASSERT_TRUE(server.up());
+  RedisClient client(io.get_executor(), tls_endpoint(server, context(pki.ca())));
+  std::optional<RedisResult> r = sum(client, 2, 40);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+  EXPECT_EQ(r->integers, (std::vector<long long>{42, 1}));
+  // Pipelined on the one connection (SCRIPT LOAD went first; EVALSHA now).
+  std::vector<RedisResult> results;
+  for (int i = 0; i < 5; ++i) {
+    client.eval(adder, {"k"}, {std::to_string(i), "100"}, [&](RedisResult x) { results.push_back(std::move(x)); });
+  }
+  run_until([&] { return results.size() == 5; });
+  ASSERT_EQ(results.size(), 5u);
+  for (int i = 0; i < 5; ++i) {
+    ASSERT_EQ(results[i].status, RedisResult::Status::kOk) << results[i].error;
+    EXPECT_EQ(results[i].integers[0], 100 + i);
+  }
+  EXPECT_EQ(client.live_connections(), 1u);
+}
+
+TEST_F(RedisClientTlsTest, AnIdleTlsConnectionClosesSoTheLoopRunsOutOfWork) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
+  ASSERT_TRUE(server.up());
+  RedisEndpoint e = tls_endpoint(server, context(pki.ca()));
+  e.idle_close = milliseconds(50);
+  RedisClient client(io.get_executor(), e);
+  std::optional<RedisResult> r = sum(client, 1, 2);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+  // run_for() returns early only once nothing is pending: no read, timer
+  // or TLS operation is left behind by the closed connection.
+  const auto start = std::chrono::steady_clock::now();
+  io.restart();
+  io.run_for(std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(1));
+  EXPECT_EQ(client.live_connections(), 0u);
+  r = sum(client, 2, 2);  // reopened on demand, without backoff
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+}
+
+TEST_F(RedisClientTlsTest, AServerTheCaDoesNotVouchForFailsTheCallAndBacksOff) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
+  ASSERT_TRUE(server.up());
+  testing_support::TestPki other("redis-other-ca");
+  ASSERT_TRUE(other.ok());
+  RedisClient client(io.get_executor(), tls_endpoint(server, context(other.ca())));
+  std::optional<RedisResult> r = sum(client, 1, 1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kUnavailable);
+  EXPECT_NE(r->error.find("TLS handshake"), std::string::npos) << r->error;
+  EXPECT_EQ(client.live_connections(), 0u);
+  // Backing off: the next call fails at once, without a new handshake.
+  const auto start = std::chrono::steady_clock::now();
+  r = sum(client, 1, 1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kUnavailable);
+  EXPECT_LT(std::chrono::steady_clock::now() - start, milliseconds(100));
+}
+
+TEST_F(RedisClientTlsTest, TheNameCheckedIsTheServerName) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no"});
+  ASSERT_TRUE(server.up());
+  tls::ClientTlsSettings s;
+  s.ca_file = pki.ca();
+  s.server_name = "other.test";  // not in the certificate
+  s.alpn = "";
+  std::string error;
+  RedisClient wrong(io.get_executor(), tls_endpoint(server, tls::ClientTlsContext::create(s, error)));
+  std::optional<RedisResult> r = sum(wrong, 1, 1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kUnavailable) << r->error;
+  s.server_name = "redis.test";
+  RedisClient right(io.get_executor(), tls_endpoint(server, tls::ClientTlsContext::create(s, error)));
+  r = sum(right, 1, 1);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+}
+
+TEST_F(RedisClientTlsTest, AuthGoesFirstOverTls) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "no", "--requirepass", "s3cret"});
+  ASSERT_TRUE(server.up());
+  RedisEndpoint e = tls_endpoint(server, context(pki.ca()));
+  e.password = "s3cret";
+  RedisClient client(io.get_executor(), e);
+  std::optional<RedisResult> r = sum(client, 3, 4);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+  EXPECT_EQ(r->integers[0], 7);
+
+  e.password = "wrong";
+  RedisClient refused(io.get_executor(), e);
+  r = sum(refused, 3, 4);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kError);
+  EXPECT_NE(r->error.find("NOAUTH"), std::string::npos) << r->error;
+}
+
+TEST_F(RedisClientTlsTest, AClientCertificateIsPresentedWhenTheServerWantsOne) {
+  TlsRedisServer server(pki, server_cert, {"--tls-auth-clients", "yes"});
+  ASSERT_TRUE(server.up());
+  const auto [cert, key] = pki.issue("client", "gatehouse", "", true);
+  ASSERT_TRUE(pki.ok());
+  RedisClient with(io.get_executor(), tls_endpoint(server, context(pki.ca(), cert, key)));
+  std::optional<RedisResult> r = sum(with, 5, 6);
+  ASSERT_TRUE(r.has_value());
+  ASSERT_EQ(r->status, RedisResult::Status::kOk) << r->error;
+  EXPECT_EQ(r->integers[0], 11);
+
+  RedisClient without(io.get_executor(), tls_endpoint(server, context(pki.ca())));
+  r = sum(without, 5, 6);
+  ASSERT_TRUE(r.has_value());
+  EXPECT_EQ(r->status, RedisResult::Status::kUnavailable) << r->error;
+}
+
+TEST_F(RedisClientTlsTest, ATlsClientIsNotSharedWithAPlainOne) {
+  RedisEndpoint plain = endpoint(6379);
+  RedisEndpoint secure = plain;
+  secure.tls = context(pki.ca());
+  EXPECT_NE(RedisClient::for_executor(io.get_executor(), plain), RedisClient::for_executor(io.get_executor(), secure));
+  // A reload with the same settings keeps the client, with the newer context.
+  RedisEndpoint reloaded = plain;
+  reloaded.tls = context(pki.ca());
+  auto client = RedisClient::for_executor(io.get_executor(), secure);
+  EXPECT_EQ(client, RedisClient::for_executor(io.get_executor(), reloaded));
+  EXPECT_EQ(client->endpoint().tls, reloaded.tls);
 }
 
 LimitSpec spec(Algorithm a, std::uint64_t quota, Nanos window, std::uint64_t burst) {

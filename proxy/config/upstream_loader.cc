@@ -10,6 +10,7 @@
 #include <cstring>
 #include <set>
 
+#include "proxy/config/client_tls_loader.h"
 #include "proxy/config/loader_sections.h"
 #include "proxy/tls/client_context.h"
 
@@ -153,37 +154,16 @@ std::optional<UpstreamTarget> read_target(const ConfigNode& node) {
                         .tls = tls};
 }
 
-// `tls: { ca_file, verify, server_name, cert_file, key_file }`: every
-// target speaks TLS. Without the block, only `https://` targets do, verified
-// against the system trust store.
+// `tls:` (see client_tls_loader.h): every target speaks TLS. Without the
+// block, only `https://` targets do, verified against the system trust store.
 void load_upstream_tls(const ConfigNode& node, UpstreamConfig& u) {
   const bool any_https = std::any_of(u.targets.begin(), u.targets.end(), [](const UpstreamTarget& t) { return t.tls; });
   if (!node.defined() && !any_https) return;
-  tls::ClientTlsSettings s;
   if (node.defined()) {
     if (!node.expect_map()) return;
-    node.expect_keys({"ca_file", "verify", "server_name", "cert_file", "key_file"});
-    if (node["ca_file"].defined()) {
-      if (std::optional<std::string> ca = node["ca_file"].as_path()) s.ca_file = *ca;
-    }
-    s.verify = node.bool_or("verify", true);
-    s.server_name = node.string_or("server_name", "");
-    if (node["cert_file"].defined() != node["key_file"].defined()) {
-      node.error("`cert_file` and `key_file` go together");
-      return;
-    }
-    if (node["cert_file"].defined()) {
-      std::optional<std::string> cert = node["cert_file"].as_path();
-      std::optional<std::string> key = node["key_file"].as_path();
-      if (!cert || !key) return;
-      s.cert_file = *cert;
-      s.key_file = *key;
-    }
     for (UpstreamTarget& t : u.targets) t.tls = true;
   }
-  std::string error;
-  u.tls = tls::ClientTlsContext::create(s, error);
-  if (!u.tls) node.error(error);  // at the upstream when the block is absent
+  u.tls = load_client_tls(node);  // errors at the upstream when the block is absent
 }
 
 }  // namespace

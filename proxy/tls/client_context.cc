@@ -18,8 +18,12 @@ std::shared_ptr<const ClientTlsContext> ClientTlsContext::create(const ClientTls
   }
   SSL_CTX_set_min_proto_version(ctx, TLS1_2_VERSION);
   SSL_CTX_set_options(ctx, SSL_OP_NO_COMPRESSION | SSL_OP_NO_RENEGOTIATION);
-  static const unsigned char kAlpn[] = "\x08http/1.1";
-  SSL_CTX_set_alpn_protos(ctx, kAlpn, sizeof kAlpn - 1);
+  if (!settings.alpn.empty() && settings.alpn.size() < 256) {
+    std::string wire(1, static_cast<char>(settings.alpn.size()));  // RFC 7301: length-prefixed names
+    wire += settings.alpn;
+    SSL_CTX_set_alpn_protos(ctx, reinterpret_cast<const unsigned char*>(wire.data()),
+                            static_cast<unsigned>(wire.size()));
+  }
   if (settings.verify) {
     const int loaded = settings.ca_file.empty()
                            ? SSL_CTX_set_default_verify_paths(ctx)

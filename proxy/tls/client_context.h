@@ -1,5 +1,6 @@
 #pragma once
-// TLS towards an upstream: the certificate is verified against a CA file or
+// TLS towards a server Gatehouse connects to (an upstream, the rate_limit
+// policy's Redis): the certificate is verified against a CA file or
 // the system's trust store, the host name is checked (or the IP address,
 // for a target written as one), SNI is sent for names, and an optional
 // client certificate is presented.
@@ -23,6 +24,7 @@ struct ClientTlsSettings {
   std::string server_name;  // overrides the target's host for SNI and the name check
   std::string cert_file;    // client certificate (mTLS to the upstream), with key_file
   std::string key_file;
+  std::string alpn = "http/1.1";  // the one protocol offered; empty: no ALPN (e.g. Redis)
 };
 
 class ClientTlsContext {

@@ -94,7 +94,8 @@ class SchemaAgreementTest(unittest.TestCase):
                 {"name": "shared", "match": {"path_prefix": "/shared/"}, "upstream": "app",
                  "policies": [{"rate_limit": {"limit": "50/s", "store": "redis",
                                               "redis": {"address": "127.0.0.1:6379", "password": "${REDIS_PASSWORD:-x}",
-                                                        "timeout": "20ms", "pool_size": 2},
+                                                        "timeout": "20ms", "pool_size": 2,
+                                                        "tls": {"ca_file": self.crt, "server_name": "localhost"}},
                                               "on_store_error": "fail_open", "expected_instances": 2}}]},
                 {"name": "admin", "match": {"path_prefix": "/admin/"}, "upstream": "app",
                  "policies": [{"jwt": {"issuers": [{"issuer": "https://id.example", "audiences": ["api"],
@@ -142,6 +143,10 @@ class SchemaAgreementTest(unittest.TestCase):
             "bad key part": mutate(lambda c: c["routes"][0]["policies"][0]["rate_limit"].update(key="ip")),
             "redis options without address": mutate(
                 lambda c: c["routes"][1]["policies"][0]["rate_limit"]["redis"].pop("address")),
+            "misspelt redis tls key": mutate(
+                lambda c: c["routes"][1]["policies"][0]["rate_limit"]["redis"]["tls"].update(ca_fil=self.crt)),
+            "redis tls as a list": mutate(
+                lambda c: c["routes"][1]["policies"][0]["rate_limit"]["redis"].update(tls=[self.crt])),
             "bad store error mode": mutate(
                 lambda c: c["routes"][1]["policies"][0]["rate_limit"].update(on_store_error="retry")),
             "jwt issuer without a key source": mutate(

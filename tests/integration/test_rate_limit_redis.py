@@ -4,24 +4,32 @@ persisted): two Gatehouse processes sharing one Redis admit the global limit
 in total; with Redis stopped, each `on_store_error` behaves as configured
 (local_fallback with the limit divided by expected_instances, fail_open,
 fail_closed), counts in the fallback metric and logs once per state change;
-counting resumes in Redis when it comes back; AUTH with requirepass."""
+counting resumes in Redis when it comes back; AUTH with requirepass; TLS to a
+TLS-only redis-server (and a CA that does not vouch for it fails closed)."""
 
+import contextlib
 import os
 import shutil
 import socket
+import ssl
+import tempfile
 import time
 import unittest
 
-from harness import GatehouseTestCase, assert_stops_cleanly, Process, RawClient, SLOW, free_port, simple_config, wait_for_port
+from harness import (GatehouseTestCase, Process, RawClient, SLOW, assert_stops_cleanly, free_port, simple_config,
+                     wait_for_port)
+from tls_certs import TestPki
 
 REDIS_SERVER = shutil.which("redis-server")
 UNREACHABLE = "is unreachable"
 RECOVERED = "answers again"
 
 
-def redis_command(port, *args, password=None):
-    """Sends one command (after AUTH when `password`) and returns the decoded reply."""
-    with socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW) as s:
+def redis_command(port, *args, password=None, tls=None):
+    """Sends one command (after AUTH when `password`) and returns the decoded reply;
+    over TLS when `tls` is an ssl.SSLContext (the server name is `redis.test`)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=5 * SLOW) as raw, \
+            (tls.wrap_socket(raw, server_hostname="redis.test") if tls else contextlib.nullcontext(raw)) as s:
         f = s.makefile("rb")
         commands = ([("AUTH", password)] if password else []) + [args]
         for cmd in commands:
@@ -189,7 +197,9 @@ class RateLimitRedisTest(GatehouseTestCase):
             time.sleep(0.05)
         self.assertEqual(allowed, 1, "Redis counting never resumed:\n" + gh.output())
         fallback_before = gh.metric("gatehouse_rate_limit_decisions_total", route="all", result="fallback")
-        statuses = self.statuses(gh, 12)
+        # On the same connection, so on the worker that has reconnected: another
+        # worker may still be inside its backoff (up to 2s) and fall back.
+        statuses = [c.request("GET", "/bytes/1").status for _ in range(12)]
         self.assertEqual(statuses, [200] * 9 + [429] * 3)
         self.assertEqual(gh.metric("gatehouse_rate_limit_decisions_total", route="all", result="fallback"),
                          fallback_before)
@@ -233,6 +243,50 @@ class RateLimitRedisTest(GatehouseTestCase):
                          redis_extra={"password": "${REDIS_PASSWORD}"})
         self.assertEqual(self.statuses(bad, 2), [503, 503])
         self.wait_for_log(bad, UNREACHABLE)
+
+    def start_tls_redis(self, pki, password):
+        crt, key = pki.issue("redis", "redis.test", dns=("redis.test",))
+        port = free_port()
+        args = [REDIS_SERVER, "--port", "0", "--tls-port", str(port), "--bind", "127.0.0.1",
+                "--tls-cert-file", crt, "--tls-key-file", key, "--tls-ca-cert-file", pki.ca_crt,
+                "--tls-auth-clients", "no", "--requirepass", password, "--save", "", "--appendonly", "no"]
+        p = Process(args, "redis-tls")
+        self._processes.append(p)
+        wait_for_port(port, proc=p.proc)
+        return port
+
+    def test_tls_to_a_tls_only_redis(self):
+        directory = tempfile.mkdtemp(prefix="gatehouse-redis-tls-")
+        self.addCleanup(shutil.rmtree, directory, True)
+        pki = TestPki(directory)
+        port = self.start_tls_redis(pki, "tls-pw")
+        env = os.environ.copy()
+        env["REDIS_PASSWORD"] = "tls-pw"
+        tls = {"ca_file": pki.ca_crt, "server_name": "redis.test"}
+        gh = self.start(port, {"limit": "3/m", "on_store_error": "fail_closed"}, env=env,
+                        redis_extra={"password": "${REDIS_PASSWORD}", "tls": tls})
+        self.assertEqual(self.statuses(gh, 5), [200, 200, 200, 429, 429], gh.output())
+        self.assertEqual(gh.metric("gatehouse_rate_limit_decisions_total", route="all", result="fallback"), 0)
+        context = ssl.create_default_context(cafile=pki.ca_crt)
+        keys = redis_command(port, "KEYS", "gatehouse:rl:*", password="tls-pw", tls=context)
+        self.assertEqual(len(keys), 1, keys)
+
+        # A CA that does not vouch for the server: every handshake fails, so
+        # Redis is unreachable and fail_closed refuses.
+        other_dir = tempfile.mkdtemp(prefix="gatehouse-redis-tls-other-")
+        self.addCleanup(shutil.rmtree, other_dir, True)
+        other = TestPki(other_dir)
+        bad = self.start(port, {"limit": "3/m", "on_store_error": "fail_closed"}, env=env,
+                         redis_extra={"password": "${REDIS_PASSWORD}",
+                                      "tls": {"ca_file": other.ca_crt, "server_name": "redis.test"}})
+        self.assertEqual(self.statuses(bad, 2), [503, 503])
+        self.wait_for_log(bad, UNREACHABLE)
+        self.assertIn("TLS handshake", bad.output())
+        # Neither the open TLS connections nor the failed handshakes hold up a drain.
+        for g in (gh, bad):
+            started = time.monotonic()
+            assert_stops_cleanly(self, g)
+            self.assertLess(time.monotonic() - started, 5 * SLOW, g.output())
 
 
 if __name__ == "__main__":
