@@ -4,12 +4,23 @@
 # functions are defined (it uses write_config, run_wrk, spawn, ...); runs
 # nothing by itself.
 #
-# Rows go to $TMP/policies.tsv: label <TAB> target <TAB> status <TAB> wrk output.
-# report.py puts them in one table, each compared with part 1's Gatehouse row:
-# the same config without the policy, measured in the same run.
+# Paired, interleaved measurement: a Gatehouse without a policy (the
+# baseline) runs next to the one with the policy, and wrk alternates between
+# them, POLICY_ROUNDS samples of POLICY_SAMPLE each, with the same request
+# headers (the jwt rows' Authorization header included). A row's ratio is the
+# median of its per-round ratios: on a virtual machine throughput drifts by
+# more than the 5-10% a policy costs within seconds, so a single baseline
+# measured minutes earlier cannot resolve it.
+#
+# Rows go to $TMP/policies.tsv: label <TAB> target <TAB> status <TAB> dir,
+# where dir holds wrk-R.txt (policy) and base-R.txt (baseline) for each round R.
 
+POLICY_ROUNDS=3
+POLICY_SAMPLE=4s
 REDIS_PORT=""  # set by start_redis
 REDIS_PID=""
+BASE_PORT=""  # the baseline Gatehouse, set by start_baseline
+BASE_PID=""
 BENCH_JWT_SECRET=""  # set by bench_policies; never exported
 JWT_ISSUER="https://bench.gatehouse.test"
 JWT_AUDIENCE="gatehouse-bench"
@@ -78,11 +89,21 @@ bench_policy() {
   elif ! why="$(policy_check "$dir" "$port" "$token")"; then
     result="bad response: $why"
   else
-    log "gatehouse + $label: warm-up $WARMUP, then wrk -t$WRK_THREADS -c$CONNECTIONS -d$DURATION"
-    if ! run_wrk "$dir" "http://127.0.0.1:$port$BENCH_PATH" "${wrk_extra[@]}"; then
-      result="wrk failed"
-    elif ! pid_alive "$pid"; then
+    log "gatehouse + $label: warm-up $WARMUP, then $POLICY_ROUNDS rounds of $POLICY_SAMPLE, alternating with the baseline"
+    run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${wrk_extra[@]}" \
+      "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
+    local round
+    for ((round = 1; round <= POLICY_ROUNDS; round++)); do
+      if ! sample "$dir/base-$round.txt" "$BASE_PORT" "${wrk_extra[@]}" ||
+        ! sample "$dir/wrk-$round.txt" "$port" "${wrk_extra[@]}"; then
+        result="wrk failed"
+        break
+      fi
+    done
+    if [[ $result == ok ]] && ! pid_alive "$pid"; then
       result="crashed during the run"
+    elif [[ $result == ok ]] && ! pid_alive "$BASE_PID"; then
+      result="the baseline crashed during the run"
     fi
   fi
 
@@ -90,8 +111,38 @@ bench_policy() {
     warn "gatehouse + $label: $result"
     tail_log "$dir/proxy.log"
   fi
-  printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$result" "$dir/wrk.txt" >>"$TMP/policies.tsv"
+  printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$result" "$dir" >>"$TMP/policies.tsv"
   stop_child "$pid" TERM 15 || true
+}
+
+# sample OUT PORT [WRK_ARGS...]: one measurement of POLICY_SAMPLE against PORT.
+sample() {
+  local out=$1 port=$2
+  shift 2
+  run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$POLICY_SAMPLE" --latency "$@" \
+    "http://127.0.0.1:$port$BENCH_PATH" >"$out" 2>&1
+}
+
+# start_baseline: Gatehouse without a policy, part 1's config, kept running
+# for every policy row (warmed up once). Fails with a warning.
+start_baseline() {
+  local dir="$TMP/policy-baseline" conf
+  mkdir -p "$dir"
+  BASE_PORT="$(free_ports 1)"
+  conf="$(write_config gatehouse "$dir" "$BASE_PORT" "$WORKERS" wrk 0)"
+  log "gatehouse without a policy (the baseline): starting on 127.0.0.1:$BASE_PORT"
+  spawn "$dir/proxy.log" "$GATEHOUSE_BIN" --config "$conf"
+  BASE_PID=$SPAWNED_PID
+  if wait_for_port "$BASE_PORT" "$START_TIMEOUT" "$BASE_PID"; then
+    run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" \
+      "http://127.0.0.1:$BASE_PORT$BENCH_PATH" >/dev/null 2>&1 || true
+    return 0
+  fi
+  warn "the baseline gatehouse did not start"
+  tail_log "$dir/proxy.log"
+  stop_child "$BASE_PID" KILL 5 || true
+  BASE_PID=""
+  return 1
 }
 
 # skip_policy LABEL TARGET REASON: a row that could not be measured.
@@ -107,6 +158,11 @@ bench_policies() {
 
   if [[ ! -x $GATEHOUSE_BIN ]] || [[ " ${UNSERVICEABLE[*]} " == *" gatehouse "* ]]; then
     skip_policy "all policies" "" "skipped (gatehouse could not serve in part 1)"
+    return 0
+  fi
+
+  if ! start_baseline; then
+    skip_policy "all policies" "" "skipped (the baseline gatehouse did not start)"
     return 0
   fi
 
@@ -146,4 +202,6 @@ bench_policies() {
       fi
     done
   done
+  stop_child "$BASE_PID" TERM 15 || true
+  BASE_PID=""
 }

@@ -9,11 +9,12 @@ THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
 CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2 [<TAB> workload]
     workload is keepalive (the default) or handshake: one table each.
     (may be absent or empty when the callgrind part was skipped).
-POLICIES_TSV lines:   label <TAB> target <TAB> status <TAB> wrk-output-file
+POLICIES_TSV lines:   label <TAB> target <TAB> status <TAB> sample-directory
     Gatehouse with one policy on the route; target is the ratio the row
-    should reach (e.g. 0.95) or empty.
-Ratios are relative to the "nginx" row; the policy rows' to the "gatehouse"
-row of the plain HTTP table (the same config without a policy).
+    should reach (e.g. 0.95) or empty; the directory holds wrk-R.txt and
+    base-R.txt for each round R (see policy_rows).
+Ratios are relative to the "nginx" row; the policy rows' to a Gatehouse
+without the policy, sampled alternately with it (the median of the pairs).
 """
 import argparse
 import os
@@ -119,36 +120,40 @@ def throughput_rows(path: str, workload: str = "http") -> list:
 POLICY_TITLE = "Policies: Gatehouse with one policy on the route, plain HTTP keep-alive (wrk)"
 
 
-def policy_rows(path: str, throughput_path: str) -> list:
-    """The policy table: part 1's Gatehouse row first, as the baseline."""
-    base = None
-    for fields in read_tsv(throughput_path):
-        proxy, status, wrk_file, workload = (fields + ["", "", "", ""])[:4]
-        if proxy == "gatehouse" and (workload or "http") == "http":
-            base = measured_row({"proxy": proxy}, status, wrk_file)
-    if base is None or "rps" not in base:
-        base_status = base["status"] if base else "no Gatehouse row in the plain HTTP table"
-        table = [["none", "-", "-", "-", "-", "", base_status]]
-        base = None
-    else:
-        table = [["none", f"{base['rps']:,.0f}", fmt_ms(base["p50"]), fmt_ms(base["p99"]), "1.00x", "",
-                  "; ".join(base["errors"] + ["Gatehouse's row of the plain HTTP table"])]]
+def policy_rows(path: str) -> list:
+    """The policy table. Each row's directory holds paired samples, wrk-R.txt
+    (the policy) and base-R.txt (Gatehouse without it, measured just before);
+    the ratio is the median of the per-round ratios, and the numbers shown
+    are those of the round with that median."""
+    table = []
     for fields in read_tsv(path):
-        label, target, status, wrk_file = (fields + ["", "", "", ""])[:4]
-        r = measured_row({}, status, wrk_file)
+        label, target, status, sample_dir = (fields + ["", "", "", ""])[:4]
         target_text = f">= {float(target):.2f}x" if target else ""
-        if "rps" not in r:
-            table.append([label, "-", "-", "-", "-", target_text, r["status"]])
+        rounds = []
+        notes = []
+        if status == "ok":
+            r = 1
+            while os.path.exists(os.path.join(sample_dir, f"wrk-{r}.txt")):
+                pol = measured_row({}, "ok", os.path.join(sample_dir, f"wrk-{r}.txt"))
+                base = measured_row({}, "ok", os.path.join(sample_dir, f"base-{r}.txt"))
+                if "rps" not in pol or "rps" not in base or base["rps"] <= 0:
+                    status = pol["status"] if "rps" not in pol else base["status"]
+                    break
+                notes += [e for e in pol["errors"] + ["baseline: " + x for x in base["errors"]] if e not in notes]
+                rounds.append((pol["rps"] / base["rps"], pol, base))
+                r += 1
+            if status == "ok" and not rounds:
+                status = "no samples"
+        if status != "ok":
+            table.append([label, "-", "-", "-", "-", "-", target_text, status])
             continue
-        notes = list(r["errors"])
-        ratio = "n/a"
-        if base:
-            value = r["rps"] / base["rps"]
-            ratio = f"{value:.2f}x"
-            if target and value < float(target):
-                notes.append("below target")
-        table.append([label, f"{r['rps']:,.0f}", fmt_ms(r["p50"]), fmt_ms(r["p99"]), ratio, target_text,
-                      "; ".join(notes)])
+        rounds.sort(key=lambda x: x[0])
+        ratio, pol, base = rounds[len(rounds) // 2]
+        notes.append(f"{len(rounds)} pairs, ratios {rounds[0][0]:.2f}-{rounds[-1][0]:.2f}")
+        if target and ratio < float(target):
+            notes.append("below target")
+        table.append([label, f"{pol['rps']:,.0f}", fmt_ms(pol["p50"]), fmt_ms(pol["p99"]), f"{base['rps']:,.0f}",
+                      f"{ratio:.2f}x", target_text, "; ".join(notes)])
     return table
 
 
@@ -217,8 +222,8 @@ def main() -> int:
             sections.append((WORKLOAD_TITLES.get(workload, workload),
                              ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
     if args.policies:
-        sections.append((POLICY_TITLE, ["policy", "requests/s", "p50", "p99", "vs no policy", "target",
-                                        "notes"], policy_rows(args.policies, args.throughput)))
+        sections.append((POLICY_TITLE, ["policy", "requests/s", "p50", "p99", "baseline requests/s",
+                                        "vs no policy", "target", "notes"], policy_rows(args.policies)))
     seen = []
     for fields in read_tsv(args.callgrind):
         if callgrind_workload(fields) not in seen:
