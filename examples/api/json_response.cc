@@ -60,4 +60,6 @@ http::ServerResponse validation_error(const std::vector<FieldError>& details, st
   return envelope(422, "VALIDATION", message, &details);
 }
 
+http::ServerResponse authentication_required() { return error_response(401, "authentication required"); }
+
 }  // namespace gatehouse::api

@@ -37,6 +37,9 @@ http::ServerResponse error_response(int status, std::string_view message);
 // has no name for (412 PRECONDITION_FAILED).
 http::ServerResponse error_response(int status, std::string_view code, std::string_view message);
 
+// 401 for a request without a valid access token.
+http::ServerResponse authentication_required();
+
 // 422 VALIDATION with one entry per failing field.
 http::ServerResponse validation_error(const std::vector<FieldError>& details,
                                       std::string_view message = "request validation failed");

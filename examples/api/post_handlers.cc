@@ -19,15 +19,6 @@ using http::ServerResponse;
 
 constexpr std::string_view kPostCacheControl = "public, max-age=60, stale-while-revalidate=300";
 
-// A resource id from the path; anything but a positive integer names no
-// resource, so callers answer 404.
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  std::int64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
 void add_validators(ServerResponse& r, const Post& post) {
   r.headers.set("ETag", post_etag(post));
   r.headers.set("Last-Modified", http_date(post.updated_at));
@@ -50,8 +41,7 @@ ServerResponse precondition_failed_response() {
   return error_response(412, "PRECONDITION_FAILED", "the post has changed since the given ETag");
 }
 
-ServerResponse not_found() { return error_response(404, "no such post"); }
-ServerResponse unauthorized() { return error_response(401, "authentication required"); }
+ServerResponse no_such_post() { return error_response(404, "no such post"); }
 
 }  // namespace
 
@@ -67,7 +57,7 @@ void PostHandlers::register_routes(Router& router) {
 
 ServerResponse PostHandlers::create(const ApiRequest& request) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
+  if (!caller) return authentication_required();
   std::string error;
   std::optional<boost::json::object> json = parse_json_object(request.raw, error);
   if (!json) return error_response(400, error);
@@ -84,10 +74,10 @@ ServerResponse PostHandlers::create(const ApiRequest& request) {
 }
 
 ServerResponse PostHandlers::get(const ApiRequest& request) {
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id) return not_found();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id) return no_such_post();
   std::optional<Post> post = store_.find(*id);
-  if (!post) return not_found();
+  if (!post) return no_such_post();
   // A 304 carries the same validators and caching headers as the 200 would.
   ServerResponse r = is_not_modified(request.headers(), post_etag(*post), post->updated_at)
                          ? empty_response(304)
@@ -99,11 +89,11 @@ ServerResponse PostHandlers::get(const ApiRequest& request) {
 
 ServerResponse PostHandlers::replace(const ApiRequest& request, bool partial) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id) return not_found();
+  if (!caller) return authentication_required();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id) return no_such_post();
   std::optional<Post> post = store_.find(*id);
-  if (!post) return not_found();
+  if (!post) return no_such_post();
   if (post->author_id != caller->user_id && !caller->is_admin()) {
     return error_response(403, "only the author or an admin may change this post");
   }
@@ -116,17 +106,17 @@ ServerResponse PostHandlers::replace(const ApiRequest& request, bool partial) {
   if (!errors.empty()) return validation_error(errors);
   std::optional<Post> updated =
       store_.update(*id, fields.title.value_or(post->title), fields.body.value_or(post->body));
-  if (!updated) return not_found();  // deleted by another writer meanwhile
+  if (!updated) return no_such_post();  // deleted by another writer meanwhile
   return post_response(200, *updated);
 }
 
 ServerResponse PostHandlers::remove(const ApiRequest& request) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id) return not_found();
+  if (!caller) return authentication_required();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id) return no_such_post();
   std::optional<Post> post = store_.find(*id);
-  if (!post) return not_found();
+  if (!post) return no_such_post();
   if (post->author_id != caller->user_id && !caller->is_admin()) {
     return error_response(403, "only the author or an admin may delete this post");
   }
@@ -138,7 +128,7 @@ ServerResponse PostHandlers::remove(const ApiRequest& request) {
 ServerResponse PostHandlers::list(const ApiRequest& request) { return list_page(request, std::nullopt); }
 
 ServerResponse PostHandlers::list_by_user(const ApiRequest& request) {
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
+  std::optional<std::int64_t> id = request.id_param("id");
   if (!id || !store_.user_exists(*id)) return error_response(404, "no such user");
   return list_page(request, id);
 }

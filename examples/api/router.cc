@@ -1,5 +1,7 @@
 #include "examples/api/router.h"
 
+#include <charconv>
+
 namespace gatehouse::api {
 namespace {
 
@@ -24,6 +26,14 @@ std::string_view ApiRequest::param(std::string_view name) const {
     if (n == name) return v;
   }
   return {};
+}
+
+std::optional<std::int64_t> ApiRequest::id_param(std::string_view name) const {
+  const std::string_view s = param(name);
+  std::int64_t v = 0;
+  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
+  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v <= 0) return std::nullopt;
+  return v;
 }
 
 void Router::add(http::Method method, std::string_view pattern, RouteHandler handler) {

@@ -8,7 +8,9 @@
 // is answered by a GET route (the server drops the body). When a path
 // matches but no method does, the result carries the `Allow` list.
 
+#include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -31,6 +33,9 @@ struct ApiRequest {
 
   // A path parameter by name ("" when the route has none by that name).
   std::string_view param(std::string_view name) const;
+  // A path parameter naming a resource by id: a positive decimal integer,
+  // else nullopt (no such resource: callers answer 404).
+  std::optional<std::int64_t> id_param(std::string_view name) const;
   const http::HeaderMap& headers() const { return raw.head.headers; }
 };
 

@@ -14,17 +14,7 @@ namespace {
 using http::Method;
 using http::ServerResponse;
 
-// A resource id from the path; anything but a positive integer names no
-// resource (404).
-std::optional<std::int64_t> parse_id(std::string_view s) {
-  std::int64_t v = 0;
-  auto r = std::from_chars(s.data(), s.data() + s.size(), v);
-  if (s.empty() || r.ec != std::errc() || r.ptr != s.data() + s.size() || v <= 0) return std::nullopt;
-  return v;
-}
-
-ServerResponse not_found() { return error_response(404, "no such user"); }
-ServerResponse unauthorized() { return error_response(401, "authentication required"); }
+ServerResponse no_such_user() { return error_response(404, "no such user"); }
 
 }  // namespace
 
@@ -37,7 +27,7 @@ void UserHandlers::register_routes(Router& router) {
 
 ServerResponse UserHandlers::list(const ApiRequest& request) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
+  if (!caller) return authentication_required();
   if (!caller->is_admin()) return error_response(403, "only an admin may list users");
   std::vector<FieldError> errors;
   std::optional<PageRequest> page_request = parse_page_request(request.query, errors);
@@ -57,21 +47,21 @@ ServerResponse UserHandlers::list(const ApiRequest& request) {
 }
 
 ServerResponse UserHandlers::get(const ApiRequest& request) {
-  if (!identity_.current_user(request.raw)) return unauthorized();
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id) return not_found();
+  if (!identity_.current_user(request.raw)) return authentication_required();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id) return no_such_user();
   std::optional<User> user = store_.find(*id);
-  if (!user) return not_found();
+  if (!user) return no_such_user();
   return json_response(200, user_json(*user));
 }
 
 ServerResponse UserHandlers::patch(const ApiRequest& request) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id) return not_found();
+  if (!caller) return authentication_required();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id) return no_such_user();
   std::optional<User> user = store_.find(*id);
-  if (!user) return not_found();
+  if (!user) return no_such_user();
   if (user->id != caller->user_id && !caller->is_admin()) {
     return error_response(403, "only the user or an admin may change this user");
   }
@@ -100,16 +90,16 @@ ServerResponse UserHandlers::patch(const ApiRequest& request) {
     if (!e.is_constraint()) throw;
     return error_response(409, "CONFLICT", "that email is already registered");
   }
-  if (!updated) return not_found();  // deleted meanwhile
+  if (!updated) return no_such_user();  // deleted meanwhile
   return json_response(200, user_json(*updated));
 }
 
 ServerResponse UserHandlers::remove(const ApiRequest& request) {
   std::optional<Caller> caller = identity_.current_user(request.raw);
-  if (!caller) return unauthorized();
+  if (!caller) return authentication_required();
   if (!caller->is_admin()) return error_response(403, "only an admin may delete users");
-  std::optional<std::int64_t> id = parse_id(request.param("id"));
-  if (!id || !store_.remove(*id)) return not_found();
+  std::optional<std::int64_t> id = request.id_param("id");
+  if (!id || !store_.remove(*id)) return no_such_user();
   return empty_response(204);
 }
 

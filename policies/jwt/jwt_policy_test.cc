@@ -21,8 +21,8 @@ namespace gatehouse::policies::jwt {
 namespace {
 
 using Strings = std::vector<std::string>;
-constexpr std::int64_t kNow = 1'700'000'000;
-std::int64_t fixed_now() { return kNow; }
+constexpr std::int64_t kPolicyTestNow = 1'700'000'000;
+std::int64_t fixed_now() { return kPolicyTestNow; }
 
 struct Parsed {
   std::optional<JwtConfig> config;
@@ -209,7 +209,7 @@ class JwtPolicyTest : public ::testing::Test {
 
   boost::json::object claims(std::initializer_list<std::pair<std::string_view, boost::json::value>> extra = {}) {
     boost::json::object c{{"iss", "https://issuer.test"}, {"aud", "api"}, {"sub", "42"}, {"role", "admin"},
-                          {"exp", kNow + 300}, {"iat", kNow}};
+                          {"exp", kPolicyTestNow + 300}, {"iat", kPolicyTestNow}};
     for (const auto& [k, v] : extra) c[k] = v;
     return c;
   }
@@ -314,9 +314,9 @@ TEST_F(JwtPolicyTest, EachBadTokenIsA401WithItsReason) {
       {good.substr(0, good.size() - 3), "bad_signature"},
       {good + "!", "malformed"},
       {good.substr(0, good.size() - 1) + (good.back() == 'B' ? "C" : "B"), "malformed"},  // non-zero trailing bits
-      {token(claims({{"exp", kNow - 61}})), "expired"},
-      {token(claims({{"nbf", kNow + 120}})), "not_yet_valid"},
-      {token(claims({{"iat", kNow + 120}})), "issued_in_future"},
+      {token(claims({{"exp", kPolicyTestNow - 61}})), "expired"},
+      {token(claims({{"nbf", kPolicyTestNow + 120}})), "not_yet_valid"},
+      {token(claims({{"iat", kPolicyTestNow + 120}})), "issued_in_future"},
       {token(claims({{"iss", "https://evil.test"}})), "bad_issuer"},
       {token(claims({{"aud", "other"}})), "bad_audience"},
       {testing::make_token(testing::TestKey{Algorithm::kHS256, std::string(40, 'x'), {}}, claims()), "bad_signature"},
@@ -352,9 +352,9 @@ TEST_F(JwtPolicyTest, AKidSelectsAmongKeysWithIdsAndKeysWithoutOneStayCandidates
   auto es_token = [&](const std::string& kid) {
     return testing::make_token(es, claims(), {{"alg", "ES256"}, {"kid", kid}});
   };
-  EXPECT_EQ(verifier.verify(es_token("k1"), kNow, false).failure, Failure::kNone);
-  EXPECT_EQ(verifier.verify(es_token("k2"), kNow, false).failure, Failure::kUnknownKid);
-  EXPECT_EQ(verifier.verify(testing::make_token(es, claims()), kNow, false).failure, Failure::kNone);  // no kid
+  EXPECT_EQ(verifier.verify(es_token("k1"), kPolicyTestNow, false).failure, Failure::kNone);
+  EXPECT_EQ(verifier.verify(es_token("k2"), kPolicyTestNow, false).failure, Failure::kUnknownKid);
+  EXPECT_EQ(verifier.verify(testing::make_token(es, claims()), kPolicyTestNow, false).failure, Failure::kNone);  // no kid
 }
 
 TEST_F(JwtPolicyTest, DuplicateHeaderMembersResolveToTheLastOne) {
@@ -416,12 +416,12 @@ TEST_F(JwtPolicyTest, TokensComeFromCookiesAndQueryParameters) {
 
 TEST_F(JwtPolicyTest, TheCacheStillChecksExpiry) {
   build();
-  const std::string t = token(claims({{"exp", kNow + 1}}));
+  const std::string t = token(claims({{"exp", kPolicyTestNow + 1}}));
   EXPECT_EQ(run("Bearer " + t).kind(), policy::RequestOutcome::Kind::kProceed);
   EXPECT_EQ(run("Bearer " + t).kind(), policy::RequestOutcome::Kind::kProceed);  // from the cache
   JwtConfig config = policy_->config();
   // A later clock: the cached entry must not let the expired token in.
-  auto later = []() -> std::int64_t { return kNow + 120; };
+  auto later = []() -> std::int64_t { return kPolicyTestNow + 120; };
   JwtPolicy late(config, std::make_shared<const TokenVerifier>(
                              std::vector<IssuerRuntime>{{config.issuers[0], nullptr}}, 10),
                  FailureCounters{}, later);

@@ -16,7 +16,7 @@ namespace {
 
 using std::chrono::seconds;
 
-const TimePoint kT0 = TimePoint(std::chrono::days(10));
+const TimePoint kStoreT0 = TimePoint(std::chrono::days(10));
 
 LimitSpec limit(Algorithm algorithm, std::uint64_t quota, Nanos window) {
   LimitSpec s;
@@ -31,23 +31,23 @@ TEST(RateLimitStoreTest, ARequestConsumesFromEveryLimitOrFromNone) {
   // 2/s and 3 per 10s, both token buckets.
   auto counters = make_local_counters({.limits = {limit(Algorithm::kTokenBucket, 2, seconds(1)),
                                                   limit(Algorithm::kTokenBucket, 3, seconds(10))}});
-  EXPECT_TRUE(counters->acquire("k", kT0).allowed);
-  Verdict second = counters->acquire("k", kT0);
+  EXPECT_TRUE(counters->acquire("k", kStoreT0).allowed);
+  Verdict second = counters->acquire("k", kStoreT0);
   ASSERT_TRUE(second.allowed);
   ASSERT_EQ(second.count, 2u);
   EXPECT_EQ(second.decisions[0].remaining, 0u);
   EXPECT_EQ(second.decisions[1].remaining, 1u);
 
-  Verdict third = counters->acquire("k", kT0);  // the 2/s limit says no
+  Verdict third = counters->acquire("k", kStoreT0);  // the 2/s limit says no
   EXPECT_FALSE(third.allowed);
   EXPECT_FALSE(third.decisions[0].allowed);
   EXPECT_TRUE(third.decisions[1].allowed);
   EXPECT_EQ(third.decisions[1].remaining, 1u);  // ...and the other limit kept its token
 
-  Verdict later = counters->acquire("k", kT0 + seconds(1));
+  Verdict later = counters->acquire("k", kStoreT0 + seconds(1));
   EXPECT_TRUE(later.allowed);
   EXPECT_EQ(later.decisions[1].remaining, 0u);
-  Verdict blocked = counters->acquire("k", kT0 + seconds(1));  // now the 3/10s limit says no
+  Verdict blocked = counters->acquire("k", kStoreT0 + seconds(1));  // now the 3/10s limit says no
   EXPECT_FALSE(blocked.allowed);
   EXPECT_TRUE(blocked.decisions[0].allowed);
   EXPECT_FALSE(blocked.decisions[1].allowed);
@@ -55,9 +55,9 @@ TEST(RateLimitStoreTest, ARequestConsumesFromEveryLimitOrFromNone) {
 
 TEST(RateLimitStoreTest, KeysAreCountedApart) {
   auto counters = make_local_counters({.limits = {limit(Algorithm::kFixedWindow, 1, seconds(60))}});
-  EXPECT_TRUE(counters->acquire("a", kT0).allowed);
-  EXPECT_FALSE(counters->acquire("a", kT0).allowed);
-  EXPECT_TRUE(counters->acquire("b", kT0).allowed);
+  EXPECT_TRUE(counters->acquire("a", kStoreT0).allowed);
+  EXPECT_FALSE(counters->acquire("a", kStoreT0).allowed);
+  EXPECT_TRUE(counters->acquire("b", kStoreT0).allowed);
 }
 
 TEST(RateLimitStoreTest, ThreadsHammeringOneKeyAdmitExactlyTheLimit) {
@@ -68,9 +68,9 @@ TEST(RateLimitStoreTest, ThreadsHammeringOneKeyAdmitExactlyTheLimit) {
     for (int t = 0; t < 8; ++t) {
       threads.emplace_back([&] {
         for (int i = 0; i < 500; ++i) {
-          if (counters->acquire("hot", kT0).allowed) admitted.fetch_add(1, std::memory_order_relaxed);
+          if (counters->acquire("hot", kStoreT0).allowed) admitted.fetch_add(1, std::memory_order_relaxed);
           // Other keys in between, so stripes see inserts and evictions too.
-          counters->acquire("cold" + std::to_string(i % 50), kT0);
+          counters->acquire("cold" + std::to_string(i % 50), kStoreT0);
         }
       });
     }
@@ -82,30 +82,30 @@ TEST(RateLimitStoreTest, ThreadsHammeringOneKeyAdmitExactlyTheLimit) {
 TEST(RateLimitStoreTest, MaxKeysEvictsTheLeastRecentlyUsedKey) {
   // One key at most: a second key pushes the first out, and it starts afresh.
   auto counters = make_local_counters({.limits = {limit(Algorithm::kFixedWindow, 1, seconds(60))}, .max_keys = 1});
-  EXPECT_TRUE(counters->acquire("a", kT0).allowed);
-  EXPECT_FALSE(counters->acquire("a", kT0).allowed);
-  EXPECT_TRUE(counters->acquire("b", kT0).allowed);
-  EXPECT_TRUE(counters->acquire("a", kT0).allowed);  // forgotten
-  EXPECT_FALSE(counters->acquire("a", kT0).allowed);
+  EXPECT_TRUE(counters->acquire("a", kStoreT0).allowed);
+  EXPECT_FALSE(counters->acquire("a", kStoreT0).allowed);
+  EXPECT_TRUE(counters->acquire("b", kStoreT0).allowed);
+  EXPECT_TRUE(counters->acquire("a", kStoreT0).allowed);  // forgotten
+  EXPECT_FALSE(counters->acquire("a", kStoreT0).allowed);
 }
 
 TEST(RateLimitStoreTest, TablesAreSharedByFingerprintWhileAPolicyHoldsThem) {
   LocalLimitStore store;
   const CounterTableSpec spec{.limits = {limit(Algorithm::kFixedWindow, 1, seconds(60))}};
   std::shared_ptr<LimitCounters> first = store.counters("route-a|1/60s", spec);
-  EXPECT_TRUE(first->acquire("k", kT0).allowed);
+  EXPECT_TRUE(first->acquire("k", kStoreT0).allowed);
   // A reload rebuilding the same definition finds the same counters...
   std::shared_ptr<LimitCounters> same = store.counters("route-a|1/60s", spec);
   EXPECT_EQ(same, first);
-  EXPECT_FALSE(same->acquire("k", kT0).allowed);
+  EXPECT_FALSE(same->acquire("k", kStoreT0).allowed);
   // ...a different definition does not.
   std::shared_ptr<LimitCounters> other = store.counters("route-a|2/60s", spec);
   EXPECT_NE(other, first);
-  EXPECT_TRUE(other->acquire("k", kT0).allowed);
+  EXPECT_TRUE(other->acquire("k", kStoreT0).allowed);
   // Once no policy holds a table, it is gone.
   first.reset();
   same.reset();
-  EXPECT_TRUE(store.counters("route-a|1/60s", spec)->acquire("k", kT0).allowed);
+  EXPECT_TRUE(store.counters("route-a|1/60s", spec)->acquire("k", kStoreT0).allowed);
 }
 
 }  // namespace

@@ -31,7 +31,7 @@ using Kind = policy::RequestOutcome::Kind;
 TimePoint g_now = TimePoint(std::chrono::days(10));
 TimePoint fake_now() { return g_now; }
 
-RateLimitConfig parse_ok(const std::string& yaml) {
+RateLimitConfig parse_policy_config(const std::string& yaml) {
   config::Diagnostics diagnostics;
   config::ConfigNode root(YAML::Load(yaml), "test.yaml", diagnostics);
   std::optional<RateLimitConfig> config = parse_rate_limit_config(root["rate_limit"]);
@@ -43,7 +43,7 @@ RateLimitConfig parse_ok(const std::string& yaml) {
 // A policy on the fake clock, with counters of its own.
 std::unique_ptr<RateLimitPolicy> policy_on_fake_clock(const std::string& yaml) {
   g_now = TimePoint(std::chrono::days(10));
-  RateLimitConfig config = parse_ok(yaml);
+  RateLimitConfig config = parse_policy_config(yaml);
   auto counters = make_local_counters({.limits = config.limits, .max_keys = config.max_keys,
                                        .tolerance = config.tolerance()});
   return std::make_unique<RateLimitPolicy>(std::move(config), std::move(counters), DecisionCounters{}, &fake_now);

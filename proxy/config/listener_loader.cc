@@ -10,9 +10,6 @@ namespace {
 
 namespace ip = boost::asio::ip;
 
-constexpr std::uint64_t kKiB = 1024;
-constexpr std::uint64_t kMiB = 1024 * kKiB;
-
 // Splits "host:port" / "[v6]:port"; the port is checked for syntax only.
 struct HostPort {
   std::string host;

@@ -3,6 +3,7 @@
 // reporting its errors through the ConfigNode it is given and returning what
 // it could build (the loader discards everything when any error was found).
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <optional>
@@ -15,6 +16,11 @@
 #include "proxy/policy/registry.h"
 
 namespace gatehouse::config::detail {
+
+// Size units for the loaders' bounds and defaults.
+inline constexpr std::uint64_t kKiB = 1024;
+inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+inline constexpr std::uint64_t kGiB = 1024 * kMiB;
 
 // The child `key`, reporting "missing required key" against `parent` when absent.
 ConfigNode require(const ConfigNode& parent, std::string_view key);
