@@ -42,7 +42,7 @@ struct ListenerConfig {
   std::vector<Cidr> trusted_proxies;           // X-Forwarded-* accepted only from these
   // TLS: null for a plain listener.
   std::shared_ptr<const tls::ServerTlsContext> tls;
-  tls::ListenerTlsCounters tls_failures;  // set when `tls` is
+  tls::ListenerTlsCounters tls_counters;  // set when `tls` is
   // With client certificates: the header that carries the verified subject
   // upstream (always stripped from what the client sent); empty: none.
   std::string client_subject_header;

@@ -118,7 +118,7 @@ void load_listener_tls(const ConfigNode& node, ListenerConfig& l, policy::Policy
   }
   if (!l.tls) return;
   tls::TlsMetrics& metrics = services.shared<tls::TlsMetrics>();
-  l.tls_failures = metrics.handshake_counters(l.name);
+  l.tls_counters = metrics.handshake_counters(l.name);
   for (const tls::Certificate& c : l.tls->certificates()) {
     const std::string name = c.names.empty() ? c.cert_file : c.names.front();
     metrics.set_certificate_expiry(l.name, name + " (" + tls::key_type_name(c.key_type) + ")",

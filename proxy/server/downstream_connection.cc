@@ -90,13 +90,15 @@ void DownstreamConnection::on_tls_handshake(const boost::system::error_code& ec)
       const unsigned long reason = ec.category() == boost::asio::error::get_ssl_category()
                                        ? static_cast<unsigned long>(ERR_GET_REASON(static_cast<unsigned long>(ec.value())))
                                        : 0;
-      if (listener.tls_failures.by_reason[0] != nullptr) {
-        listener.tls_failures.count(tls::classify_handshake_error(reason, /*timed_out=*/false));
+      if (listener.tls_counters.enabled()) {
+        listener.tls_counters.count(tls::classify_handshake_error(reason, /*timed_out=*/false));
       }
     }
     close();
     return;
   }
+  const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
+  if (listener.tls_counters.enabled()) listener.tls_counters.count_completed(SSL_session_reused(stream_.ssl()) == 1);
   client_subject_ = tls::verified_client_subject(stream_.ssl());
   state_ = State::kReadingHead;
   read_client();
@@ -451,7 +453,7 @@ void DownstreamConnection::on_deadline(int tag) {
   }
   if (state_ == State::kHandshake) {
     const config::ListenerConfig& listener = serving_->config().listeners[listener_index_];
-    if (listener.tls_failures.by_reason[0] != nullptr) listener.tls_failures.count(tls::HandshakeFailure::kTimeout);
+    if (listener.tls_counters.enabled()) listener.tls_counters.count(tls::HandshakeFailure::kTimeout);
   }
   close();  // idle keep-alive, stalled body, slow reader, or lingering over
 }

@@ -91,7 +91,12 @@ int TicketKeyRing::openssl_callback(SSL* ssl, unsigned char* key_name, unsigned 
   if (!key) return 0;  // unknown or expired: full handshake
   if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key->aes.data(), iv) != 1) return -1;
   if (!set_mac_key(mac, *key)) return -1;
-  return is_current ? 1 : 2;  // 2: accept, and issue a ticket under the current key
+  // 2: accept, and issue a new ticket. Always so in TLS 1.3, whose tickets
+  // are single-use (RFC 8446 §8.1, §C.4): OpenSSL sends a resumed client
+  // a fresh ticket only when asked to renew, and without one the client's
+  // next connection falls back to a full handshake (every other one did).
+  // TLS 1.2 keeps a ticket made under the current key.
+  return (is_current && SSL_version(ssl) < TLS1_3_VERSION) ? 1 : 2;
 }
 
 std::shared_ptr<TicketKeyRing> TicketKeyRings::for_listener(const std::string& name, std::chrono::seconds rotation) {

@@ -18,7 +18,11 @@ TlsMetrics::TlsMetrics(policy::PolicyServices& services)
       failures_(&prometheus::BuildCounter()
                      .Name("gatehouse_tls_handshake_failures_total")
                      .Help("TLS handshakes that failed, by listener and reason")
-                     .Register(services.metrics_registry())) {}
+                     .Register(services.metrics_registry())),
+      completed_(&prometheus::BuildCounter()
+                      .Name("gatehouse_tls_handshakes_total")
+                      .Help("TLS handshakes completed, by listener and whether a session was resumed")
+                      .Register(services.metrics_registry())) {}
 
 void TlsMetrics::set_certificate_expiry(const std::string& listener, const std::string& name,
                                         double unix_seconds) {
@@ -32,6 +36,8 @@ ListenerTlsCounters TlsMetrics::handshake_counters(const std::string& listener) 
   for (std::size_t i = 0; i < kHandshakeFailureKinds; ++i) {
     out.by_reason[i] = &failures_->Add({{"listener", listener}, {"reason", kReasonNames[i]}});
   }
+  out.completed[0] = &completed_->Add({{"listener", listener}, {"resumed", "false"}});
+  out.completed[1] = &completed_->Add({{"listener", listener}, {"resumed", "true"}});
   return out;
 }
 

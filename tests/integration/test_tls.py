@@ -172,6 +172,21 @@ class ResumptionTest(TlsTestCase):
         self.assertEqual(self.resumed(gh, "-tls1_3"), 4)
         self.assertEqual(self.resumed(gh, "-tls1_2"), 4)
 
+    def test_a_resumed_tls13_connection_gets_a_fresh_ticket(self):
+        # TLS 1.3 tickets are single-use: a client that resumed needs a new
+        # ticket for its next connection, or that one is a full handshake.
+        gh = self.start_gatehouse(self.tls_config(self.start_upstream()))
+        first = os.path.join(self.dir, "first.pem")
+        code, out = self.s_client(gh, "-tls1_3", "-sess_out", first, data=REQUEST, ign_eof=True)
+        self.assertEqual(code, 0, out)
+        self.assertEqual(out.count("New Session Ticket arrived"), 2, out)
+        code, out = self.s_client(gh, "-tls1_3", "-sess_in", first, data=REQUEST, ign_eof=True)
+        self.assertEqual(code, 0, out)
+        self.assertIn("Reused,", out)
+        self.assertGreaterEqual(out.count("New Session Ticket arrived"), 1, out)
+        self.assertEqual(gh.metric("gatehouse_tls_handshakes_total", listener="public", resumed="true"), 1)
+        self.assertEqual(gh.metric("gatehouse_tls_handshakes_total", listener="public", resumed="false"), 1)
+
     def test_session_ids_resume_without_tickets(self):
         gh = self.start_gatehouse(self.tls_config(self.start_upstream(), session_tickets=False))
         self.assertEqual(self.resumed(gh, "-tls1_2", "-no_ticket"), 4)
