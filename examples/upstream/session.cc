@@ -5,6 +5,8 @@
 
 #include <boost/asio/write.hpp>
 
+#include "proxy/tls/openssl_util.h"
+
 namespace upstream {
 
 using gatehouse::http::BodyFraming;
@@ -65,7 +67,7 @@ bool Session::begin_exchange() {
   body_.clear();
   if (route_.endpoint == Endpoint::kInspect) {
     if (!sha_) sha_.reset(EVP_MD_CTX_new());
-    EVP_DigestInit_ex(sha_.get(), EVP_sha256(), nullptr);
+    EVP_DigestInit_ex(sha_.get(), gatehouse::tls::sha256_digest(), nullptr);
   }
   out_.clear();
   // Answer 100 only when a body is coming, as a real origin would.

@@ -17,8 +17,8 @@ void PolicyServices::stop() {
     stopped_ = true;
     hooks.swap(stop_hooks_);
   }
-  // Outside the lock: a hook may join a thread that is registering nothing,
-  // but must never wait on a caller of on_stop().
+  // Outside the lock: a hook may block (it joins its service's thread), and
+  // nothing it waits for may need this lock.
   for (auto it = hooks.rbegin(); it != hooks.rend(); ++it) (*it)();
 }
 
