@@ -33,6 +33,17 @@ void append_fields(std::string& out, const HeaderMap& headers) {
 
 }  // namespace
 
+void set_content_length(ResponseHead& head, std::size_t body_size) {
+  if (head.status < 200 || head.status == 204) {
+    head.headers.remove("content-length");
+    return;
+  }
+  if (head.status == 304) return;
+  std::string length;
+  append_decimal(length, body_size);
+  head.headers.set("Content-Length", length);
+}
+
 void append_decimal(std::string& out, std::uint64_t n) {
   char digits[24];
   auto r = std::to_chars(digits, digits + sizeof digits, n);

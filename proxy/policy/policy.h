@@ -27,7 +27,10 @@
 // Response phase: on_response() runs in reverse order, for every policy whose
 // on_request() ran, on the response about to be sent to the client, whether
 // it came from the upstream or from respond(). It may change the status and
-// the headers; the body streams through untouched.
+// the headers. The body streams through untouched unless a policy asks, from
+// on_response(), to see it (RequestContext::observe_response_body) or to
+// send a body of its own instead (RequestContext::replace_response_body), as
+// a cache does to store a response or to answer from a stored one.
 
 #include <cstdint>
 #include <memory>
@@ -41,12 +44,37 @@
 
 namespace gatehouse::policy {
 
-// A response produced by the gateway itself.
+// An immutable body shared by the responses that send it (a cache entry's),
+// written to clients without a copy.
+using SharedBody = std::shared_ptr<const std::string>;
+
+// A response produced by the gateway itself. The proxy frames it with
+// Content-Length (none for 1xx, 204 and 304, which have no body) and sends no
+// body bytes for a HEAD request, so a reply built for GET serves HEAD too.
 struct LocalReply {
   int status = 200;
   http::HeaderMap headers;
   std::string body;
+  // When set, sent instead of `body`, without copying it.
+  SharedBody shared_body;
+  // Set as Content-Type when there is a body; empty leaves `headers` as they
+  // are (a stored response carries its own).
   std::string content_type = "application/json";
+};
+
+// Sees a response body as it streams from the upstream to the client (see
+// RequestContext::observe_response_body). Called on the worker's thread;
+// must not block.
+class ResponseBodyObserver {
+ public:
+  virtual ~ResponseBodyObserver() = default;
+  // The next piece of the body, decoded from the upstream's framing (chunk
+  // sizes removed). The bytes are valid only during the call.
+  virtual void on_body(std::string_view bytes) = 0;
+  // The whole body has arrived; called at most once. An observer destroyed
+  // without this call saw a body that ended early (the client went away, the
+  // upstream failed or timed out), which must not be trusted as complete.
+  virtual void on_complete() = 0;
 };
 
 class RequestOutcome {
@@ -142,6 +170,22 @@ class RequestContext {
   // when nothing was set for this request.
   virtual void set_data(const void* key, std::unique_ptr<RequestData> data) = 0;
   virtual RequestData* data(const void* key) = 0;
+
+  // Response phase only (from on_response()); elsewhere they do nothing.
+  //
+  // observe_response_body: `observer` is fed the upstream response's body
+  // (see ResponseBodyObserver) and destroyed when the exchange ends. A later
+  // call replaces an earlier one's observer. A local reply (respond(), or an
+  // error the proxy generated) is never observed: its observer is destroyed
+  // without on_complete(), so nothing the gateway made up is mistaken for an
+  // upstream response.
+  virtual void observe_response_body(std::unique_ptr<ResponseBodyObserver> observer) = 0;
+  // replace_response_body: the client gets `body` (framed by Content-Length,
+  // no bytes for HEAD, 204 or 304) after the head on_response() is editing;
+  // the upstream's body, if any, is read and discarded. Works for upstream
+  // responses and local replies alike (e.g. a stored response served
+  // instead of an upstream error or in place of a 304 to a revalidation).
+  virtual void replace_response_body(SharedBody body) = 0;
 
   template <typename T>
   T* data_as(const void* key) {

@@ -180,6 +180,8 @@ void DownstreamConnection::on_request_head() {
   route_ = nullptr;
   policies_ran_ = 0;
   request_data_.clear();
+  body_observer_.reset();
+  replacement_body_.reset();
   keep_alive_ = head.keep_alive && !draining_;
   request_complete_ = head.framing == http::BodyFraming::kNone;
   request_sent_ = false;
@@ -306,6 +308,14 @@ void DownstreamConnection::set_data(const void* key, std::unique_ptr<policy::Req
   request_data_.emplace_back(key, std::move(data));
 }
 
+void DownstreamConnection::observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> observer) {
+  if (in_response_phase_) body_observer_ = std::move(observer);
+}
+
+void DownstreamConnection::replace_response_body(policy::SharedBody body) {
+  if (in_response_phase_) replacement_body_ = std::move(body);
+}
+
 policy::RequestData* DownstreamConnection::data(const void* key) {
   for (auto& [k, d] : request_data_) {
     if (k == key) return d.get();
@@ -322,18 +332,22 @@ void DownstreamConnection::send_error(int status, std::string_view message) {
 
 void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   state_ = State::kLocalReply;
-  response_status_ = reply.status;
   if (draining_ || worker_.draining()) keep_alive_ = false;
+  local_body_ = std::move(reply.body);
+  local_shared_body_ = std::move(reply.shared_body);
   http::ResponseHead& head = local_head_;
   head.clear();
   head.status = reply.status;
   head.headers = std::move(reply.headers);
-  if (!reply.body.empty()) head.headers.set("Content-Type", reply.content_type);
-  std::string length;
-  http::append_decimal(length, reply.body.size());
-  head.headers.set("Content-Length", length);
+  const bool has_own_body = local_shared_body_ ? !local_shared_body_->empty() : !local_body_.empty();
+  if (has_own_body && !reply.content_type.empty()) head.headers.set("Content-Type", reply.content_type);
   head.headers.set("X-Request-Id", request_id_);
-  if (route_ != nullptr) route_->policies.run_response(*this, head, policies_ran_);
+  run_response_policies(head);
+  body_observer_.reset();  // a local reply is never observed (policy.h)
+  if (replacement_body_) local_shared_body_ = std::move(replacement_body_);
+  const std::string_view body = local_shared_body_ ? std::string_view(*local_shared_body_) : std::string_view(local_body_);
+  http::set_content_length(head, body.size());
+  response_status_ = head.status;
   if (!keep_alive_) {
     head.headers.set("Connection", "close");
   } else if (parser_.head().version_minor == 0) {
@@ -341,18 +355,27 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   }
   response_head_.clear();
   http::append_response_head(response_head_, head.status, {}, head.headers);
-  if (parser_.head().method_id != http::Method::kHead) response_head_.append(reply.body);
+  client_batch_.clear();
+  client_batch_.add_view(response_head_);
+  if (!body.empty() && !http::status_forbids_body(head.status) && parser_.head().method_id != http::Method::kHead) client_batch_.add_view(body);
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   record_request_metrics();
-  stream_.async_write(boost::asio::buffer(response_head_),
-                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
-                             if (self->state_ == State::kClosed) return;
-                             if (ec) {
-                               self->close();
-                               return;
-                             }
-                             self->on_response_sent();
-                           });
+  stream_.async_write(client_batch_.buffers(),
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                        if (self->state_ == State::kClosed) return;
+                        if (ec) {
+                          self->close();
+                          return;
+                        }
+                        self->on_response_sent();
+                      });
+}
+
+void DownstreamConnection::run_response_policies(http::ResponseHead& head) {
+  if (route_ == nullptr) return;
+  in_response_phase_ = true;
+  route_->policies.run_response(*this, head, policies_ran_);
+  in_response_phase_ = false;
 }
 
 void DownstreamConnection::on_response_sent() { finish_exchange(); }
@@ -369,6 +392,9 @@ void DownstreamConnection::record_request_metrics() {
 
 void DownstreamConnection::finish_exchange() {
   release_upstream(false);
+  body_observer_.reset();
+  replacement_body_.reset();
+  local_shared_body_.reset();
   if (!keep_alive_ || draining_ || worker_.draining()) {
     linger_and_close();
     return;
@@ -433,6 +459,7 @@ void DownstreamConnection::linger_read(std::size_t discarded) {
 void DownstreamConnection::close() {
   if (state_ == State::kClosed) return;
   state_ = State::kClosed;
+  body_observer_.reset();  // the body ended early, if it had begun
   client_deadline_.cancel();
   upstream_deadline_.cancel();
   discard_upstream();

@@ -87,6 +87,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void send_local_reply(policy::LocalReply reply);
   void send_error(int status, std::string_view message);
   void on_response_sent();
+  // Runs the route's response-phase policies on `head`, the window in which
+  // they may observe or replace the body.
+  void run_response_policies(http::ResponseHead& head);
   void record_request_metrics();
   void finish_exchange();
   void linger_and_close();
@@ -125,6 +128,8 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   policy::PausedRequest pause_handle() override;
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;
   policy::RequestData* data(const void* key) override;
+  void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> observer) override;
+  void replace_response_body(policy::SharedBody body) override;
 
   Worker& worker_;
   tls::Stream stream_;
@@ -150,6 +155,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::size_t policies_ran_ = 0;
   // Policies' per-request data; a handful at most, so a flat list.
   std::vector<std::pair<const void*, std::unique_ptr<policy::RequestData>>> request_data_;
+  bool in_response_phase_ = false;  // response-phase policies are running
+  std::unique_ptr<policy::ResponseBodyObserver> body_observer_;
+  policy::SharedBody replacement_body_;  // sent instead of the upstream's body
   std::string request_id_;
   std::string client_address_;
   std::chrono::steady_clock::time_point request_start_;
@@ -172,6 +180,8 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::uint64_t upstream_attempt_ = 0;  // tags upstream handlers; stale ones are ignored
   std::unique_ptr<UpstreamConnection> upstream_;
   http::ResponseHead local_head_;
+  std::string local_body_;               // a local reply's own body, until written
+  policy::SharedBody local_shared_body_;  // or its shared one
   std::string upstream_head_;
   std::string response_head_;
   WriteBatch upstream_batch_;

@@ -294,8 +294,22 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     client_batch_.add_view(response_head_);
     response_head_pending_ = false;
   }
-  for (std::string_view span : response_spans_) client_batch_.add_body(span, response_chunked_);
-  if (response_complete_ && response_chunked_) client_batch_.add_last_chunk();
+  if (body_observer_) {
+    for (std::string_view span : response_spans_) body_observer_->on_body(span);
+    if (response_complete_) {
+      body_observer_->on_complete();
+      body_observer_.reset();
+    }
+  }
+  if (replacement_body_) {
+    if (response_complete_ && !replacement_body_->empty() && !http::status_forbids_body(response_status_) &&
+        parser_.head().method_id != http::Method::kHead) {
+      client_batch_.add_view(*replacement_body_);
+    }
+  } else {
+    for (std::string_view span : response_spans_) client_batch_.add_body(span, response_chunked_);
+    if (response_complete_ && response_chunked_) client_batch_.add_last_chunk();
+  }
   if (client_batch_.empty()) {
     if (response_complete_) {
       finish_response();
@@ -314,13 +328,16 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
 void DownstreamConnection::prepare_response_head() {
   http::ResponseHead& head = upstream_->parser().head();
   const http::RequestHead& request = parser_.head();
-  response_status_ = head.status;
   remove_hop_by_hop(head.headers);
   append_to_list(head.headers, "Via", kViaEntry);
   head.headers.set("X-Request-Id", request_id_);
-  route_->policies.run_response(*this, head, policies_ran_);
+  run_response_policies(head);
+  response_status_ = head.status;
   response_chunked_ = false;
-  if (head.framing == http::BodyFraming::kChunked || head.framing == http::BodyFraming::kUntilClose) {
+  if (replacement_body_) {
+    // Sent once the upstream's body has been read and dropped.
+    http::set_content_length(head, replacement_body_->size());
+  } else if (head.framing == http::BodyFraming::kChunked || head.framing == http::BodyFraming::kUntilClose) {
     head.headers.remove("content-length");
     if (request.version_minor >= 1) {
       head.headers.add("Transfer-Encoding", "chunked");

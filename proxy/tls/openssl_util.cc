@@ -43,4 +43,9 @@ const EVP_MD* sha512_digest() noexcept {
   return md;
 }
 
+const EVP_CIPHER* aes_256_cbc_cipher() noexcept {
+  static const EVP_CIPHER* const cipher = EVP_CIPHER_fetch(nullptr, "AES-256-CBC", nullptr);
+  return cipher;
+}
+
 }  // namespace gatehouse::tls

@@ -45,5 +45,8 @@ std::string subject_text(X509* cert);
 const EVP_MD* sha256_digest() noexcept;
 const EVP_MD* sha384_digest() noexcept;
 const EVP_MD* sha512_digest() noexcept;
+// AES-256-CBC (session ticket encryption), fetched once for the same reason:
+// EVP_EncryptInit_ex with EVP_aes_256_cbc() fetches it anew on every call.
+const EVP_CIPHER* aes_256_cbc_cipher() noexcept;
 
 }  // namespace gatehouse::tls

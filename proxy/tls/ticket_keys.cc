@@ -6,6 +6,8 @@
 #include <openssl/rand.h>
 #include <openssl/ssl.h>
 
+#include "proxy/tls/openssl_util.h"
+
 namespace gatehouse::tls {
 namespace {
 
@@ -83,13 +85,13 @@ int TicketKeyRing::openssl_callback(SSL* ssl, unsigned char* key_name, unsigned 
     const Key key = ring->current();
     if (RAND_bytes(iv, EVP_MAX_IV_LENGTH) != 1) return -1;
     std::memcpy(key_name, key.name.data(), kNameSize);
-    if (EVP_EncryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key.aes.data(), iv) != 1) return -1;
+    if (EVP_EncryptInit_ex(cipher, aes_256_cbc_cipher(), nullptr, key.aes.data(), iv) != 1) return -1;
     return set_mac_key(mac, key) ? 1 : -1;
   }
   bool is_current = false;
   std::optional<Key> key = ring->find(key_name, is_current);
   if (!key) return 0;  // unknown or expired: full handshake
-  if (EVP_DecryptInit_ex(cipher, EVP_aes_256_cbc(), nullptr, key->aes.data(), iv) != 1) return -1;
+  if (EVP_DecryptInit_ex(cipher, aes_256_cbc_cipher(), nullptr, key->aes.data(), iv) != 1) return -1;
   if (!set_mac_key(mac, *key)) return -1;
   // 2: accept, and issue a new ticket. Always so in TLS 1.3, whose tickets
   // are single-use (RFC 8446 §8.1, §C.4): OpenSSL sends a resumed client

@@ -40,6 +40,10 @@ class FakeRequestContext final : public policy::RequestContext {
     return nullptr;
   }
 
+  // Kept as given, for a test to inspect or feed (the fake has no phases).
+  void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> o) override { observer = std::move(o); }
+  void replace_response_body(policy::SharedBody body) override { replacement_body = std::move(body); }
+
   void set_client_address(std::string address) { client_address_ = std::move(address); }
   void set_route_name(std::string name) { route_name_ = std::move(name); }
   // Forget per-request data, as the proxy does between exchanges.
@@ -48,6 +52,8 @@ class FakeRequestContext final : public policy::RequestContext {
   boost::asio::io_context io;
   std::weak_ptr<policy::ResumeTarget> target;  // the exchange, which the context does not own
   std::uint64_t exchange_id = 7;
+  std::unique_ptr<policy::ResponseBodyObserver> observer;
+  policy::SharedBody replacement_body;
 
  private:
   http::RequestHead request_;
