@@ -7,7 +7,7 @@ THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
     status is "ok" or a short reason the proxy could not be measured;
     workload is http (the default), https or handshake: one table each.
 CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB> N2 [<TAB> workload]
-    workload is keepalive (the default) or handshake: one table each.
+    workload is keepalive (the default), handshake or resumption: one table each.
     (may be absent or empty when the callgrind part was skipped).
 POLICIES_TSV lines:   label <TAB> target <TAB> status <TAB> sample-directory
     Gatehouse with one policy on the route; target is the ratio the row
@@ -160,6 +160,7 @@ def policy_rows(path: str) -> list:
 CALLGRIND_TITLES = {
     "keepalive": "User-space instructions per proxied request (callgrind)",
     "handshake": "User-space instructions per TLS handshake + request on a new connection (callgrind)",
+    "resumption": "User-space instructions per resumed TLS 1.3 handshake (session ticket) + request on a new connection (callgrind)",
 }
 
 
