@@ -33,12 +33,14 @@
 // a cache does to store a response or to answer from a stored one.
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
 
 #include <boost/asio/any_io_executor.hpp>
 
+#include "proxy/http/fetch.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/message.h"
 
@@ -186,6 +188,14 @@ class RequestContext {
   // responses and local replies alike (e.g. a stored response served
   // instead of an upstream error or in place of a 304 to a revalidation).
   virtual void replace_response_body(SharedBody body) = 0;
+
+  // Sends `request` to this route's upstream group apart from the client's
+  // exchange: it goes on after the client's response and when the client
+  // goes away (a cache refreshing a stale entry in the background). `done`
+  // runs once, on the worker's executor, with the whole response or the
+  // failure; at shutdown it may be destroyed without running. Either phase.
+  virtual void fetch_in_background(http::FetchRequest request,
+                                   std::function<void(http::FetchResult)> done) = 0;
 
   template <typename T>
   T* data_as(const void* key) {

@@ -11,6 +11,7 @@
 #include "proxy/server/forwarding_headers.h"
 #include "proxy/server/worker.h"
 #include "proxy/tls/server_context.h"
+#include "proxy/upstream/upstream_fetch.h"
 
 namespace gatehouse {
 namespace {
@@ -314,6 +315,14 @@ void DownstreamConnection::observe_response_body(std::unique_ptr<policy::Respons
 
 void DownstreamConnection::replace_response_body(policy::SharedBody body) {
   if (in_response_phase_) replacement_body_ = std::move(body);
+}
+
+void DownstreamConnection::fetch_in_background(http::FetchRequest request,
+                                               std::function<void(http::FetchResult)> done) {
+  if (route_ == nullptr) return;
+  // The fetch holds the ServingState, so the pool it uses outlives it even
+  // when a reload replaces the state meanwhile.
+  fetch_from_upstream(serving_->pool(route_->upstream_index), serving_, std::move(request), std::move(done));
 }
 
 policy::RequestData* DownstreamConnection::data(const void* key) {

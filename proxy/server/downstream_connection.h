@@ -130,6 +130,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   policy::RequestData* data(const void* key) override;
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> observer) override;
   void replace_response_body(policy::SharedBody body) override;
+  void fetch_in_background(http::FetchRequest request, std::function<void(http::FetchResult)> done) override;
 
   Worker& worker_;
   tls::Stream stream_;

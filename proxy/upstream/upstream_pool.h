@@ -38,6 +38,7 @@ class UpstreamPool {
   void report_connect_failure(std::size_t target);
   const config::Endpoint& endpoint(std::size_t target) const { return config_->targets[target].endpoint; }
   const config::UpstreamConfig& config() const noexcept { return *config_; }
+  const boost::asio::any_io_executor& executor() const noexcept { return executor_; }
   std::size_t target_count() const noexcept { return targets_.size(); }
 
   // Closes idle connections past idle_timeout; called periodically.

@@ -43,6 +43,11 @@ class FakeRequestContext final : public policy::RequestContext {
   // Kept as given, for a test to inspect or feed (the fake has no phases).
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> o) override { observer = std::move(o); }
   void replace_response_body(policy::SharedBody body) override { replacement_body = std::move(body); }
+  // Kept for the test to answer (call fetch_done) or inspect.
+  void fetch_in_background(http::FetchRequest request, std::function<void(http::FetchResult)> done) override {
+    fetches.push_back(std::move(request));
+    fetch_done.push_back(std::move(done));
+  }
 
   void set_client_address(std::string address) { client_address_ = std::move(address); }
   void set_route_name(std::string name) { route_name_ = std::move(name); }
@@ -54,6 +59,8 @@ class FakeRequestContext final : public policy::RequestContext {
   std::uint64_t exchange_id = 7;
   std::unique_ptr<policy::ResponseBodyObserver> observer;
   policy::SharedBody replacement_body;
+  std::vector<http::FetchRequest> fetches;
+  std::vector<std::function<void(http::FetchResult)>> fetch_done;
 
  private:
   http::RequestHead request_;
