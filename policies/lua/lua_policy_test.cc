@@ -569,6 +569,28 @@ end
   EXPECT_EQ(header_or(other.headers, "X-Path"), "nil");
 }
 
+TEST(LuaResponseTest, TheResponsePhaseSeesTheScriptsOwnLocalReply) {
+  auto built = build_source(R"(
+function on_request(req)
+  req.ctx.denied = true
+  return req:respond(403, "no")
+end
+function on_response(req, resp)
+  resp:set_header("X-Seen", resp.status .. " " .. tostring(req.ctx.denied))
+end
+)");
+  FakeRequestContext ctx;
+  RequestOutcome outcome = built->policy->on_request(ctx);
+  ASSERT_EQ(outcome.kind(), RequestOutcome::Kind::kRespond);
+  // What the proxy does with the reply (send_local_reply) before sending it.
+  std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
+  http::ResponseHead response;
+  response.status = reply->status;
+  response.headers = reply->headers;
+  built->policy->on_response(ctx, response);
+  EXPECT_EQ(header_or(response.headers, "X-Seen"), "403 true");
+}
+
 TEST(LuaResponseTest, AFailedHookUndoesItsEditsAndTurns500) {
   auto built = build_source(R"(
 function on_response(req, resp)
