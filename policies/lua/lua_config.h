@@ -5,7 +5,7 @@
 //   - lua: { source: "function on_request(req) ... end", max_instructions: 100000, max_memory: 1MiB }
 //
 // Exactly one of `file` and `source`. The script is only read here; it is
-// compiled and checked by LuaScript::load (lua_script.h).
+// compiled and checked by create_lua_policy (lua_policy.h).
 
 #include <cstdint>
 #include <optional>
