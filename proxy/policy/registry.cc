@@ -4,6 +4,7 @@
 
 #include "policies/headers/headers_policy.h"
 #include "policies/jwt/jwt_policy.h"
+#include "policies/lua/lua_policy.h"
 #include "policies/rate_limit/rate_limit_policy.h"
 
 namespace gatehouse::policy {
@@ -16,6 +17,7 @@ constexpr std::array kPolicyFactories{
     PolicyFactory{"headers", &policies::headers::create_headers_policy},
     PolicyFactory{"rate_limit", &policies::rate_limit::create_rate_limit_policy},
     PolicyFactory{"jwt", &policies::jwt::create_jwt_policy},
+    PolicyFactory{"lua", &policies::lua::create_lua_policy},
 };
 
 }  // namespace

@@ -104,6 +104,9 @@ class SchemaAgreementTest(unittest.TestCase):
                                        "leeway": "30s"}}]},
                 {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
+                {"name": "scripted", "match": {"path_prefix": "/scripted/"}, "upstream": "app",
+                 "policies": [{"lua": {"source": "function on_request(req) req:set_header('X-Lua', '1') end",
+                                       "max_instructions": 100000, "max_memory": "1MiB"}}]},
             ],
         }
 
@@ -154,6 +157,9 @@ class SchemaAgreementTest(unittest.TestCase):
             "jwt algorithm none": mutate(
                 lambda c: c["routes"][2]["policies"][0]["jwt"]["issuers"][0].update(algorithms=["none"])),
             "unknown jwt option": mutate(lambda c: c["routes"][2]["policies"][0]["jwt"].update(leway="1s")),
+            "lua with both file and source": mutate(
+                lambda c: c["routes"][4]["policies"][0]["lua"].update(file="hooks.lua")),
+            "unknown lua option": mutate(lambda c: c["routes"][4]["policies"][0]["lua"].update(max_memroy="1MiB")),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
         }

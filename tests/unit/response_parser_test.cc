@@ -9,6 +9,9 @@
 
 namespace gatehouse::http {
 namespace {
+// Named too: unity builds may put this file in one translation unit with
+// request_parser_test.cc, whose helpers have the same names.
+namespace response_parser_test {
 
 struct Message {
   ResponseHead head;
@@ -328,5 +331,6 @@ TEST(ResponseParserTest, HeadIsResetBetweenMessages) {
   EXPECT_EQ(o.messages[1].head.headers.size(), 1u);
 }
 
+}  // namespace response_parser_test
 }  // namespace
 }  // namespace gatehouse::http
