@@ -119,7 +119,8 @@ CacheControl request_cache_control(const http::HeaderMap& request_headers) {
   std::string value = combined_field(request_headers, "cache-control", &present);
   if (present) return parse_cache_control(value);
   CacheControl cc;
-  for (std::string_view member : split_list(combined_field(request_headers, "pragma"))) {
+  std::string pragma = combined_field(request_headers, "pragma");  // outlives the views into it
+  for (std::string_view member : split_list(pragma)) {
     if (http::iequals(member, "no-cache")) cc.no_cache = true;
   }
   return cc;

@@ -6,8 +6,10 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-bool store_same_variant(const StoredResponse& a, const StoredResponse& b) {
-  return a.key_extra == b.key_extra && a.vary == b.vary && a.head_only == b.head_only;
+// Whether `incoming` supersedes `stored`.
+bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming) {
+  return stored.key_extra == incoming.key_extra && stored.vary == incoming.vary &&
+         (stored.head_only || !incoming.head_only);
 }
 
 }  // namespace
@@ -60,7 +62,8 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, const KeyEntry* keep
 }
 
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
-                                                         const http::HeaderMap& request_headers) {
+                                                         const http::HeaderMap& request_headers,
+                                                         bool head_request) {
   Shard& shard = shard_for(primary);
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(primary);
@@ -68,6 +71,7 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
   auto it = found->second;
   shard.lru.splice(shard.lru.begin(), shard.lru, it);
   for (const auto& variant : it->variants) {
+    if (variant->head_only && !head_request) continue;
     if (variant->key_extra == key_extra && variant_matches(variant->vary, request_headers)) return variant;
   }
   return nullptr;
@@ -101,7 +105,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
   }
   KeyEntry& entry = *it;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
-    if (!store_same_variant(*entry.variants[i], *response)) continue;
+    if (!store_replaces(*entry.variants[i], *response)) continue;
     entry.bytes -= entry.charges[i];
     shard.bytes -= entry.charges[i];
     --shard.entries;

@@ -56,18 +56,21 @@ class CacheStore {
   StoreLimits limits() const;
 
   // The newest variant of `primary` whose key_extra equals `key_extra` and
-  // whose Vary values match the request (vary.h); null when none. A hit
-  // makes the key most recently used.
+  // whose Vary values match the request (vary.h); null when none. Variants
+  // filled by a HEAD request (head_only) answer only `head_request`s. A
+  // lookup makes the key most recently used.
   std::shared_ptr<const StoredResponse> lookup(std::string_view primary, std::string_view key_extra,
-                                               const http::HeaderMap& request_headers);
+                                               const http::HeaderMap& request_headers, bool head_request = false);
 
   // Every variant stored for `primary`, newest first (to build a
   // revalidation request, or to select responses for a 304, §4.3.4).
   std::vector<std::shared_ptr<const StoredResponse>> variants(std::string_view primary) const;
 
   // Stores `response` as the newest variant of `primary`, replacing a
-  // variant with the same key_extra and Vary values. kTooLarge (nothing
-  // changes) when its charge exceeds max_object_size or a shard's budget.
+  // variant with the same key_extra and Vary values (a head_only response
+  // replaces only a head_only one: it cannot stand in for content).
+  // kTooLarge (nothing changes) when its charge exceeds max_object_size or a
+  // shard's budget.
   InsertResult insert(std::string_view primary, std::shared_ptr<const StoredResponse> response);
 
   // Copy-on-write update after a 304: swaps `current` for `updated` if

@@ -83,6 +83,27 @@ TEST(CacheStoreTest, NewestMatchingVariantWins) {
   EXPECT_EQ(store.lookup("k", "", fields({{"A", "2"}}))->body->compare("no-vary"), 0);
 }
 
+// A response filled by HEAD has no content: it answers HEAD only, and a
+// full response replaces it, never the other way round.
+TEST(CacheStoreTest, HeadOnlyVariantsAnswerHeadRequestsOnly) {
+  CacheStore store;
+  auto head = std::make_shared<StoredResponse>(*response(""));
+  head->head_only = true;
+  store.insert("k", head);
+  EXPECT_EQ(store.lookup("k", "", {}), nullptr);
+  EXPECT_EQ(store.lookup("k", "", {}, true), head);
+  auto full = response("content");
+  store.insert("k", full);
+  EXPECT_EQ(store.variants("k").size(), 1u);
+  EXPECT_EQ(store.lookup("k", "", {}), full);
+  EXPECT_EQ(store.lookup("k", "", {}, true), full);
+  auto head2 = std::make_shared<StoredResponse>(*response(""));
+  head2->head_only = true;
+  store.insert("k", head2);
+  EXPECT_EQ(store.variants("k").size(), 2u);
+  EXPECT_EQ(store.lookup("k", "", {}), full);
+}
+
 TEST(CacheStoreTest, ObjectsOverTheLimitsAreRefused) {
   auto store = one_shard(10'000, 1'000);
   EXPECT_EQ(store->insert("k", response(std::string(2'000, 'x'))), InsertResult::kTooLarge);
@@ -111,7 +132,7 @@ TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
 
 TEST(CacheStoreTest, ShrinkingTheLimitEvicts) {
   auto store = one_shard(1 << 20);
-  for (int i = 0; i < 10; ++i) store->insert("k" + std::to_string(i), response(std::string(1'000, 'x')));
+  for (int i = 0; i < 10; ++i) store->insert(std::string("k").append(std::to_string(i)), response(std::string(1'000, 'x')));
   store->set_limits({.max_size = 3'000});
   EXPECT_LE(store->stats().bytes, 3'000u);
   EXPECT_GE(store->stats().evictions, 7u);
@@ -162,6 +183,18 @@ TEST(CacheStoreTest, InvalidatePurgePrefixAndPurgeAll) {
   EXPECT_EQ(s.entries, 0u);
   EXPECT_EQ(s.bytes, 0u);
   EXPECT_EQ(s.keys, 0u);
+}
+
+// The refreshed copy's age counts from the validating exchange.
+TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
+  auto old = response("b", {}, fields({{"Age", "500"}, {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}, {"ETag", "\"a\""}}));
+  auto fresh = refreshed(*old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);
+  EXPECT_FALSE(fresh->headers.contains("age"));
+  EXPECT_EQ(*fresh->headers.find("date"), "Sun, 06 Nov 1994 09:06:18 GMT");
+  EXPECT_EQ(current_age(fresh->headers, fresh->timing, t0(1001)).count(), 1);
+  auto with_age = refreshed(*old, fields({{"Age", "7"}, {"Date", "Sun, 06 Nov 1994 09:06:18 GMT"}}), {t0(1000), t0(1001)}, true);
+  EXPECT_EQ(*with_age->headers.find("age"), "7");
+  EXPECT_EQ(current_age(with_age->headers, with_age->timing, t0(1001)).count(), 8);
 }
 
 // Workers insert, look up, replace and purge at once; the counters must add

@@ -20,6 +20,8 @@ std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, co
   copy->status = stored.status;
   copy->reason = stored.reason;
   copy->headers = updated_headers(stored.headers, not_modified, shared);
+  if (!not_modified.contains("age")) copy->headers.remove("age");
+  if (!not_modified.contains("date")) copy->headers.set("Date", format_http_date(validation_timing.response_time));
   copy->body = stored.body;
   copy->timing = validation_timing;
   copy->vary = stored.vary;

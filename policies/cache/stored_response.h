@@ -37,7 +37,10 @@ struct StoredResponse {
 
 // §3.2 / §4.3.4: a copy of `stored` whose header section is updated from a
 // 304 (updated_headers()) and whose timing is the validating exchange's;
-// the body is shared, not copied.
+// the body is shared, not copied. Since its age is now measured from that
+// exchange (§4.2.3), the stored Age is dropped unless the 304 has one, and a
+// 304 without Date gets the validation's response_time as Date (RFC 9110
+// §6.6.1), so the old Date does not make the fresh copy look old.
 std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, const http::HeaderMap& not_modified,
                                                 const ResponseTiming& validation_timing, bool shared);
 
