@@ -21,8 +21,9 @@ bool cond_is_get_or_head(http::Method m) noexcept { return m == http::Method::kG
 }  // namespace
 
 ConditionalOutcome evaluate_conditionals(http::Method method, const http::HeaderMap& request_headers,
-                                         const http::HeaderMap& stored_headers, HttpTime response_time,
-                                         const ConditionalOptions& options) {
+                                         int stored_status, const http::HeaderMap& stored_headers,
+                                         HttpTime response_time, const ConditionalOptions& options) {
+  if (stored_status < 200 || stored_status > 299) return ConditionalOutcome::kServe;
   bool has_if_match = request_headers.contains("if-match");
   bool has_ius = request_headers.contains("if-unmodified-since");
   if ((has_if_match || has_ius) && options.origin_preconditions == OriginPreconditions::kForward) {

@@ -32,7 +32,9 @@ struct ConditionalOptions {
   OriginPreconditions origin_preconditions = OriginPreconditions::kForward;
 };
 
-// RFC 9110 §13.2.2 precedence:
+// RFC 9110 §13.2.1: preconditions are ignored (kServe) when the stored
+// response's status is not 2xx — the response "without those conditions"
+// would not have been 2xx or 412. Otherwise, §13.2.2 precedence:
 //  1. If-Match: `*` is true (a representation is stored); a list is true
 //     when a member matches the stored ETag strongly; false (or malformed,
 //     or no stored ETag) → 412. True → step 3.
@@ -46,7 +48,8 @@ struct ConditionalOptions {
 //     §4.3.2) — earlier than or equal to it → 304.
 //  5. serve.
 ConditionalOutcome evaluate_conditionals(http::Method method, const http::HeaderMap& request_headers,
-                                         const http::HeaderMap& stored_headers, HttpTime response_time,
+                                         int stored_status, const http::HeaderMap& stored_headers,
+                                         HttpTime response_time,
                                          const ConditionalOptions& options = {});
 
 // RFC 9110 §15.4.5: the fields a 304 carries, copied from the header section

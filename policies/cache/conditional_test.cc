@@ -22,7 +22,7 @@ const http::HeaderMap& stored_fixture() {
 ConditionalOutcome eval(const http::HeaderMap& request, http::Method method = http::Method::kGet,
                         const http::HeaderMap& stored = stored_fixture(),
                         OriginPreconditions origin = OriginPreconditions::kEvaluate) {
-  return evaluate_conditionals(method, request, stored, t0(), {.origin_preconditions = origin});
+  return evaluate_conditionals(method, request, 200, stored, t0(), {.origin_preconditions = origin});
 }
 
 TEST(EntityTagTest, ParsesStrongAndWeak) {
@@ -166,10 +166,27 @@ TEST(ConditionalTest, Precedence) {
 // RFC 9111 §4.3.2: by default a cache leaves If-Match / If-Unmodified-Since to the origin.
 TEST(ConditionalTest, OriginPreconditionsAreForwardedByDefault) {
   http::HeaderMap r = fields({{"If-Match", "\"x\""}});
-  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, r, stored_fixture(), t0()), ConditionalOutcome::kForward);
-  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-Unmodified-Since", "x"}}), stored_fixture(), t0()),
+  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, r, 200, stored_fixture(), t0()), ConditionalOutcome::kForward);
+  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-Unmodified-Since", "x"}}), 200, stored_fixture(), t0()),
             ConditionalOutcome::kForward);
-  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-None-Match", "\"v1\""}}), stored_fixture(), t0()),
+  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-None-Match", "\"v1\""}}), 200, stored_fixture(), t0()),
+            ConditionalOutcome::kNotModified);
+}
+
+// RFC 9110 §13.2.1: a stored non-2xx response ignores every precondition.
+TEST(ConditionalTest, PreconditionsAreIgnoredForNon2xxStoredResponses) {
+  for (int status : {301, 404, 410, 500}) {
+    EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-None-Match", "\"v1\""}}), status,
+                                    stored_fixture(), t0()),
+              ConditionalOutcome::kServe)
+        << status;
+    EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-Match", "\"x\""}}), status, stored_fixture(),
+                                    t0(), {.origin_preconditions = OriginPreconditions::kEvaluate}),
+              ConditionalOutcome::kServe)
+        << status;
+  }
+  EXPECT_EQ(evaluate_conditionals(http::Method::kGet, fields({{"If-None-Match", "\"v1\""}}), 204, stored_fixture(),
+                                  t0()),
             ConditionalOutcome::kNotModified);
 }
 
