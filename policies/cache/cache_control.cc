@@ -64,9 +64,11 @@ CacheControl parse_cache_control(std::string_view value) {
   bool private_whole = false;
   for (std::string_view member : split_list(value)) {
     std::size_t eq = member.find('=');
-    std::string_view name = trim_ows(member.substr(0, eq));
+    // No whitespace around "=" (RFC 9111 §5.2 grammar): "max-age =5" has no
+    // token for a name and is skipped; "max-age= 5" has an invalid argument.
+    std::string_view name = member.substr(0, eq);
     std::optional<std::string_view> arg;
-    if (eq != std::string_view::npos) arg = trim_ows(member.substr(eq + 1));
+    if (eq != std::string_view::npos) arg = member.substr(eq + 1);
     if (!is_token(name)) continue;
     if (http::iequals(name, "max-age")) {
       cc_set_delta(cc.max_age, arg, true);

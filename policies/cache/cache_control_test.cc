@@ -119,11 +119,18 @@ TEST(CacheControlTest, CommasInsideQuotedStringsDoNotSplit) {
   EXPECT_EQ(cc.max_age.seconds, 3);
 }
 
-// Empty members and whitespace are tolerated (RFC 9110 §5.6.1).
+// Empty members and whitespace around members are tolerated (RFC 9110 §5.6.1).
 TEST(CacheControlTest, EmptyMembersAndWhitespaceAreTolerated) {
-  CacheControl cc = parse_cache_control(" , ,max-age = 4 ,\tno-store,, ");
+  CacheControl cc = parse_cache_control(" , ,max-age=4 ,\tno-store,, ");
   EXPECT_EQ(cc.max_age.seconds, 4);
   EXPECT_TRUE(cc.no_store);
+}
+
+// ... but not around "=": the grammar has none there.
+TEST(CacheControlTest, WhitespaceAroundEqualsIsMalformed) {
+  EXPECT_FALSE(parse_cache_control("max-age =100").max_age.present);
+  EXPECT_TRUE(parse_cache_control("max-age= 100").max_age.invalid());
+  EXPECT_TRUE(parse_cache_control("max-age='100'").max_age.invalid());  // single quotes are token characters
 }
 
 // §5.2.2.4: no-cache with field names keeps them (lowercased).

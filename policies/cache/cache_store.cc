@@ -52,12 +52,22 @@ void CacheStore::erase_key(Shard& shard, std::list<KeyEntry>::iterator it) {
   shard.lru.erase(it);
 }
 
-void CacheStore::evict_to(Shard& shard, std::size_t budget, const KeyEntry* keep) {
+void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
   while (shard.bytes > budget && !shard.lru.empty()) {
     auto victim = std::prev(shard.lru.end());
     if (&*victim == keep) break;
     evictions_ += victim->variants.size();
     erase_key(shard, victim);
+  }
+  // Only `keep` is left and its variants together are still too many bytes:
+  // drop its oldest ones (the newest alone always fits, insert checked).
+  while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
+    keep->bytes -= keep->charges.back();
+    shard.bytes -= keep->charges.back();
+    --shard.entries;
+    keep->variants.pop_back();
+    keep->charges.pop_back();
+    ++evictions_;
   }
 }
 

@@ -108,7 +108,9 @@ class CacheStore {
   std::size_t shard_budget() const noexcept;
   // Both with the shard's mutex held.
   void erase_key(Shard& shard, std::list<KeyEntry>::iterator it);
-  void evict_to(Shard& shard, std::size_t budget, const KeyEntry* keep);
+  // Evicts least recently used keys, never `keep` (the key just written),
+  // until the shard fits `budget`; then `keep`'s oldest variants if needed.
+  void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
 
   std::vector<std::unique_ptr<Shard>> shards_;
   std::atomic<std::size_t> max_size_;

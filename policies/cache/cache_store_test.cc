@@ -130,6 +130,19 @@ TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
   EXPECT_LE(s.bytes, each * 3);
 }
 
+// Many variants of one key cannot outgrow the budget either.
+TEST(CacheStoreTest, VariantsOfOneKeyAreEvictedOldestFirst) {
+  auto sample = response(std::string(1'000, 'x'), fields({{"A", "1"}}), fields({{"Vary", "A"}}));
+  auto store = one_shard((sample->charge() + 1) * 2);
+  for (const char* v : {"1", "2", "3"}) {
+    store->insert("k", response(std::string(1'000, 'x'), fields({{"A", v}}), fields({{"Vary", "A"}})));
+  }
+  EXPECT_EQ(store->variants("k").size(), 2u);
+  EXPECT_EQ(store->lookup("k", "", fields({{"A", "1"}})), nullptr);
+  EXPECT_NE(store->lookup("k", "", fields({{"A", "3"}})), nullptr);
+  EXPECT_LE(store->stats().bytes, (sample->charge() + 1) * 2);
+}
+
 TEST(CacheStoreTest, ShrinkingTheLimitEvicts) {
   auto store = one_shard(1 << 20);
   for (int i = 0; i < 10; ++i) store->insert(std::string("k").append(std::to_string(i)), response(std::string(1'000, 'x')));
