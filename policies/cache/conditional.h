@@ -60,7 +60,11 @@ ConditionalOutcome evaluate_conditionals(http::Method method, const http::Header
 http::HeaderMap not_modified_headers(const http::HeaderMap& served_headers);
 
 // RFC 9111 §4.3.1: turns the request the cache forwards into a validation
-// request for the given stored responses (all variants it could reuse):
+// request for the given stored responses — normally the one variant the
+// request selected (§4.1). Listing other variants too is allowed, but then a
+// 304 naming one of them means "serve that one" (selected_for_update), and
+// a Vary mismatch would be revalidated against the wrong representation:
+// pass only what the request could be served from.
 // If-None-Match lists every stored ETag (MUST when they exist), and
 // If-Modified-Since carries the latest valid stored Last-Modified (SHOULD
 // when there is no ETag, MAY with one; sent in both cases for origins that

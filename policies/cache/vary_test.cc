@@ -20,6 +20,10 @@ TEST(VaryTest, NamesAreLowercasedCombinedAndDeduplicated) {
 TEST(VaryTest, StarNeverMatches) {
   EXPECT_FALSE(vary_names(fields({{"Vary", "Accept, *"}})).has_value());
   EXPECT_FALSE(select_vary_values(fields({{"Vary", "*"}}), fields({})).has_value());
+  EXPECT_FALSE(vary_names(fields({{"Vary", "*, *"}})).has_value());
+  EXPECT_FALSE(vary_names(fields({{"Vary", ""}, {"Vary", "*"}})).has_value());
+  EXPECT_FALSE(vary_names(fields({{"Vary", ", *"}})).has_value());
+  EXPECT_FALSE(vary_names(fields({{"Vary", "*, Foo"}})).has_value());
 }
 
 TEST(VaryTest, NoVaryMatchesEveryRequest) {
