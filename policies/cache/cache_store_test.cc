@@ -8,6 +8,7 @@
 
 #include "policies/cache/cache_store.h"
 #include "policies/cache/cache_test_support.h"
+#include "proxy/policy/services.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -31,6 +32,17 @@ std::unique_ptr<CacheStore> one_shard(std::size_t max_size, std::size_t max_obje
   auto store = std::make_unique<CacheStore>(1);
   store->set_limits({.max_size = max_size, .max_object_size = max_object});
   return store;
+}
+
+// One store per process, shared by every policy built with the services,
+// so entries outlive a reload's new policies.
+TEST(CacheStoreTest, IsOneProcessWideService) {
+  policy::PolicyServices services;
+  CacheStore& a = services.shared<CacheStore>();
+  a.insert("k", response("x"));
+  CacheStore& b = services.shared<CacheStore>();
+  EXPECT_EQ(&a, &b);
+  EXPECT_NE(b.lookup("k", "", {}), nullptr);
 }
 
 TEST(CacheStoreTest, InsertAndLookup) {
