@@ -9,10 +9,10 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-constexpr std::array<std::string_view, 7> kShortDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
-constexpr std::array<std::string_view, 7> kLongDays = {"Sunday", "Monday", "Tuesday", "Wednesday",
+constexpr std::array<std::string_view, 7> kDateShortDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr std::array<std::string_view, 7> kDateLongDays = {"Sunday", "Monday", "Tuesday", "Wednesday",
                                                        "Thursday", "Friday", "Saturday"};
-constexpr std::array<std::string_view, 12> kMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
+constexpr std::array<std::string_view, 12> kDateMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
 
 // A cursor over the value; every read checks bounds and fails softly.
@@ -69,7 +69,7 @@ std::optional<HttpTime> date_from_parts(int year, int month_index, int day, int 
 std::optional<HttpTime> parse_imf_fixdate(std::string_view v) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kShortDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal(" ") && r.one_of(kMonths, mon) &&
+  if (!(r.one_of(kDateShortDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal(" ") && r.one_of(kDateMonths, mon) &&
         r.literal(" ") && r.digits(4, year) && r.literal(" ") && r.time_of_day(h, m, s) && r.literal(" GMT") &&
         r.done())) {
     return std::nullopt;
@@ -80,7 +80,7 @@ std::optional<HttpTime> parse_imf_fixdate(std::string_view v) {
 std::optional<HttpTime> parse_rfc850(std::string_view v, HttpTime now) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, yy = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kLongDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal("-") && r.one_of(kMonths, mon) &&
+  if (!(r.one_of(kDateLongDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal("-") && r.one_of(kDateMonths, mon) &&
         r.literal("-") && r.digits(2, yy) && r.literal(" ") && r.time_of_day(h, m, s) && r.literal(" GMT") &&
         r.done())) {
     return std::nullopt;
@@ -94,7 +94,7 @@ std::optional<HttpTime> parse_rfc850(std::string_view v, HttpTime now) {
 std::optional<HttpTime> parse_asctime(std::string_view v) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kShortDays, wd) && r.literal(" ") && r.one_of(kMonths, mon) && r.literal(" "))) return std::nullopt;
+  if (!(r.one_of(kDateShortDays, wd) && r.literal(" ") && r.one_of(kDateMonths, mon) && r.literal(" "))) return std::nullopt;
   // ( 2DIGIT / ( SP DIGIT ) )
   if (r.literal(" ")) {
     if (!r.digits(1, day)) return std::nullopt;
@@ -130,8 +130,8 @@ std::string format_http_date(HttpTime t) {
   year = std::clamp(year, 0, 9999);
   char buf[40];
   std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
-                std::string(kShortDays[wd.c_encoding()]).c_str(), static_cast<unsigned>(ymd.day()),
-                std::string(kMonths[static_cast<unsigned>(ymd.month()) - 1]).c_str(), year,
+                std::string(kDateShortDays[wd.c_encoding()]).c_str(), static_cast<unsigned>(ymd.day()),
+                std::string(kDateMonths[static_cast<unsigned>(ymd.month()) - 1]).c_str(), year,
                 static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
                 static_cast<int>(hms.seconds().count()));
   return buf;
