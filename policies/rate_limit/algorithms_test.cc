@@ -16,7 +16,7 @@ using std::chrono::seconds;
 // A day boundary, hence a boundary of every window a test uses.
 const TimePoint kT0 = TimePoint(std::chrono::days(10));
 
-LimitSpec spec(Algorithm algorithm, std::uint64_t quota, Nanos window, std::uint64_t burst = 0) {
+LimitSpec limit_spec(Algorithm algorithm, std::uint64_t quota, Nanos window, std::uint64_t burst = 0) {
   LimitSpec s;
   s.algorithm = algorithm;
   s.quota = quota;
@@ -33,7 +33,7 @@ int admit(const LimitSpec& s, LimitState& state, TimePoint now, int n) {
 }
 
 TEST(RateLimitTokenBucketTest, AdmitsTheCapacityThenOneRequestPerInterval) {
-  const LimitSpec s = spec(Algorithm::kTokenBucket, 10, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kTokenBucket, 10, seconds(1));
   LimitState state;
   for (std::uint64_t i = 0; i < 10; ++i) {
     Decision d = evaluate(s, state, kT0, true);
@@ -53,7 +53,7 @@ TEST(RateLimitTokenBucketTest, AdmitsTheCapacityThenOneRequestPerInterval) {
 }
 
 TEST(RateLimitTokenBucketTest, BurstIsTheCapacityAndRefillNeverExceedsIt) {
-  const LimitSpec s = spec(Algorithm::kTokenBucket, 1, seconds(1), 5);  // 1/s, bursts of 5
+  const LimitSpec s = limit_spec(Algorithm::kTokenBucket, 1, seconds(1), 5);  // 1/s, bursts of 5
   EXPECT_EQ(s.advertised_quota(), 5u);
   EXPECT_EQ(s.advertised_window(), seconds(5));
   LimitState state;
@@ -64,7 +64,7 @@ TEST(RateLimitTokenBucketTest, BurstIsTheCapacityAndRefillNeverExceedsIt) {
 }
 
 TEST(RateLimitTokenBucketTest, ACheckWithoutCommitConsumesNothing) {
-  const LimitSpec s = spec(Algorithm::kTokenBucket, 2, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kTokenBucket, 2, seconds(1));
   LimitState state;
   for (int i = 0; i < 5; ++i) EXPECT_TRUE(evaluate(s, state, kT0, false).allowed);
   EXPECT_EQ(admit(s, state, kT0, 5), 2);
@@ -72,7 +72,7 @@ TEST(RateLimitTokenBucketTest, ACheckWithoutCommitConsumesNothing) {
 
 TEST(RateLimitTokenBucketTest, ToleranceQueuesRequestsOneIntervalApart) {
   // Delay mode: 10/s without burst, up to 300ms of waiting.
-  const LimitSpec s = spec(Algorithm::kTokenBucket, 10, seconds(1), 1);
+  const LimitSpec s = limit_spec(Algorithm::kTokenBucket, 10, seconds(1), 1);
   LimitState state;
   const Nanos tolerance = milliseconds(300);
   for (int i = 0; i < 4; ++i) {
@@ -90,12 +90,12 @@ TEST(RateLimitTokenBucketTest, ToleranceQueuesRequestsOneIntervalApart) {
 }
 
 TEST(RateLimitTokenBucketTest, EmissionIntervalIsRoundedToTheNanosecond) {
-  EXPECT_EQ(spec(Algorithm::kTokenBucket, 3, seconds(1)).emission_interval(), Nanos(333'333'333));
-  EXPECT_EQ(spec(Algorithm::kTokenBucket, 1000, std::chrono::hours(1)).emission_interval(), milliseconds(3600));
+  EXPECT_EQ(limit_spec(Algorithm::kTokenBucket, 3, seconds(1)).emission_interval(), Nanos(333'333'333));
+  EXPECT_EQ(limit_spec(Algorithm::kTokenBucket, 1000, std::chrono::hours(1)).emission_interval(), milliseconds(3600));
 }
 
 TEST(RateLimitFixedWindowTest, AdmitsTheQuotaPerWindowAndResetsAtTheBoundary) {
-  const LimitSpec s = spec(Algorithm::kFixedWindow, 3, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kFixedWindow, 3, seconds(1));
   LimitState state;
   Decision first = evaluate(s, state, kT0 + milliseconds(200), true);
   EXPECT_TRUE(first.allowed);
@@ -110,7 +110,7 @@ TEST(RateLimitFixedWindowTest, AdmitsTheQuotaPerWindowAndResetsAtTheBoundary) {
 }
 
 TEST(RateLimitSlidingWindowTest, WeighsThePreviousWindowByItsRemainingOverlap) {
-  const LimitSpec s = spec(Algorithm::kSlidingWindow, 10, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kSlidingWindow, 10, seconds(1));
   LimitState state;
   EXPECT_EQ(admit(s, state, kT0 + milliseconds(500), 20), 10);
   // 250ms into the next window the previous one still weighs 10 x 0.75 =
@@ -128,7 +128,7 @@ TEST(RateLimitSlidingWindowTest, WeighsThePreviousWindowByItsRemainingOverlap) {
 }
 
 TEST(RateLimitSlidingWindowTest, AFullCurrentWindowWaitsForItToFade) {
-  const LimitSpec s = spec(Algorithm::kSlidingWindow, 4, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kSlidingWindow, 4, seconds(1));
   LimitState state;
   EXPECT_EQ(admit(s, state, kT0, 4), 4);
   Decision denied = evaluate(s, state, kT0 + milliseconds(100), true);
@@ -140,7 +140,7 @@ TEST(RateLimitSlidingWindowTest, AFullCurrentWindowWaitsForItToFade) {
 }
 
 TEST(RateLimitSlidingWindowTest, AWindowSkippedEntirelyForgetsThePast) {
-  const LimitSpec s = spec(Algorithm::kSlidingWindow, 5, seconds(1));
+  const LimitSpec s = limit_spec(Algorithm::kSlidingWindow, 5, seconds(1));
   LimitState state;
   EXPECT_EQ(admit(s, state, kT0 + milliseconds(900), 5), 5);
   EXPECT_EQ(admit(s, state, kT0 + milliseconds(2100), 10), 5);
@@ -151,31 +151,31 @@ TEST(RateLimitAlgorithmTest, ALateArrivalWithAnOlderTimeCountsInTheNewerWindow) 
   // state with a time just before the last update's. It must not roll the
   // window back and forget the count.
   for (Algorithm algorithm : {Algorithm::kFixedWindow, Algorithm::kSlidingWindow}) {
-    const LimitSpec s = spec(algorithm, 2, seconds(1));
+    const LimitSpec s = limit_spec(algorithm, 2, seconds(1));
     LimitState state;
     EXPECT_EQ(admit(s, state, kT0 + seconds(1), 2), 2);
     EXPECT_FALSE(evaluate(s, state, kT0 + milliseconds(999), true).allowed) << static_cast<int>(algorithm);
   }
-  const LimitSpec bucket = spec(Algorithm::kTokenBucket, 2, seconds(1));
+  const LimitSpec bucket = limit_spec(Algorithm::kTokenBucket, 2, seconds(1));
   LimitState state;
   EXPECT_EQ(admit(bucket, state, kT0 + seconds(1), 2), 2);
   EXPECT_FALSE(evaluate(bucket, state, kT0 + milliseconds(999), true).allowed);
 }
 
 TEST(RateLimitAlgorithmTest, IdleStatesAreThoseEquivalentToFresh) {
-  const LimitSpec bucket = spec(Algorithm::kTokenBucket, 10, seconds(1));
+  const LimitSpec bucket = limit_spec(Algorithm::kTokenBucket, 10, seconds(1));
   LimitState b;
   EXPECT_EQ(admit(bucket, b, kT0, 3), 3);
   EXPECT_FALSE(is_idle(bucket, b, kT0 + milliseconds(299)));
   EXPECT_TRUE(is_idle(bucket, b, kT0 + milliseconds(300)));
 
-  const LimitSpec fixed = spec(Algorithm::kFixedWindow, 10, seconds(1));
+  const LimitSpec fixed = limit_spec(Algorithm::kFixedWindow, 10, seconds(1));
   LimitState f;
   EXPECT_EQ(admit(fixed, f, kT0, 1), 1);
   EXPECT_FALSE(is_idle(fixed, f, kT0 + milliseconds(999)));
   EXPECT_TRUE(is_idle(fixed, f, kT0 + seconds(1)));
 
-  const LimitSpec sliding = spec(Algorithm::kSlidingWindow, 10, seconds(1));
+  const LimitSpec sliding = limit_spec(Algorithm::kSlidingWindow, 10, seconds(1));
   LimitState w;
   EXPECT_EQ(admit(sliding, w, kT0, 1), 1);
   EXPECT_FALSE(is_idle(sliding, w, kT0 + milliseconds(1999)));  // still weighs in the next window

@@ -41,13 +41,6 @@ std::string describe(const YAML::Node& node) {
   return quoted(node.Scalar());
 }
 
-bool is_digits(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 std::string format_duration(Duration d) {
   struct Unit {
     std::int64_t ms;
@@ -338,7 +331,7 @@ std::optional<Duration> ConfigNode::as_duration(Duration min, Duration max) cons
   if (!text) return std::nullopt;
   std::optional<Duration> value = parse_duration(*text);
   if (!value) {
-    if (is_digits(*text))
+    if (is_decimal_digits(*text))
       error("expected a duration with a unit (`ms`, `s`, `m`, `h` or `d`), got " + quoted(*text));
     else
       error("expected a duration such as `250ms`, `5s`, `1m`, `1h` or `7d`, got " + quoted(*text));

@@ -110,6 +110,8 @@ class ConfigNode {
   int parent_column_ = 0;
 };
 
+// True for a non-empty run of ASCII decimal digits.
+bool is_decimal_digits(std::string_view text) noexcept;
 // Parses "250ms"/"5s"/"1m"/"1h"/"7d"; nullopt on bad syntax or overflow.
 std::optional<Duration> parse_duration(std::string_view text);
 // Parses "512B"/"64KiB"/"1MiB"/"1GiB"/"1024"; nullopt on bad syntax or overflow.

@@ -10,15 +10,8 @@
 namespace gatehouse::config {
 namespace {
 
-bool is_digits(std::string_view text) {
-  if (text.empty()) return false;
-  for (char c : text)
-    if (c < '0' || c > '9') return false;
-  return true;
-}
-
 std::optional<std::uint64_t> parse_unsigned(std::string_view digits) {
-  if (!is_digits(digits)) return std::nullopt;
+  if (!is_decimal_digits(digits)) return std::nullopt;
   std::uint64_t value = 0;
   auto [end, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
   if (ec != std::errc() || end != digits.data() + digits.size()) return std::nullopt;
@@ -29,6 +22,13 @@ bool is_env_name_start(char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c
 bool is_env_name_char(char c) { return is_env_name_start(c) || (c >= '0' && c <= '9'); }
 
 }  // namespace
+
+bool is_decimal_digits(std::string_view text) noexcept {
+  if (text.empty()) return false;
+  for (char c : text)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
 
 std::optional<Duration> parse_duration(std::string_view text) {
   if (text == "0") return Duration{0};
