@@ -244,6 +244,7 @@ void DownstreamConnection::on_request_head() {
     send_error(413, "request body exceeds the route's max_body_size");
     return;
   }
+  body_limit_ = route_->max_body_size;
   state_ = State::kPolicies;
   apply_outcome(route_->policies.run_request(*this, policies_ran_));
 }
@@ -329,9 +330,16 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   head.status = reply.status;
   head.headers = std::move(reply.headers);
   if (!reply.body.empty()) head.headers.set("Content-Type", reply.content_type);
-  std::string length;
-  http::append_decimal(length, reply.body.size());
-  head.headers.set("Content-Length", length);
+  // RFC 9110 §8.6: a 204 (e.g. a CORS preflight answer) has no body and
+  // must not carry Content-Length.
+  if (reply.status == 204) {
+    reply.body.clear();
+    head.headers.remove("Content-Length");
+  } else {
+    std::string length;
+    http::append_decimal(length, reply.body.size());
+    head.headers.set("Content-Length", length);
+  }
   head.headers.set("X-Request-Id", request_id_);
   if (route_ != nullptr) route_->policies.run_response(*this, head, policies_ran_);
   if (!keep_alive_) {
