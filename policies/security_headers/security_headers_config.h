@@ -20,6 +20,7 @@
 // the `defaults:` entry key by key (proxy/config/policy_loader.cc), and the
 // parser merges them over the preset the same way, CSP directives included.
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <vector>
