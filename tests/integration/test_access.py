@@ -33,16 +33,23 @@ class AccessTest(GatehouseTestCase):
         self.assertEqual(err["request_id"], r.header("X-Request-Id"))
         self.assertEqual(upstream.methods(), ["GET", "HEAD"])
 
-    def test_body_size_by_content_length_and_while_streaming_chunked(self):
-        upstream = self.start_upstream()
+    def test_content_length_over_the_limit_never_reaches_the_upstream(self):
+        upstream = CountingUpstream()
+        self.addCleanup(upstream.stop)
         gh = self.start_gatehouse(access_config(upstream.address, max_body_size="1KiB"))
         client = RawClient(gh.port)
-        r = client.request("POST", "/echo", body=b"x" * 1024)
-        self.assertEqual(r.status, 200)
-        self.assertEqual(len(r.body), 1024)
-        r = client.request("POST", "/echo", body=b"x" * 1025)
+        self.assertEqual(client.request("POST", "/a", body=b"x" * 1024).status, 200)
+        r = client.request("POST", "/a", body=b"x" * 1025)
         self.assertEqual(r.status, 413)
         self.assertEqual(r.json()["error"]["code"], "content_too_large")
+        self.assertEqual(upstream.methods(), ["POST"])  # only the first
+
+    def test_body_size_while_streaming_chunked(self):
+        upstream = self.start_upstream()
+        gh = self.start_gatehouse(access_config(upstream.address, max_body_size="1KiB"))
+        r = RawClient(gh.port).request("POST", "/echo", body=b"x" * 1024)
+        self.assertEqual(r.status, 200)
+        self.assertEqual(len(r.body), 1024)
 
         # Chunked: refused once the body streams past the limit.
         client = RawClient(gh.port)
