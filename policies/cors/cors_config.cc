@@ -182,7 +182,7 @@ bool read_tokens(const config::ConfigNode& node, std::string_view what, bool low
       continue;
     }
     std::string value = lowercase ? origin_lower(item) : item;
-    if (!lowercase) {
+    if (what == "method") {
       // Methods are case-sensitive, and browsers upper-case only the
       // standard ones: `get` here would never match.
       std::string upper = item;
