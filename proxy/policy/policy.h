@@ -162,6 +162,13 @@ class RequestContext {
   // The subject (RFC 2253) of the client certificate verified on this TLS
   // connection, or empty (plain listener, no certificate, mTLS off).
   virtual std::string_view client_certificate_subject() const { return {}; }
+  // Whether the client connection is TLS (e.g. Strict-Transport-Security is
+  // only meaningful there).
+  virtual bool is_tls() const { return false; }
+  // Lowers this request's body limit below the route's max_body_size; never
+  // raises it. A body that streams past the limit is refused with 413 (a
+  // Content-Length over it is the calling policy's to refuse up front).
+  virtual void limit_request_body(std::uint64_t /*max_bytes*/) {}
   // The worker's executor, for asynchronous work started by a policy.
   virtual boost::asio::any_io_executor executor() = 0;
   // The handle a policy keeps when it returns RequestOutcome::pause().

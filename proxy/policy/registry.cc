@@ -2,10 +2,13 @@
 
 #include <array>
 
+#include "policies/access/access_policy.h"
+#include "policies/cors/cors_policy.h"
 #include "policies/headers/headers_policy.h"
 #include "policies/jwt/jwt_policy.h"
 #include "policies/lua/lua_policy.h"
 #include "policies/rate_limit/rate_limit_policy.h"
+#include "policies/security_headers/security_headers_policy.h"
 
 namespace gatehouse::policy {
 namespace {
@@ -18,6 +21,9 @@ constexpr std::array kPolicyFactories{
     PolicyFactory{"rate_limit", &policies::rate_limit::create_rate_limit_policy},
     PolicyFactory{"jwt", &policies::jwt::create_jwt_policy},
     PolicyFactory{"lua", &policies::lua::create_lua_policy},
+    PolicyFactory{"security_headers", &policies::security_headers::create_security_headers_policy},
+    PolicyFactory{"cors", &policies::cors::create_cors_policy},
+    PolicyFactory{"access", &policies::access::create_access_policy},
 };
 
 }  // namespace

@@ -247,6 +247,7 @@ void DownstreamConnection::on_request_head() {
     send_error(413, "request body exceeds the route's max_body_size");
     return;
   }
+  body_limit_ = route_->max_body_size;
   state_ = State::kPolicies;
   apply_outcome(route_->policies.run_request(*this, policies_ran_));
 }

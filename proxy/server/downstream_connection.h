@@ -124,6 +124,10 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::string_view route_name() const override;
   std::string_view request_id() const override { return request_id_; }
   std::string_view client_certificate_subject() const override { return client_subject_; }
+  bool is_tls() const override { return stream_.is_tls(); }
+  void limit_request_body(std::uint64_t max_bytes) override {
+    if (max_bytes < body_limit_) body_limit_ = max_bytes;
+  }
   boost::asio::any_io_executor executor() override;
   policy::PausedRequest pause_handle() override;
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;
@@ -177,6 +181,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool last_connect_timed_out_ = false;
   int response_status_ = 0;
   std::uint64_t request_body_bytes_ = 0;
+  std::uint64_t body_limit_ = 0;  // the route's max_body_size, lowered by policies
   std::uint64_t tried_targets_ = 0;
   std::uint64_t upstream_attempt_ = 0;  // tags upstream handlers; stale ones are ignored
   std::unique_ptr<UpstreamConnection> upstream_;

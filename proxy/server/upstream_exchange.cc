@@ -174,13 +174,13 @@ void DownstreamConnection::forward_request_body() {
       request_body_bytes_ += span.size();
       upstream_batch_.add_body(span, chunked);
     }
-    if (request_body_bytes_ > route_->max_body_size) {
+    if (request_body_bytes_ > body_limit_) {
       keep_alive_ = false;
       if (response_started_) {
         close();
       } else {
         release_upstream(false);
-        send_error(413, "request body exceeds the route's max_body_size");
+        send_error(413, "request body exceeds the route's body size limit");
       }
       return;
     }

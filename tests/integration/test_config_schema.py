@@ -107,6 +107,25 @@ class SchemaAgreementTest(unittest.TestCase):
                 {"name": "scripted", "match": {"path_prefix": "/scripted/"}, "upstream": "app",
                  "policies": [{"lua": {"source": "function on_request(req) req:set_header('X-Lua', '1') end",
                                        "max_instructions": 100000, "max_memory": "1MiB"}}]},
+                {"name": "browser", "match": {"path_prefix": "/app/"}, "upstream": "app",
+                 "policies": [
+                     {"cors": {"allow_origins": ["https://app.example", "https://*.example.org"],
+                               "allow_origin_patterns": [r"https://pr-[0-9]+\.example\.net"],
+                               "allow_methods": ["GET", "PUT"], "allow_headers": ["Content-Type"],
+                               "expose_headers": ["ETag"], "allow_credentials": True, "max_age": "10m"}},
+                     {"access": {"methods": ["GET", "PUT"], "max_body_size": "64KiB", "allow_ips": ["10.0.0.0/8"],
+                                 "deny_ips": ["10.9.0.0/16"], "max_header_count": 50}},
+                     {"security_headers": {"preset": "helmet", "upstream": "overwrite", "server": "off",
+                                           "content_security_policy": {
+                                               "directives": {"img-src": ["'self'", "data:"],
+                                                              "upgrade-insecure-requests": "off"},
+                                               "report_only": True},
+                                           "strict_transport_security": {"max_age": "730d", "preload": True},
+                                           "x_frame_options": {"value": "DENY", "upstream": "keep"},
+                                           "referrer_policy": ["no-referrer", "strict-origin-when-cross-origin"],
+                                           "permissions_policy": {"features": {"camera": [], "geolocation": ["self"]}},
+                                           "x_xss_protection": "off"}},
+                 ]},
             ],
         }
 
@@ -162,6 +181,18 @@ class SchemaAgreementTest(unittest.TestCase):
             "unknown lua option": mutate(lambda c: c["routes"][4]["policies"][0]["lua"].update(max_memroy="1MiB")),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
+            "misspelt cors key": mutate(
+                lambda c: c["routes"][5]["policies"][0]["cors"].update(allow_origin=["https://a.example"])),
+            "unknown access option": mutate(lambda c: c["routes"][5]["policies"][1]["access"].update(method=["GET"])),
+            "access header count of 0": mutate(
+                lambda c: c["routes"][5]["policies"][1]["access"].update(max_header_count=0)),
+            "unknown security_headers preset": mutate(
+                lambda c: c["routes"][5]["policies"][2]["security_headers"].update(preset="strict")),
+            "bad upstream choice": mutate(
+                lambda c: c["routes"][5]["policies"][2]["security_headers"].update(upstream="merge")),
+            "misspelt hsts option": mutate(
+                lambda c: c["routes"][5]["policies"][2]["security_headers"]["strict_transport_security"].update(
+                    max_ag="1d")),
         }
         for name, cfg in cases.items():
             with self.subTest(name):

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -22,6 +23,10 @@ class FakeRequestContext final : public policy::RequestContext {
   std::string_view client_address() const override { return client_address_; }
   std::string_view route_name() const override { return route_name_; }
   std::string_view request_id() const override { return "req-1"; }
+  bool is_tls() const override { return tls_; }
+  void limit_request_body(std::uint64_t max_bytes) override {
+    if (!body_limit || max_bytes < *body_limit) body_limit = max_bytes;
+  }
   boost::asio::any_io_executor executor() override { return io.get_executor(); }
   policy::PausedRequest pause_handle() override { return policy::PausedRequest(target, exchange_id); }
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override {
@@ -51,6 +56,7 @@ class FakeRequestContext final : public policy::RequestContext {
 
   void set_client_address(std::string address) { client_address_ = std::move(address); }
   void set_route_name(std::string name) { route_name_ = std::move(name); }
+  void set_tls(bool tls) { tls_ = tls; }
   // Forget per-request data, as the proxy does between exchanges.
   void clear_data() { data_.clear(); }
 
@@ -61,11 +67,13 @@ class FakeRequestContext final : public policy::RequestContext {
   policy::SharedBody replacement_body;
   std::vector<http::FetchRequest> fetches;
   std::vector<std::function<void(http::FetchResult)>> fetch_done;
+  std::optional<std::uint64_t> body_limit;  // the lowest limit_request_body(), if any
 
  private:
   http::RequestHead request_;
   std::string client_address_ = "192.0.2.1";
   std::string route_name_ = "test-route";
+  bool tls_ = false;
   std::vector<std::pair<const void*, std::unique_ptr<policy::RequestData>>> data_;
 };
 
