@@ -16,8 +16,9 @@ import tempfile
 import time
 import unittest
 
-from harness import (GATEHOUSE_BIN, SLOW, GatehouseTestCase, RawClient, assert_stops_cleanly, free_port,
+from harness import (GATEHOUSE_BIN, SLOW, GatehouseTestCase, RawClient, assert_stops_cleanly, curl, free_port,
                      simple_config)
+import tls_certs
 from test_jwt import API_AUDIENCE, bearer, good_claims, hs_token, request
 
 SECRET = b"access-log-test-secret-0123456789abcdef"
@@ -238,6 +239,37 @@ class AccessLogTest(GatehouseTestCase):
         r = subprocess.run([GATEHOUSE_BIN, "check", "--config", config_path], capture_output=True, text=True,
                            timeout=10 * SLOW)
         self.assertEqual(r.returncode, 0, r.stderr)
+
+    def test_tls_version_and_resumption(self):
+        upstream = self.start_upstream()
+        pki = tls_certs.TestPki(self.dir)
+        crt, key = pki.issue("localhost", "localhost", dns=["localhost"])
+        cfg = self.config(upstream, fields=["path", "tls_version", "tls_resumed", "bytes_sent"])
+        cfg["listeners"][0]["tls"] = {"certificates": [{"cert_file": crt, "key_file": key}]}
+        gh = self.start_gatehouse(cfg)
+        r = curl("--cacert", pki.ca_crt, "--resolve", "localhost:%d:127.0.0.1" % gh.port, "--tlsv1.3",
+                 "-o", "/dev/null", "-w", "%{http_code}", "https://localhost:%d/bytes/10" % gh.port)
+        self.assertEqual(r.stdout, b"200", r.stderr)
+        line, = json_lines(self.log, 1)
+        self.assertEqual((line["path"], line["tls_version"], line["tls_resumed"]), ("/bytes/10", "TLSv1.3", False))
+        self.assertGreater(line["bytes_sent"], 10)
+
+    def test_a_request_cut_off_by_the_drain_is_logged_before_exit(self):
+        upstream = self.start_upstream()
+        cfg = self.config(upstream, fields=["path", "status", "upstream_address", "bytes_sent"])
+        cfg["drain_timeout"] = "200ms"
+        cfg["routes"].append({"name": "slow", "match": {"path_prefix": "/delay/"}, "upstream": "app"})
+        gh = self.start_gatehouse(cfg)
+        client = RawClient(gh.port)
+        client.send("GET /delay/10000 HTTP/1.1\r\nHost: t\r\n\r\n")
+        time.sleep(0.3 * SLOW)  # the request reaches the upstream
+        gh.proc.send_signal(signal.SIGTERM)
+        self.assertEqual(gh.proc.wait(timeout=15 * SLOW), 0, gh.output())
+        client.close()
+        # Written by the exiting process: no response was sent, so nginx's 499.
+        self.assertEqual([json.loads(line) for line in read_lines(self.log)], [
+            {"path": "/delay/10000", "status": 499, "upstream_address": upstream.address,
+             "bytes_sent": 0}])
 
     def test_sigterm_loses_no_queued_line(self):
         upstream = self.start_upstream()

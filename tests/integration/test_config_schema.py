@@ -102,9 +102,11 @@ class SchemaAgreementTest(unittest.TestCase):
                                                     "algorithms": ["HS256"], "secret": "${JWT_SECRET:-0123456789abcdef0123456789abcdef}"}],
                                        "require": {"role": ["admin"]}, "claims_to_headers": {"sub": "X-User-Id"},
                                        "leeway": "30s"}}]},
-                {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
+                {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app", "access_log": "off",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
             ],
+            "access_log": {"path": "stdout", "format": "json", "buffer_size": "2MiB",
+                           "fields": ["default", "claim:sub", "request_header:X-Api-Key", "response_header:etag"]},
         }
 
     def test_a_rich_valid_config_passes_both(self):
@@ -154,6 +156,12 @@ class SchemaAgreementTest(unittest.TestCase):
             "jwt algorithm none": mutate(
                 lambda c: c["routes"][2]["policies"][0]["jwt"]["issuers"][0].update(algorithms=["none"])),
             "unknown jwt option": mutate(lambda c: c["routes"][2]["policies"][0]["jwt"].update(leway="1s")),
+            "unknown access log field": mutate(lambda c: c["access_log"]["fields"].append("stauts")),
+            "access log template with json": mutate(lambda c: c["access_log"].update(template="$status")),
+            "access log fields with text": mutate(lambda c: c["access_log"].update(format="text")),
+            "access log without path": mutate(lambda c: c["access_log"].pop("path")),
+            "bad access log format": mutate(lambda c: c["access_log"].update(format="xml")),
+            "route access_log neither on nor off": mutate(lambda c: c["routes"][3].update(access_log="never")),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
         }
