@@ -65,8 +65,7 @@ std::string lower(std::string_view s) {
 
 FieldSpec make_spec(Field field, std::string arg, std::string name) {
   FieldSpec spec{.field = field, .arg = std::move(arg), .name = std::move(name), .json_key = {}};
-  spec.json_key = boost::json::serialize(boost::json::string_view(spec.name.data(), spec.name.size()));
-  spec.json_key.push_back(':');
+  spec.json_key = "," + boost::json::serialize(boost::json::string_view(spec.name.data(), spec.name.size())) + ":";
   return spec;
 }
 

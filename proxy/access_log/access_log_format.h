@@ -47,7 +47,7 @@ struct FieldSpec {
   Field field = Field::kTime;
   std::string arg;       // for the parameterised fields
   std::string name;      // canonical spelling: "status", "claim:sub", "request_header:x-api-key"
-  std::string json_key;  // `"name":`, escaped once here so lines only copy it
+  std::string json_key;  // `,"name":`, escaped once here so lines only copy it
 };
 
 // Parses one field name as written in the config ("status", "claim:sub",

@@ -1,5 +1,7 @@
 #include "proxy/access_log/line_formatter.h"
 
+#include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 #include <ctime>
@@ -244,9 +246,27 @@ void append_text_field(std::string& out, const Value& v, const ExchangeRecord& r
   }
 }
 
+// Bytes a JSON string holds as they are: printable ASCII but `"` and `\`.
+constexpr std::array<bool, 256> kPlainJson = [] {
+  std::array<bool, 256> table{};
+  for (int c = 0x20; c < 0x7F; ++c) table[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+  return table;
+}();
+
 }  // namespace
 
 void append_json_string(std::string& out, std::string_view value) {
+  // Most values (ids, paths, names, addresses) are printable ASCII with no
+  // quote or backslash: JSON has nothing to escape in them, so they are
+  // copied as they are, without the serializer's setup.
+  const bool plain = std::all_of(value.begin(), value.end(),
+                                 [](char c) { return kPlainJson[static_cast<unsigned char>(c)]; });
+  if (plain) {
+    out.push_back('"');
+    out.append(value);
+    out.push_back('"');
+    return;
+  }
   thread_local std::string repaired;
   if (needs_repair(value)) {
     repair_utf8(value, repaired);
@@ -317,9 +337,9 @@ void format_line(const AccessLogFormat& format, const ExchangeRecord& record, st
     out.push_back('{');
     bool first = true;
     for (const FieldSpec& spec : format.json_fields) {
-      if (!first) out.push_back(',');
+      // json_key is `,"name":`; the first field goes without the comma.
+      out.append(std::string_view(spec.json_key).substr(first ? 1 : 0));
       first = false;
-      out.append(spec.json_key);
       append_json_value(out, resolve(spec, record, scratch), record);
     }
     out.append("}\n");

@@ -9,9 +9,10 @@
 //
 // Escaping (values come from clients and upstreams and may be hostile):
 // - JSON: strings are escaped by Boost.JSON's serializer (quotes, backslash,
-//   control bytes as \u00XX). Bytes that are not valid UTF-8 are first read as
-//   Latin-1 (byte 0xE9 becomes U+00E9), so every line is valid UTF-8 JSON and
-//   no byte is silently lost.
+//   control bytes as \u00XX); one of printable ASCII without `"` or `\` has
+//   nothing to escape and is copied. Bytes that are not valid UTF-8 are first
+//   read as Latin-1 (byte 0xE9 becomes U+00E9), so every line is valid UTF-8
+//   JSON and no byte is silently lost.
 // - text: `"`, `\`, bytes below 0x20 and from 0x7F up are written as \xHH, as
 //   nginx does, so a value can neither end its quotes nor start a new line.
 //   Unknown and empty values are written as `-`.
