@@ -117,7 +117,6 @@ void AccessLogWriter::stop() {
     std::lock_guard lock(mutex_);
     if (stopped_) return;
     stopped_ = true;
-    stopping_ = true;
   }
   wake_.notify_one();
   if (thread_.joinable()) {
@@ -142,8 +141,8 @@ void AccessLogWriter::run() {
     bool last = false;
     {
       std::unique_lock lock(mutex_);
-      wake_.wait(lock, [&] { return !pending_.empty() || stopping_ || next_ready_; });
-      const auto urgent = [&] { return stopping_ || next_ready_ || pending_.size() >= capacity_ / 4; };
+      wake_.wait(lock, [&] { return !pending_.empty() || stopped_ || next_ready_; });
+      const auto urgent = [&] { return stopped_ || next_ready_ || pending_.size() >= capacity_ / 4; };
       if (!urgent()) wake_.wait_for(lock, kBatchDelay, urgent);
       batch.swap(pending_);  // pending_ takes batch's emptied storage
       if (next_ready_) {
@@ -154,7 +153,7 @@ void AccessLogWriter::run() {
         switch_at = next_at_;
       }
       // After stop(), submit() adds nothing more: this batch is the last.
-      last = stopping_;
+      last = stopped_;
     }
     std::string_view rest = batch;
     if (switching) {

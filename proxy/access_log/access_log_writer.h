@@ -94,8 +94,7 @@ class AccessLogWriter {
   std::condition_variable wake_;
   std::string pending_;              // lines waiting for the writer
   std::size_t capacity_ = kDefaultBufferBytes;
-  bool stopping_ = false;
-  bool stopped_ = false;             // no more lines are accepted
+  bool stopped_ = false;  // no more lines are accepted; the writer ends after its batch
   // An output the writer switches to after its next batch.
   bool next_ready_ = false;
   int next_fd_ = -1;
