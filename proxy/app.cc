@@ -10,6 +10,7 @@
 #include <boost/asio/signal_set.hpp>
 #include <boost/asio/steady_timer.hpp>
 
+#include "proxy/access_log/access_log_writer.h"
 #include "proxy/admin/admin_server.h"
 #include "proxy/admin/metrics.h"
 #include "proxy/common/log.h"
@@ -65,6 +66,13 @@ std::string restart_only_change(const config::Config& running, const config::Con
   return {};
 }
 
+// Points the process's access-log writer at what `config` says; a config
+// without `access_log` leaves it as it is (its exchanges log nothing).
+bool apply_access_log(access_log::AccessLogWriter& writer, const config::Config& config, std::string& error) {
+  if (!config.access_log.enabled) return true;
+  return writer.configure(config.access_log.path, config.access_log.buffer_size, error);
+}
+
 }  // namespace
 
 int check_config(const std::string& config_path) {
@@ -94,14 +102,22 @@ int run_server(const std::string& config_path) {
 
   auto snapshot = std::make_shared<const Snapshot>(loaded.config, metrics);
   const config::Config& config = snapshot->config();
+  // The writer's thread is ended by services->stop(), after the workers, so
+  // every line they queued is written before the process exits.
+  access_log::AccessLogWriter& log_writer = services->shared<access_log::AccessLogWriter>();
+  std::string error;
+  if (!apply_access_log(log_writer, config, error)) {
+    log_error(error);
+    return 1;
+  }
 
   boost::asio::io_context control{1};
   // Installed before any socket opens, so an early signal is never fatal.
   boost::asio::signal_set signals(control, SIGTERM, SIGINT);
   boost::asio::signal_set reload_signal(control, SIGHUP);
+  boost::asio::signal_set reopen_signal(control, SIGUSR1);  // log rotation, as nginx
   bool draining = false;
   AdminServer admin(control, metrics, [&draining] { return !draining; });
-  std::string error;
   if (!admin.listen(config.admin.address, error)) {
     log_error(error);
     return 1;
@@ -137,6 +153,8 @@ int run_server(const std::string& config_path) {
                   " error(s); still serving the previous configuration");
       } else if (std::string why = restart_only_change(running->config(), *next.config); !why.empty()) {
         log_error("reload rejected: " + why + " (needs a restart); still serving the previous configuration");
+      } else if (std::string log_error_text; !apply_access_log(log_writer, *next.config, log_error_text)) {
+        log_error("reload rejected: " + log_error_text + "; still serving the previous configuration");
       } else {
         running = std::make_shared<const Snapshot>(next.config, metrics);
         for (auto& w : workers) w->update(running);
@@ -146,6 +164,22 @@ int run_server(const std::string& config_path) {
     });
   };
   wait_for_reload();
+
+  // SIGUSR1 reopens the access log file by its path: after a rotation
+  // (`mv access.log access.log.1`), lines go to a new access.log.
+  std::function<void()> wait_for_reopen = [&] {
+    reopen_signal.async_wait([&](const boost::system::error_code& ec, int) {
+      if (ec) return;
+      std::string reopen_error;
+      if (!log_writer.reopen(reopen_error)) {
+        log_error(reopen_error + "; still writing to the previous file");
+      } else if (!log_writer.path().empty() && log_writer.path() != access_log::AccessLogWriter::kStdout) {
+        log_info("access log `" + log_writer.path() + "` reopened");
+      }
+      wait_for_reopen();
+    });
+  };
+  wait_for_reopen();
 
   std::unique_ptr<DrainWatch> watch;
   int exit_code = 0;
@@ -165,13 +199,15 @@ int run_server(const std::string& config_path) {
       admin.stop();
       signals.cancel();
       reload_signal.cancel();
+      reopen_signal.cancel();
       control.stop();
     });
   });
   control.run();
   for (auto& w : workers) w->join();
   // While the workers' io_contexts still exist: services that post to them
-  // (a JWKS fetch completing) end here.
+  // (a JWKS fetch completing) end here. The access log writes out what the
+  // workers queued, the lines of the drained requests included.
   services->stop();
   log_info("gatehouse stopped");
   return exit_code;

@@ -12,6 +12,7 @@
 
 #include <boost/asio/ip/tcp.hpp>
 
+#include "proxy/access_log/access_log_config.h"
 #include "proxy/common/cidr.h"
 #include "proxy/config/config_node.h"
 #include "proxy/http/message.h"
@@ -93,6 +94,7 @@ struct RouteConfig {
   std::string upstream;
   std::size_t upstream_index = 0;  // into Config::upstreams
   std::uint64_t max_body_size = 1024 * 1024;  // else 413
+  bool access_log = true;  // `access_log: off` leaves this route's exchanges out of the access log
   policy::PolicyChain policies;
 };
 
@@ -107,6 +109,7 @@ struct Config {
   AdminConfig admin;
   std::vector<UpstreamConfig> upstreams;  // in file order
   std::vector<RouteConfig> routes;        // in file order; first match wins
+  access_log::AccessLogConfig access_log;
 };
 
 }  // namespace gatehouse::config

@@ -73,7 +73,7 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
   }
   if (!root.expect_map()) return config;
   root.expect_keys(
-      {"workers", "drain_timeout", "listeners", "admin", "upstreams", "routes", "defaults"});
+      {"workers", "drain_timeout", "listeners", "admin", "upstreams", "routes", "defaults", "access_log"});
 
   config->workers = load_workers(root["workers"]);
   config->drain_timeout =
@@ -86,6 +86,7 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
   config->upstreams = detail::load_upstreams(root["upstreams"], upstream_names);
   const detail::PolicyDefaults defaults = detail::load_policy_defaults(root["defaults"], *config->services);
   config->routes = detail::load_routes(root["routes"], upstream_names, defaults, *config->services);
+  config->access_log = detail::load_access_log(root["access_log"], *config->services);
   return config;
 }
 

@@ -74,6 +74,9 @@ PolicyDefaults load_policy_defaults(const ConfigNode& defaults, policy::PolicySe
 policy::PolicyChain build_policy_chain(const ConfigNode& route_policies, const PolicyDefaults& defaults,
                                        const policy::PolicyBuildContext& build);
 
+// The top-level `access_log` (disabled when absent).
+access_log::AccessLogConfig load_access_log(const ConfigNode& node, policy::PolicyServices& services);
+
 std::vector<RouteConfig> load_routes(const ConfigNode& routes,
                                      const std::vector<std::string>& upstream_names,
                                      const PolicyDefaults& defaults, policy::PolicyServices& services);

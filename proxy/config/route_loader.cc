@@ -156,7 +156,7 @@ std::vector<RouteConfig> load_routes(const ConfigNode& routes,
   for (std::size_t i = 0; i < routes.size(); ++i) {
     const ConfigNode node = routes.at(i);
     if (!node.expect_map()) continue;
-    node.expect_keys({"name", "match", "upstream", "max_body_size", "policies"});
+    node.expect_keys({"name", "match", "upstream", "max_body_size", "access_log", "policies"});
     RouteConfig r;
 
     r.name = read_unique_name(node, i, "routes", names);
@@ -177,6 +177,18 @@ std::vector<RouteConfig> load_routes(const ConfigNode& routes,
     }
 
     r.max_body_size = node.size_or("max_body_size", r.max_body_size, 0, kGiB);
+    if (const ConfigNode log = node["access_log"]; log.defined()) {
+      // `off`/`on` as words, like a policy's `<type>: off`; `false`/`true` too.
+      if (std::optional<std::string> v = log.as_string()) {
+        if (*v == "off" || *v == "false") {
+          r.access_log = false;
+        } else if (*v == "on" || *v == "true") {
+          r.access_log = true;
+        } else {
+          log.error("expected `off` or `on`, got `" + *v + "`");
+        }
+      }
+    }
     r.policies = build_policy_chain(node["policies"], defaults, {.route_name = r.name, .services = services});
     out.push_back(std::move(r));
   }

@@ -166,6 +166,7 @@ void DownstreamConnection::parse_head() {
       case http::ParseStatus::kError:
         keep_alive_ = false;
         worker_.request_ids().next(request_id_);
+        begin_unparsed_exchange();
         send_error(parser_.error_status(), parser_.error_reason());
         return;
     }
@@ -198,6 +199,11 @@ void DownstreamConnection::on_request_head() {
   response_status_ = 0;
   request_body_bytes_ = 0;
   tried_targets_ = 0;
+  log_state_ = LogState::kParsedHead;
+  bytes_sent_ = 0;
+  upstream_target_ = kNoTarget;
+  upstream_end_ = {};
+  response_head_.clear();  // so a line never shows the previous response's headers
 
   const std::string* supplied_id = head.headers.find("x-request-id");
   if (supplied_id != nullptr && is_acceptable_request_id(*supplied_id)) {
@@ -371,7 +377,8 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   record_request_metrics();
   stream_.async_write(client_batch_.buffers(),
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                        self->bytes_sent_ += n;
                         if (self->state_ == State::kClosed) return;
                         if (ec) {
                           self->close();
@@ -401,6 +408,7 @@ void DownstreamConnection::record_request_metrics() {
 }
 
 void DownstreamConnection::finish_exchange() {
+  log_exchange();
   release_upstream(false);
   body_observer_.reset();
   replacement_body_.reset();
@@ -468,6 +476,7 @@ void DownstreamConnection::linger_read(std::size_t discarded) {
 
 void DownstreamConnection::close() {
   if (state_ == State::kClosed) return;
+  log_exchange();  // the client went away (or we closed) mid-exchange
   state_ = State::kClosed;
   body_observer_.reset();  // the body ended early, if it had begun
   client_deadline_.cancel();
@@ -485,6 +494,7 @@ void DownstreamConnection::on_deadline(int tag) {
   if (state_ == State::kReadingHead && parser_.in_message()) {
     keep_alive_ = false;
     worker_.request_ids().next(request_id_);
+    begin_unparsed_exchange();
     send_error(408, "request header not received in time");
     return;
   }

@@ -16,7 +16,8 @@
 // response bytes were written to the client.
 //
 // Implementation is split by direction: downstream_connection.cc (client
-// side, local replies, lifecycle) and upstream_exchange.cc (upstream side).
+// side, local replies, lifecycle) and upstream_exchange.cc (upstream side);
+// exchange_log.cc writes each exchange's access-log line.
 
 #include <chrono>
 #include <cstdint>
@@ -118,6 +119,14 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   // an operation on it is pending.
   void discard_upstream();
 
+  // --- access log (exchange_log.cc) ---
+  // An exchange for a request whose head never completed (400, 408): reset
+  // what on_request_head() would have, so its line holds nothing stale.
+  void begin_unparsed_exchange();
+  // Writes the current exchange's line, once: called when the response is
+  // sent and when the connection closes, whichever comes first.
+  void log_exchange();
+
   // --- policy::RequestContext ---
   http::RequestHead& request() override { return parser_.head(); }
   std::string_view client_address() const override { return client_address_; }
@@ -193,6 +202,14 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   WriteBatch upstream_batch_;
   WriteBatch client_batch_;
   http::BodySpans response_spans_;
+
+  // --- access-log bookkeeping for the current exchange ---
+  enum class LogState : std::uint8_t { kNone, kUnparsedHead, kParsedHead };  // kNone: logged, or no exchange
+  LogState log_state_ = LogState::kNone;
+  std::uint64_t bytes_sent_ = 0;  // to the client, head and framing included
+  static constexpr std::size_t kNoTarget = static_cast<std::size_t>(-1);
+  std::size_t upstream_target_ = kNoTarget;  // the last target tried
+  std::chrono::steady_clock::time_point upstream_end_{};  // whole response received; {} until then
 };
 
 }  // namespace gatehouse

@@ -37,6 +37,7 @@ void DownstreamConnection::connect_upstream() {
     return;
   }
   upstream_start_ = Clock::now();
+  upstream_target_ = upstream_->target();
   if (upstream_->socket().is_open()) {
     begin_forwarding();
     return;
@@ -136,7 +137,8 @@ void DownstreamConnection::begin_forwarding() {
     interim_sent_ = true;
     stream_.async_write(boost::asio::buffer(kContinue),
                              [self = shared_from_this(), attempt = upstream_attempt_](
-                                 const boost::system::error_code& ec, std::size_t) {
+                                 const boost::system::error_code& ec, std::size_t n) {
+                               self->bytes_sent_ += n;
                                if (self->state_ == State::kClosed) return;
                                if (ec) {
                                  self->close();
@@ -285,8 +287,9 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     }
   }
   if (response_complete_) {
+    upstream_end_ = Clock::now();
     serving_->snapshot->upstream_metrics(route_->upstream_index)
-        .duration->Observe(std::chrono::duration<double>(Clock::now() - upstream_start_).count());
+        .duration->Observe(std::chrono::duration<double>(upstream_end_ - upstream_start_).count());
     record_request_metrics();
   }
   client_batch_.clear();
@@ -320,7 +323,8 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
   }
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   stream_.async_write(client_batch_.buffers(),
-                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t) {
+                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
+                             self->bytes_sent_ += n;
                              self->on_client_written(ec);
                            });
 }

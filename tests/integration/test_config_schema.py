@@ -102,7 +102,7 @@ class SchemaAgreementTest(unittest.TestCase):
                                                     "algorithms": ["HS256"], "secret": "${JWT_SECRET:-0123456789abcdef0123456789abcdef}"}],
                                        "require": {"role": ["admin"]}, "claims_to_headers": {"sub": "X-User-Id"},
                                        "leeway": "30s"}}]},
-                {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
+                {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app", "access_log": "off",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
                 {"name": "scripted", "match": {"path_prefix": "/scripted/"}, "upstream": "app",
                  "policies": [{"lua": {"source": "function on_request(req) req:set_header('X-Lua', '1') end",
@@ -127,6 +127,8 @@ class SchemaAgreementTest(unittest.TestCase):
                                            "x_xss_protection": "off"}},
                  ]},
             ],
+            "access_log": {"path": "stdout", "format": "json", "buffer_size": "2MiB",
+                           "fields": ["default", "claim:sub", "request_header:X-Api-Key", "response_header:etag"]},
         }
 
     def test_a_rich_valid_config_passes_both(self):
@@ -179,6 +181,12 @@ class SchemaAgreementTest(unittest.TestCase):
             "lua with both file and source": mutate(
                 lambda c: c["routes"][4]["policies"][0]["lua"].update(file="hooks.lua")),
             "unknown lua option": mutate(lambda c: c["routes"][4]["policies"][0]["lua"].update(max_memroy="1MiB")),
+            "unknown access log field": mutate(lambda c: c["access_log"]["fields"].append("stauts")),
+            "access log template with json": mutate(lambda c: c["access_log"].update(template="$status")),
+            "access log fields with text": mutate(lambda c: c["access_log"].update(format="text")),
+            "access log without path": mutate(lambda c: c["access_log"].pop("path")),
+            "bad access log format": mutate(lambda c: c["access_log"].update(format="xml")),
+            "route access_log neither on nor off": mutate(lambda c: c["routes"][3].update(access_log="never")),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
             "misspelt cors key": mutate(

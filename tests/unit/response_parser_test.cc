@@ -13,23 +13,23 @@ namespace {
 // request_parser_test.cc, whose helpers have the same names.
 namespace response_parser_test {
 
-struct Message {
+struct ResponseMessage {
   ResponseHead head;
   std::string body;
   bool saw_head = false;  // kHeadComplete was returned before completion
 };
 
-struct Outcome {
-  std::vector<Message> messages;
+struct ResponseOutcome {
+  std::vector<ResponseMessage> messages;
   bool error = false;
-  Message partial;  // the message in progress when input ran out
+  ResponseMessage partial;  // the message in progress when input ran out
 };
 
 // Feeds each piece the way the upstream side of a connection does, re-feeding
 // the remainder after every pause.
-Outcome feed(ResponseParser& parser, const std::vector<std::string_view>& pieces) {
-  Outcome out;
-  Message& current = out.partial;
+ResponseOutcome feed(ResponseParser& parser, const std::vector<std::string_view>& pieces) {
+  ResponseOutcome out;
+  ResponseMessage& current = out.partial;
   for (std::string_view piece : pieces) {
     std::string_view rest = piece;
     for (int guard = 0; guard < 10000; ++guard) {
@@ -55,7 +55,7 @@ Outcome feed(ResponseParser& parser, const std::vector<std::string_view>& pieces
       if (step.status == ParseStatus::kMessageComplete) {
         if (!current.saw_head) current.head = parser.head();
         out.messages.push_back(std::move(current));
-        current = Message();
+        current = ResponseMessage();
         if (rest.empty()) break;
         continue;
       }
@@ -66,7 +66,7 @@ Outcome feed(ResponseParser& parser, const std::vector<std::string_view>& pieces
   return out;
 }
 
-Outcome feed_all(std::string_view bytes, Method method = Method::kGet) {
+ResponseOutcome feed_all_responses(std::string_view bytes, Method method = Method::kGet) {
   ResponseParser parser;
   parser.expect_response_to(method);
   return feed(parser, {bytes});
@@ -101,7 +101,7 @@ TEST(ResponseParserTest, ContentLength) {
 
 TEST(ResponseParserTest, Chunked) {
   ResponseParser parser;
-  Outcome o = feed(parser, {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc",
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n3;x=y\r\nabc",
                             "\r\n2\r\nde\r\n0\r\nX-Trailer: 1\r\n\r\n"});
   ASSERT_FALSE(o.error);
   ASSERT_EQ(o.messages.size(), 1u);
@@ -113,7 +113,7 @@ TEST(ResponseParserTest, Chunked) {
 
 TEST(ResponseParserTest, CloseDelimitedBodyCompletedByFinish) {
   ResponseParser parser;
-  Outcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome ", "bytes"});
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n\r\nsome ", "bytes"});
   ASSERT_FALSE(o.error);
   EXPECT_TRUE(o.messages.empty());
   EXPECT_EQ(o.partial.head.framing, BodyFraming::kUntilClose);
@@ -137,7 +137,7 @@ TEST(ResponseParserTest, NoEmptyBodySpans) {
 
 TEST(ResponseParserTest, CloseDelimitedEmptyBody) {
   ResponseParser parser;
-  Outcome o = feed(parser, {"HTTP/1.0 200 OK\r\n\r\n"});
+  ResponseOutcome o = feed(parser, {"HTTP/1.0 200 OK\r\n\r\n"});
   EXPECT_EQ(o.partial.head.framing, BodyFraming::kUntilClose);
   EXPECT_EQ(parser.finish(), ParseStatus::kMessageComplete);
 }
@@ -145,7 +145,7 @@ TEST(ResponseParserTest, CloseDelimitedEmptyBody) {
 TEST(ResponseParserTest, TruncatedBodyIsAnError) {
   {
     ResponseParser parser;
-    Outcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"});
+    ResponseOutcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Length: 10\r\n\r\nhello"});
     EXPECT_EQ(o.partial.body, "hello");
     EXPECT_EQ(parser.finish(), ParseStatus::kError);
     EXPECT_FALSE(parser.error_reason().empty());
@@ -189,13 +189,13 @@ TEST(ResponseParserTest, HeadResponseHasNoBody) {
 
   // The connection stays usable: the next response is parsed normally.
   parser.expect_response_to(Method::kGet);
-  Outcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"});
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"});
   ASSERT_EQ(o.messages.size(), 1u);
   EXPECT_EQ(o.messages[0].body, "ok");
 }
 
 TEST(ResponseParserTest, HeadResponseWithChunkedHeader) {
-  Outcome o = feed_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Method::kHead);
+  ResponseOutcome o = feed_all_responses("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n", Method::kHead);
   ASSERT_EQ(o.messages.size(), 1u);
   EXPECT_TRUE(o.messages[0].saw_head);
   EXPECT_EQ(o.messages[0].head.framing, BodyFraming::kNone);
@@ -203,7 +203,7 @@ TEST(ResponseParserTest, HeadResponseWithChunkedHeader) {
 }
 
 TEST(ResponseParserTest, HeadResponseWithoutLengthKeepsAlive) {
-  Outcome o = feed_all("HTTP/1.1 200 OK\r\n\r\n", Method::kHead);
+  ResponseOutcome o = feed_all_responses("HTTP/1.1 200 OK\r\n\r\n", Method::kHead);
   ASSERT_EQ(o.messages.size(), 1u);
   EXPECT_EQ(o.messages[0].head.framing, BodyFraming::kNone);
   EXPECT_TRUE(o.messages[0].head.keep_alive);
@@ -211,7 +211,7 @@ TEST(ResponseParserTest, HeadResponseWithoutLengthKeepsAlive) {
 
 TEST(ResponseParserTest, SwitchingProtocolsCompletesOnce) {
   ResponseParser parser;
-  Outcome o = feed(parser, {"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 101 Switching Protocols\r\nConnection: Upgrade\r\n"
                             "Upgrade: websocket\r\n\r\n\x81\x05hello", "more"});
   EXPECT_FALSE(o.error);
   ASSERT_EQ(o.messages.size(), 1u);
@@ -225,7 +225,7 @@ TEST(ResponseParserTest, NoBodyStatuses) {
     std::string s = std::to_string(status);
     // Even with a Content-Length (a 304 often carries the representation's),
     // the next bytes are the next response.
-    Outcome o = feed_all("HTTP/1.1 " + s + " X\r\nContent-Length: 10\r\n\r\n"
+    ResponseOutcome o = feed_all_responses("HTTP/1.1 " + s + " X\r\nContent-Length: 10\r\n\r\n"
                          "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok");
     ASSERT_FALSE(o.error);
     ASSERT_EQ(o.messages.size(), 2u);
@@ -235,14 +235,14 @@ TEST(ResponseParserTest, NoBodyStatuses) {
     EXPECT_TRUE(o.messages[0].head.keep_alive);
     EXPECT_EQ(o.messages[1].body, "ok");
 
-    o = feed_all("HTTP/1.1 " + s + " X\r\n\r\n");
+    o = feed_all_responses("HTTP/1.1 " + s + " X\r\n\r\n");
     ASSERT_EQ(o.messages.size(), 1u);
     EXPECT_TRUE(o.messages[0].head.keep_alive);
   }
 }
 
 TEST(ResponseParserTest, InterimResponsesPrecedeTheFinalOne) {
-  Outcome o = feed_all(
+  ResponseOutcome o = feed_all_responses(
       "HTTP/1.1 100 Continue\r\n\r\n"
       "HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload\r\n\r\n"
       "HTTP/1.1 201 Created\r\nContent-Length: 4\r\n\r\ndone");
@@ -256,12 +256,12 @@ TEST(ResponseParserTest, InterimResponsesPrecedeTheFinalOne) {
   EXPECT_EQ(o.messages[2].head.status, 201);
   EXPECT_EQ(o.messages[2].head.headers.size(), 1u);
   EXPECT_EQ(o.messages[2].body, "done");
-  for (const Message& m : o.messages) EXPECT_TRUE(m.saw_head);
+  for (const ResponseMessage& m : o.messages) EXPECT_TRUE(m.saw_head);
 }
 
 TEST(ResponseParserTest, KeepAlive) {
   auto keep_alive = [](std::string_view bytes) {
-    Outcome o = feed_all(bytes);
+    ResponseOutcome o = feed_all_responses(bytes);
     EXPECT_EQ(o.messages.size(), 1u) << bytes;
     return !o.messages.empty() && o.messages[0].head.keep_alive;
   };
@@ -277,13 +277,13 @@ TEST(ResponseParserTest, SplitAtEveryOffsetGivesSameResult) {
       "HTTP/1.1 200 OK\r\nContent-Length: 5\r\nServer: x\r\n\r\nhello"
       "HTTP/1.1 404 Not Found\r\nTransfer-Encoding: chunked\r\n\r\n4;e=1\r\nnope\r\n0\r\nT: 1\r\n\r\n"
       "HTTP/1.1 204 No Content\r\n\r\n";
-  Outcome whole = feed_all(stream);
+  ResponseOutcome whole = feed_all_responses(stream);
   ASSERT_EQ(whole.messages.size(), 4u);
   for (std::size_t i = 0; i <= stream.size(); ++i) {
     SCOPED_TRACE(i);
     ResponseParser parser;
     std::string_view s = stream;
-    Outcome split = feed(parser, {s.substr(0, i), s.substr(i)});
+    ResponseOutcome split = feed(parser, {s.substr(0, i), s.substr(i)});
     ASSERT_FALSE(split.error);
     ASSERT_EQ(split.messages.size(), whole.messages.size());
     for (std::size_t m = 0; m < whole.messages.size(); ++m) {
@@ -296,16 +296,16 @@ TEST(ResponseParserTest, SplitAtEveryOffsetGivesSameResult) {
 }
 
 TEST(ResponseParserTest, MalformedResponses) {
-  EXPECT_TRUE(feed_all("HTTP/1.1 abc OK\r\n\r\n").error);
-  EXPECT_TRUE(feed_all("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").error);
-  EXPECT_TRUE(feed_all("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error);
-  EXPECT_TRUE(feed_all("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").error);
-  EXPECT_TRUE(feed_all("SMTP/1.1 200 OK\r\n\r\n").error);
+  EXPECT_TRUE(feed_all_responses("HTTP/1.1 abc OK\r\n\r\n").error);
+  EXPECT_TRUE(feed_all_responses("HTTP/1.1 200 OK\r\nContent-Length: x\r\n\r\n").error);
+  EXPECT_TRUE(feed_all_responses("HTTP/1.1 200 OK\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\n").error);
+  EXPECT_TRUE(feed_all_responses("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n").error);
+  EXPECT_TRUE(feed_all_responses("SMTP/1.1 200 OK\r\n\r\n").error);
 }
 
 TEST(ResponseParserTest, HeaderSectionTooLarge) {
   ResponseParser parser(256);
-  Outcome o = feed(parser, {"HTTP/1.1 200 OK\r\nX-Big: " + std::string(1000, 'v') + "\r\n\r\n"});
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 200 OK\r\nX-Big: " + std::string(1000, 'v') + "\r\n\r\n"});
   EXPECT_TRUE(o.error);
   EXPECT_FALSE(parser.error_reason().empty());
 }
@@ -323,7 +323,7 @@ TEST(ResponseParserTest, ErrorsAreFinal) {
 
 TEST(ResponseParserTest, HeadIsResetBetweenMessages) {
   ResponseParser parser;
-  Outcome o = feed(parser, {"HTTP/1.1 500 Oops\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n"
+  ResponseOutcome o = feed(parser, {"HTTP/1.1 500 Oops\r\nA: 1\r\nB: 2\r\nContent-Length: 0\r\n\r\n"
                             "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"});
   ASSERT_EQ(o.messages.size(), 2u);
   EXPECT_EQ(o.messages[1].head.status, 200);
