@@ -8,7 +8,7 @@
 #include <gtest/gtest.h>
 
 namespace gatehouse::http {
-namespace {
+namespace response_parser_tests {  // named: request_parser_test.cc shares helper names, and unity batches may join them
 
 struct Message {
   ResponseHead head;
@@ -328,5 +328,5 @@ TEST(ResponseParserTest, HeadIsResetBetweenMessages) {
   EXPECT_EQ(o.messages[1].head.headers.size(), 1u);
 }
 
-}  // namespace
+}  // namespace response_parser_tests
 }  // namespace gatehouse::http

@@ -1,0 +1,176 @@
+#include "policies/cache/cache_key.h"
+
+#include <algorithm>
+
+#include "policies/cache/field_syntax.h"
+#include "policies/cache/vary.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+std::string key_authority(std::string_view scheme, std::string_view host) {
+  std::string out = to_lower(host);
+  std::size_t bracket = out.rfind(']');
+  std::size_t colon = out.rfind(':');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) return out;
+  std::string_view port = std::string_view(out).substr(colon + 1);
+  std::optional<std::int64_t> number = parse_delta_seconds(port);  // 1*DIGIT
+  bool is_default = port.empty() || (number.has_value() && ((*number == 80 && http::iequals(scheme, "http")) ||
+                                                            (*number == 443 && http::iequals(scheme, "https"))));
+  if (is_default) out.resize(colon);
+  return out;
+}
+
+std::string key_query(std::string_view query, const CacheKeyOptions& options) {
+  if (options.ignore_query_params.empty() && !options.sort_query) return std::string(query);
+  std::vector<std::string_view> params;
+  while (true) {
+    std::size_t amp = query.find('&');
+    std::string_view param = query.substr(0, amp);
+    std::string_view name = param.substr(0, param.find('='));
+    bool ignored = std::find(options.ignore_query_params.begin(), options.ignore_query_params.end(), name) !=
+                   options.ignore_query_params.end();
+    if (!param.empty() && !ignored) params.push_back(param);
+    if (amp == std::string_view::npos) break;
+    query.remove_prefix(amp + 1);
+  }
+  if (options.sort_query) {
+    std::stable_sort(params.begin(), params.end(), [](std::string_view a, std::string_view b) {
+      return a.substr(0, a.find('=')) < b.substr(0, b.find('='));
+    });
+  }
+  std::string out;
+  for (std::string_view p : params) {
+    if (!out.empty()) out.push_back('&');
+    out.append(p);
+  }
+  return out;
+}
+
+// "<path>[?<query>]" normalised per the options.
+std::string key_path_and_query(std::string_view target, const CacheKeyOptions& options) {
+  std::size_t q = target.find('?');
+  std::string_view path = target.substr(0, q);
+  std::string out(path.empty() || path.front() != '/' ? "/" : "");
+  out.append(path);
+  if (q == std::string_view::npos) return out;
+  bool rewrites = !options.ignore_query_params.empty() || options.sort_query;
+  std::string query = key_query(target.substr(q + 1), options);
+  if (rewrites && query.empty()) return out;
+  out.push_back('?');
+  out.append(query);
+  return out;
+}
+
+// RFC 3986 §5.2.4.
+std::string key_remove_dot_segments(std::string_view in) {
+  std::string out;
+  while (!in.empty()) {
+    if (in.starts_with("../")) {
+      in.remove_prefix(3);
+    } else if (in.starts_with("./")) {
+      in.remove_prefix(2);
+    } else if (in.starts_with("/./")) {
+      in.remove_prefix(2);
+    } else if (in == "/.") {
+      in = "/";
+    } else if (in.starts_with("/../") || in == "/..") {
+      in = in.size() == 3 ? std::string_view("/") : in.substr(3);
+      std::size_t slash = out.rfind('/');
+      out.resize(slash == std::string::npos ? 0 : slash);
+    } else if (in == "." || in == "..") {
+      in = {};
+    } else {
+      std::size_t next = in.find('/', in.front() == '/' ? 1 : 0);
+      out.append(in.substr(0, next));
+      in = next == std::string_view::npos ? std::string_view() : in.substr(next);
+    }
+  }
+  return out;
+}
+
+bool key_has_scheme(std::string_view ref, std::string_view& scheme) {
+  std::size_t colon = ref.find(':');
+  if (colon == std::string_view::npos || colon == 0) return false;
+  std::string_view candidate = ref.substr(0, colon);
+  if (!((candidate[0] >= 'a' && candidate[0] <= 'z') || (candidate[0] >= 'A' && candidate[0] <= 'Z'))) return false;
+  for (char c : candidate) {
+    bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '+' || c == '-' ||
+              c == '.';
+    if (!ok) return false;
+  }
+  scheme = candidate;
+  return true;
+}
+
+}  // namespace
+
+std::string primary_key(std::string_view scheme, std::string_view host, std::string_view target,
+                        const CacheKeyOptions& options) {
+  std::string key = to_lower(scheme);
+  key.append("://");
+  key.append(key_authority(scheme, host));
+  key.append(key_path_and_query(target, options));
+  return key;
+}
+
+CacheKey make_cache_key(std::string_view scheme, std::string_view host, std::string_view target,
+                        const http::HeaderMap& request_headers, const CacheKeyOptions& options) {
+  CacheKey key;
+  key.primary = primary_key(scheme, host, target, options);
+  for (const std::string& name : options.include_headers) {
+    std::optional<std::string> value = normalized_field(request_headers, name);
+    key.extra.append(to_lower(name));
+    // '\n' cannot occur in a field value, so the encoding is unambiguous;
+    // '\x01' marks an absent field apart from an empty one.
+    key.extra.append(value.has_value() ? ": " + *value : std::string(":\x01"));
+    key.extra.push_back('\n');
+  }
+  return key;
+}
+
+std::optional<std::string> primary_key_for_reference(std::string_view reference, std::string_view scheme,
+                                                     std::string_view host, std::string_view target,
+                                                     const CacheKeyOptions& options) {
+  reference = trim_ows(reference);
+  reference = reference.substr(0, reference.find('#'));
+  std::string_view ref_scheme = scheme;
+  std::string_view authority = host;
+  std::string path_and_query;
+  if (key_has_scheme(reference, ref_scheme)) {
+    reference.remove_prefix(ref_scheme.size() + 1);
+    if (!reference.starts_with("//")) return std::nullopt;
+  }
+  if (reference.starts_with("//")) {
+    reference.remove_prefix(2);
+    std::size_t end = reference.find_first_of("/?");
+    authority = reference.substr(0, end);
+    if (authority.find('@') != std::string_view::npos) return std::nullopt;  // userinfo: not ours to judge
+    reference = end == std::string_view::npos ? std::string_view() : reference.substr(end);
+    path_and_query = reference.empty() ? "/" : std::string(reference);
+  } else if (reference.starts_with("/")) {
+    path_and_query = reference;
+  } else {
+    std::string_view base = target.substr(0, target.find('?'));
+    if (reference.empty()) {
+      path_and_query = target;
+    } else if (reference.front() == '?') {
+      path_and_query = std::string(base).append(reference);
+    } else {
+      std::size_t slash = base.rfind('/');
+      path_and_query = std::string(slash == std::string_view::npos ? "/" : base.substr(0, slash + 1));
+      path_and_query.append(reference);
+    }
+  }
+  std::size_t q = path_and_query.find('?');
+  std::string path = key_remove_dot_segments(std::string_view(path_and_query).substr(0, q));
+  if (q != std::string::npos) path.append(path_and_query.substr(q));
+  if (key_authority(ref_scheme, authority) != key_authority(scheme, host)) {
+    // A different port is another origin; the scheme alone may differ (§4.4
+    // compares hosts) but the default port must then be judged per scheme.
+    return std::nullopt;
+  }
+  return primary_key(ref_scheme, authority, path, options);
+}
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,91 @@
+#include "policies/cache/cache_status.h"
+
+#include <algorithm>
+
+#include "policies/cache/field_syntax.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+// sf-string: printable ASCII, with " and \ escaped.
+void status_append_sf_string(std::string& out, std::string_view s) {
+  out.push_back('"');
+  for (char c : s) {
+    auto u = static_cast<unsigned char>(c);
+    if (u < 0x20 || u > 0x7E) continue;
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+}
+
+void status_append_token_or_string(std::string& out, std::string_view s) {
+  if (is_sf_token(s)) {
+    out.append(s);
+  } else {
+    status_append_sf_string(out, s);
+  }
+}
+
+void status_append_integer(std::string& out, std::int64_t v) {
+  constexpr std::int64_t kMax = 999'999'999'999'999;
+  out.append(std::to_string(std::clamp(v, -kMax, kMax)));
+}
+
+}  // namespace
+
+bool is_sf_token(std::string_view s) noexcept {
+  if (s.empty()) return false;
+  char first = s.front();
+  if (!((first >= 'a' && first <= 'z') || (first >= 'A' && first <= 'Z') || first == '*')) return false;
+  for (char c : s.substr(1)) {
+    if (!is_tchar(c) && c != ':' && c != '/') return false;
+  }
+  return true;
+}
+
+std::string_view forward_reason_token(ForwardReason r) noexcept {
+  switch (r) {
+    case ForwardReason::kBypass: return "bypass";
+    case ForwardReason::kMethod: return "method";
+    case ForwardReason::kUriMiss: return "uri-miss";
+    case ForwardReason::kVaryMiss: return "vary-miss";
+    case ForwardReason::kMiss: return "miss";
+    case ForwardReason::kRequest: return "request";
+    case ForwardReason::kStale: return "stale";
+    case ForwardReason::kPartial: return "partial";
+  }
+  return "miss";
+}
+
+std::string format_cache_status(const CacheStatus& status) {
+  std::string out;
+  status_append_token_or_string(out, status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name);
+  if (status.hit) out.append("; hit");
+  if (status.fwd.has_value()) out.append("; fwd=").append(forward_reason_token(*status.fwd));
+  if (status.fwd_status.has_value()) {
+    out.append("; fwd-status=");
+    status_append_integer(out, *status.fwd_status);
+  }
+  if (status.ttl.has_value()) {
+    out.append("; ttl=");
+    status_append_integer(out, *status.ttl);
+  }
+  if (status.stored) out.append("; stored");
+  if (status.collapsed) out.append("; collapsed");
+  if (!status.key.empty()) {
+    out.append("; key=");
+    status_append_sf_string(out, status.key);
+  }
+  if (!status.detail.empty()) {
+    out.append("; detail=");
+    status_append_token_or_string(out, status.detail);
+  }
+  return out;
+}
+
+void append_cache_status(http::HeaderMap& response_headers, const CacheStatus& status) {
+  response_headers.add("Cache-Status", format_cache_status(status));
+}
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,205 @@
+#include "policies/cache/cache_store.h"
+
+#include <algorithm>
+#include <functional>
+
+namespace gatehouse::policies::cache {
+namespace {
+
+// Whether `incoming` supersedes `stored`.
+bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming) {
+  return stored.key_extra == incoming.key_extra && stored.vary == incoming.vary &&
+         (stored.head_only || !incoming.head_only);
+}
+
+}  // namespace
+
+CacheStore::CacheStore(std::size_t shards) {
+  StoreLimits defaults;
+  max_size_ = defaults.max_size;
+  max_object_size_ = defaults.max_object_size;
+  max_variants_ = defaults.max_variants;
+  shards = std::max<std::size_t>(shards, 1);
+  shards_.reserve(shards);
+  for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
+}
+
+void CacheStore::set_limits(const StoreLimits& limits) {
+  max_size_ = limits.max_size;
+  max_object_size_ = limits.max_object_size;
+  max_variants_ = std::max<std::size_t>(limits.max_variants, 1);
+  std::size_t budget = shard_budget();
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    evict_to(*shard, budget, nullptr);
+  }
+}
+
+StoreLimits CacheStore::limits() const {
+  return {.max_size = max_size_.load(), .max_object_size = max_object_size_.load(), .max_variants = max_variants_.load()};
+}
+
+CacheStore::Shard& CacheStore::shard_for(std::string_view primary) const {
+  return *shards_[std::hash<std::string_view>{}(primary) % shards_.size()];
+}
+
+std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
+
+void CacheStore::erase_key(Shard& shard, std::list<KeyEntry>::iterator it) {
+  shard.bytes -= it->bytes;
+  shard.entries -= it->variants.size();
+  shard.index.erase(std::string_view(it->key));
+  shard.lru.erase(it);
+}
+
+void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
+  while (shard.bytes > budget && !shard.lru.empty()) {
+    auto victim = std::prev(shard.lru.end());
+    if (&*victim == keep) break;
+    evictions_ += victim->variants.size();
+    erase_key(shard, victim);
+  }
+  // Only `keep` is left and its variants together are still too many bytes:
+  // drop its oldest ones (the newest alone always fits, insert checked).
+  while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
+    keep->bytes -= keep->charges.back();
+    shard.bytes -= keep->charges.back();
+    --shard.entries;
+    keep->variants.pop_back();
+    keep->charges.pop_back();
+    ++evictions_;
+  }
+}
+
+std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
+                                                         const http::HeaderMap& request_headers,
+                                                         bool head_request) {
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  if (found == shard.index.end()) return nullptr;
+  auto it = found->second;
+  shard.lru.splice(shard.lru.begin(), shard.lru, it);
+  for (const auto& variant : it->variants) {
+    if (variant->head_only && !head_request) continue;
+    if (variant->key_extra == key_extra && variant_matches(variant->vary, request_headers)) return variant;
+  }
+  return nullptr;
+}
+
+std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  if (found == shard.index.end()) return {};
+  return found->second->variants;
+}
+
+InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const StoredResponse> response) {
+  if (response == nullptr) return InsertResult::kTooLarge;
+  std::size_t charge = response->charge() + primary.size();
+  std::size_t budget = shard_budget();
+  if (charge > max_object_size_.load() || charge > budget) return InsertResult::kTooLarge;
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  std::list<KeyEntry>::iterator it;
+  if (found == shard.index.end()) {
+    shard.lru.emplace_front();
+    it = shard.lru.begin();
+    it->key.assign(primary);
+    shard.index.emplace(std::string_view(it->key), it);
+  } else {
+    it = found->second;
+    shard.lru.splice(shard.lru.begin(), shard.lru, it);
+  }
+  KeyEntry& entry = *it;
+  for (std::size_t i = 0; i < entry.variants.size(); ++i) {
+    if (!store_replaces(*entry.variants[i], *response)) continue;
+    entry.bytes -= entry.charges[i];
+    shard.bytes -= entry.charges[i];
+    --shard.entries;
+    entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
+    entry.charges.erase(entry.charges.begin() + static_cast<std::ptrdiff_t>(i));
+    break;
+  }
+  entry.variants.insert(entry.variants.begin(), std::move(response));
+  entry.charges.insert(entry.charges.begin(), charge);
+  entry.bytes += charge;
+  shard.bytes += charge;
+  ++shard.entries;
+  std::size_t max_variants = max_variants_.load();
+  while (entry.variants.size() > max_variants) {
+    entry.bytes -= entry.charges.back();
+    shard.bytes -= entry.charges.back();
+    --shard.entries;
+    entry.variants.pop_back();
+    entry.charges.pop_back();
+    ++evictions_;
+  }
+  evict_to(shard, budget, &entry);
+  return InsertResult::kStored;
+}
+
+bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const StoredResponse>& current,
+                         std::shared_ptr<const StoredResponse> updated) {
+  if (current == nullptr || updated == nullptr) return false;
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  if (found == shard.index.end()) return false;
+  KeyEntry& entry = *found->second;
+  auto pos = std::find(entry.variants.begin(), entry.variants.end(), current);
+  if (pos == entry.variants.end()) return false;
+  std::size_t i = static_cast<std::size_t>(pos - entry.variants.begin());
+  std::size_t charge = updated->charge() + primary.size();
+  entry.bytes = entry.bytes - entry.charges[i] + charge;
+  shard.bytes = shard.bytes - entry.charges[i] + charge;
+  entry.charges[i] = charge;
+  entry.variants[i] = std::move(updated);
+  shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+  evict_to(shard, shard_budget(), &entry);
+  return true;
+}
+
+std::size_t CacheStore::invalidate(std::string_view primary) {
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  if (found == shard.index.end()) return 0;
+  std::size_t n = found->second->variants.size();
+  erase_key(shard, found->second);
+  return n;
+}
+
+std::size_t CacheStore::purge_prefix(std::string_view prefix) {
+  std::size_t removed = 0;
+  for (auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    for (auto it = shard->lru.begin(); it != shard->lru.end();) {
+      auto next = std::next(it);
+      if (std::string_view(it->key).starts_with(prefix)) {
+        removed += it->variants.size();
+        erase_key(*shard, it);
+      }
+      it = next;
+    }
+  }
+  return removed;
+}
+
+std::size_t CacheStore::purge_all() { return purge_prefix(""); }
+
+StoreStats CacheStore::stats() const {
+  StoreStats s;
+  for (const auto& shard : shards_) {
+    std::lock_guard lock(shard->mutex);
+    s.bytes += shard->bytes;
+    s.entries += shard->entries;
+    s.keys += shard->index.size();
+  }
+  s.evictions = evictions_.load();
+  return s;
+}
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,122 @@
+#pragma once
+// The process-wide response store shared by all workers (meant to be a
+// PolicyServices service: `services.shared<CacheStore>()`), so entries
+// survive config reloads.
+//
+// Structure: N shards, each a mutex, a map from primary key (the URI, see
+// cache_key.h) to its variants, newest first, and an LRU list of keys. A
+// shard holds at most max_size / N bytes (StoredResponse::charge()); an
+// insert that would exceed it evicts least recently used keys (with all
+// their variants) first. Entries are std::shared_ptr<const StoredResponse>:
+// a lookup hands one out and the worker serves from it without any lock,
+// even if it is evicted or replaced meanwhile.
+//
+// Threading: every member is safe to call from any thread. Locks are held
+// only for map/list work and Vary matching, never for I/O.
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <list>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "policies/cache/stored_response.h"
+#include "proxy/http/header_map.h"
+
+namespace gatehouse::policies::cache {
+
+struct StoreLimits {
+  std::size_t max_size = std::size_t{256} << 20;        // bytes in all
+  std::size_t max_object_size = std::size_t{8} << 20;   // bytes per entry
+  std::size_t max_variants = 32;                        // per primary key; the oldest go first
+};
+
+struct StoreStats {
+  std::size_t bytes = 0;
+  std::size_t entries = 0;  // variants
+  std::size_t keys = 0;     // primary keys
+  std::uint64_t evictions = 0;
+};
+
+enum class InsertResult { kStored, kTooLarge };
+
+class CacheStore {
+ public:
+  explicit CacheStore(std::size_t shards = 16);
+  CacheStore(const CacheStore&) = delete;
+  CacheStore& operator=(const CacheStore&) = delete;
+
+  // Applies new limits; a smaller max_size evicts at once.
+  void set_limits(const StoreLimits& limits);
+  StoreLimits limits() const;
+
+  // The newest variant of `primary` whose key_extra equals `key_extra` and
+  // whose Vary values match the request (vary.h); null when none. Variants
+  // filled by a HEAD request (head_only) answer only `head_request`s. A
+  // lookup makes the key most recently used.
+  std::shared_ptr<const StoredResponse> lookup(std::string_view primary, std::string_view key_extra,
+                                               const http::HeaderMap& request_headers, bool head_request = false);
+
+  // Every variant stored for `primary`, newest first (to build a
+  // revalidation request, or to select responses for a 304, §4.3.4).
+  std::vector<std::shared_ptr<const StoredResponse>> variants(std::string_view primary) const;
+
+  // Stores `response` as the newest variant of `primary`, replacing a
+  // variant with the same key_extra and Vary values (a head_only response
+  // replaces only a head_only one: it cannot stand in for content).
+  // kTooLarge (nothing changes) when its charge exceeds max_object_size or a
+  // shard's budget.
+  InsertResult insert(std::string_view primary, std::shared_ptr<const StoredResponse> response);
+
+  // Copy-on-write update after a 304: swaps `current` for `updated` if
+  // `current` is still stored; false (nothing changes) if it was evicted,
+  // invalidated or replaced meanwhile. The sizes are re-charged.
+  bool replace(std::string_view primary, const std::shared_ptr<const StoredResponse>& current,
+               std::shared_ptr<const StoredResponse> updated);
+
+  // Removes every variant of `primary` (§4.4 invalidation, purge of a URL);
+  // returns how many.
+  std::size_t invalidate(std::string_view primary);
+  // Removes every variant of every key starting with `prefix`.
+  std::size_t purge_prefix(std::string_view prefix);
+  std::size_t purge_all();
+
+  StoreStats stats() const;
+
+ private:
+  struct KeyEntry {
+    std::string key;
+    std::vector<std::shared_ptr<const StoredResponse>> variants;  // newest first
+    std::vector<std::size_t> charges;                             // parallel to variants
+    std::size_t bytes = 0;
+  };
+  struct Shard {
+    mutable std::mutex mutex;
+    std::list<KeyEntry> lru;  // front: most recently used
+    // Views into the list nodes' keys, which never move.
+    std::unordered_map<std::string_view, std::list<KeyEntry>::iterator> index;
+    std::size_t bytes = 0;
+    std::size_t entries = 0;
+  };
+
+  Shard& shard_for(std::string_view primary) const;
+  std::size_t shard_budget() const noexcept;
+  // Both with the shard's mutex held.
+  void erase_key(Shard& shard, std::list<KeyEntry>::iterator it);
+  // Evicts least recently used keys, never `keep` (the key just written),
+  // until the shard fits `budget`; then `keep`'s oldest variants if needed.
+  void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
+
+  std::vector<std::unique_ptr<Shard>> shards_;
+  std::atomic<std::size_t> max_size_;
+  std::atomic<std::size_t> max_object_size_;
+  std::atomic<std::size_t> max_variants_;
+  std::atomic<std::uint64_t> evictions_{0};
+};
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,252 @@
+// The shared store: variants, LRU by bytes, copy-on-write updates,
+// invalidation, purges, and concurrent use.
+
+#include <atomic>
+#include <thread>
+
+#include <gtest/gtest.h>
+
+#include "policies/cache/cache_store.h"
+#include "policies/cache/cache_test_support.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+using test_support::fields;
+using test_support::t0;
+
+std::shared_ptr<const StoredResponse> response(std::string body, const http::HeaderMap& request = {},
+                                               const http::HeaderMap& headers = {}, std::string extra = {}) {
+  auto r = std::make_shared<StoredResponse>();
+  r->headers = headers;
+  r->body = std::make_shared<const std::string>(std::move(body));
+  r->timing = {t0(), t0()};
+  r->vary = select_vary_values(headers, request).value_or(std::vector<VaryValue>{});
+  r->key_extra = std::move(extra);
+  return r;
+}
+
+// One shard, so byte budgets are exact.
+std::unique_ptr<CacheStore> one_shard(std::size_t max_size, std::size_t max_object = 1 << 20) {
+  auto store = std::make_unique<CacheStore>(1);
+  store->set_limits({.max_size = max_size, .max_object_size = max_object});
+  return store;
+}
+
+TEST(CacheStoreTest, InsertAndLookup) {
+  CacheStore store;
+  EXPECT_EQ(store.lookup("k", "", {}), nullptr);
+  auto r = response("hello");
+  EXPECT_EQ(store.insert("k", r), InsertResult::kStored);
+  EXPECT_EQ(store.lookup("k", "", {}), r);
+  EXPECT_EQ(store.lookup("other", "", {}), nullptr);
+  StoreStats s = store.stats();
+  EXPECT_EQ(s.entries, 1u);
+  EXPECT_EQ(s.keys, 1u);
+  EXPECT_EQ(s.bytes, r->charge() + 1);
+}
+
+TEST(CacheStoreTest, VariantsAreSelectedByVaryAndExtra) {
+  CacheStore store;
+  http::HeaderMap vary = fields({{"Vary", "Accept-Language"}});
+  auto en = response("en", fields({{"Accept-Language", "en"}}), vary);
+  auto de = response("de", fields({{"Accept-Language", "de"}}), vary);
+  auto tenant = response("t", fields({{"Accept-Language", "en"}}), vary, "x-tenant: b\n");
+  store.insert("k", en);
+  store.insert("k", de);
+  store.insert("k", tenant);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "en"}})), en);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "de"}})), de);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "fr"}})), nullptr);
+  EXPECT_EQ(store.lookup("k", "x-tenant: b\n", fields({{"Accept-Language", "en"}})), tenant);
+  EXPECT_EQ(store.variants("k").size(), 3u);
+  EXPECT_EQ(store.variants("k").front(), tenant);  // newest first
+}
+
+TEST(CacheStoreTest, SameVariantIsReplaced) {
+  CacheStore store;
+  http::HeaderMap vary = fields({{"Vary", "Accept-Language"}});
+  store.insert("k", response("old", fields({{"Accept-Language", "en"}}), vary));
+  auto fresh = response("new", fields({{"Accept-Language", "en"}}), vary);
+  store.insert("k", fresh);
+  EXPECT_EQ(store.variants("k").size(), 1u);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "en"}})), fresh);
+  EXPECT_EQ(store.stats().bytes, fresh->charge() + 1);
+}
+
+TEST(CacheStoreTest, NewestMatchingVariantWins) {
+  CacheStore store;
+  store.insert("k", response("no-vary"));
+  auto varied = response("varied", fields({{"A", "1"}}), fields({{"Vary", "A"}}));
+  store.insert("k", varied);
+  EXPECT_EQ(store.lookup("k", "", fields({{"A", "1"}})), varied);
+  EXPECT_EQ(store.lookup("k", "", fields({{"A", "2"}}))->body->compare("no-vary"), 0);
+}
+
+// A response filled by HEAD has no content: it answers HEAD only, and a
+// full response replaces it, never the other way round.
+TEST(CacheStoreTest, HeadOnlyVariantsAnswerHeadRequestsOnly) {
+  CacheStore store;
+  auto head = std::make_shared<StoredResponse>(*response(""));
+  head->head_only = true;
+  store.insert("k", head);
+  EXPECT_EQ(store.lookup("k", "", {}), nullptr);
+  EXPECT_EQ(store.lookup("k", "", {}, true), head);
+  auto full = response("content");
+  store.insert("k", full);
+  EXPECT_EQ(store.variants("k").size(), 1u);
+  EXPECT_EQ(store.lookup("k", "", {}), full);
+  EXPECT_EQ(store.lookup("k", "", {}, true), full);
+  auto head2 = std::make_shared<StoredResponse>(*response(""));
+  head2->head_only = true;
+  store.insert("k", head2);
+  EXPECT_EQ(store.variants("k").size(), 2u);
+  EXPECT_EQ(store.lookup("k", "", {}), full);
+}
+
+TEST(CacheStoreTest, ObjectsOverTheLimitsAreRefused) {
+  auto store = one_shard(10'000, 1'000);
+  EXPECT_EQ(store->insert("k", response(std::string(2'000, 'x'))), InsertResult::kTooLarge);
+  EXPECT_EQ(store->stats().entries, 0u);
+  auto small_total = one_shard(1'000, 1'000'000);
+  EXPECT_EQ(small_total->insert("k", response(std::string(2'000, 'x'))), InsertResult::kTooLarge);
+}
+
+TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
+  auto sample = response(std::string(1'000, 'x'));
+  std::size_t each = sample->charge() + 2;
+  auto store = one_shard(each * 3);
+  store->insert("k1", response(std::string(1'000, 'x')));
+  store->insert("k2", response(std::string(1'000, 'x')));
+  store->insert("k3", response(std::string(1'000, 'x')));
+  ASSERT_NE(store->lookup("k1", "", {}), nullptr);  // k1 is now the most recent
+  store->insert("k4", response(std::string(1'000, 'x')));
+  EXPECT_NE(store->lookup("k1", "", {}), nullptr);
+  EXPECT_EQ(store->lookup("k2", "", {}), nullptr);
+  EXPECT_NE(store->lookup("k3", "", {}), nullptr);
+  EXPECT_NE(store->lookup("k4", "", {}), nullptr);
+  StoreStats s = store->stats();
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_LE(s.bytes, each * 3);
+}
+
+// Many variants of one key cannot outgrow the budget either.
+TEST(CacheStoreTest, VariantsOfOneKeyAreEvictedOldestFirst) {
+  auto sample = response(std::string(1'000, 'x'), fields({{"A", "1"}}), fields({{"Vary", "A"}}));
+  auto store = one_shard((sample->charge() + 1) * 2);
+  for (const char* v : {"1", "2", "3"}) {
+    store->insert("k", response(std::string(1'000, 'x'), fields({{"A", v}}), fields({{"Vary", "A"}})));
+  }
+  EXPECT_EQ(store->variants("k").size(), 2u);
+  EXPECT_EQ(store->lookup("k", "", fields({{"A", "1"}})), nullptr);
+  EXPECT_NE(store->lookup("k", "", fields({{"A", "3"}})), nullptr);
+  EXPECT_LE(store->stats().bytes, (sample->charge() + 1) * 2);
+}
+
+TEST(CacheStoreTest, ShrinkingTheLimitEvicts) {
+  auto store = one_shard(1 << 20);
+  for (int i = 0; i < 10; ++i) store->insert(std::string("k").append(std::to_string(i)), response(std::string(1'000, 'x')));
+  store->set_limits({.max_size = 3'000});
+  EXPECT_LE(store->stats().bytes, 3'000u);
+  EXPECT_GE(store->stats().evictions, 7u);
+}
+
+TEST(CacheStoreTest, VariantsPerKeyAreBounded) {
+  CacheStore store;
+  store.set_limits({.max_variants = 2});
+  http::HeaderMap vary = fields({{"Vary", "A"}});
+  for (const char* v : {"1", "2", "3"}) store.insert("k", response(v, fields({{"A", v}}), vary));
+  EXPECT_EQ(store.variants("k").size(), 2u);
+  EXPECT_EQ(store.lookup("k", "", fields({{"A", "1"}})), nullptr);
+  EXPECT_EQ(store.stats().evictions, 1u);
+}
+
+// §4.3.4 copy-on-write: readers keep the old object; the store swaps in the new.
+TEST(CacheStoreTest, ReplaceAfterNotModifiedIsCopyOnWrite) {
+  CacheStore store;
+  auto old = response("body", {}, fields({{"Cache-Control", "max-age=1"}, {"ETag", "\"a\""}}));
+  store.insert("k", old);
+  auto held = store.lookup("k", "", {});
+  auto updated = refreshed(*old, fields({{"Cache-Control", "max-age=60"}}), {t0(100), t0(101)}, true);
+  EXPECT_TRUE(store.replace("k", old, updated));
+  EXPECT_EQ(*held->headers.find("cache-control"), "max-age=1");  // unchanged for its holder
+  auto now = store.lookup("k", "", {});
+  EXPECT_EQ(*now->headers.find("cache-control"), "max-age=60");
+  EXPECT_EQ(*now->headers.find("etag"), "\"a\"");
+  EXPECT_EQ(now->body, old->body);  // shared, not copied
+  EXPECT_EQ(now->timing.response_time, t0(101));
+  EXPECT_FALSE(store.replace("k", old, updated));  // `old` is gone now
+  store.invalidate("k");
+  EXPECT_FALSE(store.replace("k", updated, updated));
+}
+
+TEST(CacheStoreTest, InvalidatePurgePrefixAndPurgeAll) {
+  CacheStore store;
+  store.insert("http://h/a", response("1"));
+  store.insert("http://h/a", response("2", fields({{"A", "x"}}), fields({{"Vary", "A"}})));
+  store.insert("http://h/b/1", response("3"));
+  store.insert("http://h/b/2", response("4"));
+  store.insert("http://other/b", response("5"));
+  EXPECT_EQ(store.invalidate("http://h/a"), 2u);
+  EXPECT_EQ(store.invalidate("http://h/a"), 0u);
+  EXPECT_EQ(store.purge_prefix("http://h/b/"), 2u);
+  EXPECT_EQ(store.stats().entries, 1u);
+  EXPECT_EQ(store.purge_all(), 1u);
+  StoreStats s = store.stats();
+  EXPECT_EQ(s.entries, 0u);
+  EXPECT_EQ(s.bytes, 0u);
+  EXPECT_EQ(s.keys, 0u);
+}
+
+// The refreshed copy's age counts from the validating exchange.
+TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
+  auto old = response("b", {}, fields({{"Age", "500"}, {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}, {"ETag", "\"a\""}}));
+  auto fresh = refreshed(*old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);
+  EXPECT_FALSE(fresh->headers.contains("age"));
+  EXPECT_EQ(*fresh->headers.find("date"), "Sun, 06 Nov 1994 09:06:18 GMT");
+  EXPECT_EQ(current_age(fresh->headers, fresh->timing, t0(1001)).count(), 1);
+  auto with_age = refreshed(*old, fields({{"Age", "7"}, {"Date", "Sun, 06 Nov 1994 09:06:18 GMT"}}), {t0(1000), t0(1001)}, true);
+  EXPECT_EQ(*with_age->headers.find("age"), "7");
+  EXPECT_EQ(current_age(with_age->headers, with_age->timing, t0(1001)).count(), 8);
+}
+
+// Workers insert, look up, replace and purge at once; the counters must add
+// up afterwards and every looked-up object must be intact.
+TEST(CacheStoreTest, ConcurrentUseKeepsCountersConsistent) {
+  CacheStore store(4);
+  store.set_limits({.max_size = 200'000, .max_object_size = 10'000});
+  std::atomic<int> corrupt{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < 4; ++t) {
+    threads.emplace_back([&, t] {
+      for (int i = 0; i < 3'000; ++i) {
+        std::string key = "http://h/" + std::to_string((i * 7 + t) % 97);
+        std::string body(100 + (i % 50), static_cast<char>('a' + t));
+        if (i % 3 == 0) store.insert(key, response(body));
+        if (auto r = store.lookup(key, "", {})) {
+          const std::string& b = *r->body;
+          if (b.empty() || b.find_first_not_of(b.front()) != std::string::npos) ++corrupt;
+          if (i % 5 == 0) store.replace(key, r, refreshed(*r, fields({{"X", "y"}}), {t0(), t0()}, true));
+        }
+        if (i % 101 == 0) store.invalidate(key);
+        if (t == 0 && i % 997 == 0) store.purge_prefix("http://h/1");
+      }
+    });
+  }
+  for (auto& th : threads) th.join();
+  EXPECT_EQ(corrupt.load(), 0);
+  StoreStats s = store.stats();
+  EXPECT_LE(s.bytes, 200'000u);
+  std::size_t variants = 0, bytes = 0;
+  for (int k = 0; k < 97; ++k) {
+    for (const auto& v : store.variants("http://h/" + std::to_string(k))) {
+      ++variants;
+      bytes += v->charge() + ("http://h/" + std::to_string(k)).size();
+    }
+  }
+  EXPECT_EQ(s.entries, variants);
+  EXPECT_EQ(s.bytes, bytes);
+}
+
+}  // namespace
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,120 @@
+#include "policies/cache/conditional.h"
+
+#include <algorithm>
+#include <optional>
+#include <string>
+
+#include "policies/cache/entity_tag.h"
+#include "policies/cache/field_syntax.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+// A request date precondition: one valid line, else ignored (§13.1.3/4).
+std::optional<HttpTime> cond_request_date(const http::HeaderMap& headers, std::string_view name) {
+  if (headers.count(name) != 1) return std::nullopt;
+  return parse_http_date(*headers.find(name));
+}
+
+bool cond_is_get_or_head(http::Method m) noexcept { return m == http::Method::kGet || m == http::Method::kHead; }
+
+}  // namespace
+
+ConditionalOutcome evaluate_conditionals(http::Method method, const http::HeaderMap& request_headers,
+                                         int stored_status, const http::HeaderMap& stored_headers,
+                                         HttpTime response_time, const ConditionalOptions& options) {
+  if (stored_status < 200 || stored_status > 299) return ConditionalOutcome::kServe;
+  bool has_if_match = request_headers.contains("if-match");
+  bool has_ius = request_headers.contains("if-unmodified-since");
+  if ((has_if_match || has_ius) && options.origin_preconditions == OriginPreconditions::kForward) {
+    return ConditionalOutcome::kForward;
+  }
+  std::optional<EntityTag> stored_etag = response_etag(stored_headers);
+  std::optional<HttpTime> last_modified = date_field(stored_headers, "last-modified");
+
+  if (has_if_match) {
+    std::optional<EntityTagList> list = entity_tag_list(request_headers, "if-match");
+    bool ok = false;
+    if (list.has_value()) {
+      if (list->any) {
+        ok = true;
+      } else if (stored_etag.has_value()) {
+        for (const EntityTag& t : list->tags) ok = ok || strong_match(t, *stored_etag);
+      }
+    }
+    if (!ok) return ConditionalOutcome::kPreconditionFailed;
+  } else if (has_ius) {
+    std::optional<HttpTime> since = cond_request_date(request_headers, "if-unmodified-since");
+    if (since.has_value() && last_modified.has_value() && *last_modified > *since) {
+      return ConditionalOutcome::kPreconditionFailed;
+    }
+  }
+
+  if (request_headers.contains("if-none-match")) {
+    std::optional<EntityTagList> list = entity_tag_list(request_headers, "if-none-match");
+    bool matched = false;
+    if (list.has_value()) {
+      if (list->any) {
+        matched = true;
+      } else if (stored_etag.has_value()) {
+        for (const EntityTag& t : list->tags) matched = matched || weak_match(t, *stored_etag);
+      }
+    }
+    if (matched) {
+      return cond_is_get_or_head(method) ? ConditionalOutcome::kNotModified : ConditionalOutcome::kPreconditionFailed;
+    }
+    return ConditionalOutcome::kServe;
+  }
+
+  if (cond_is_get_or_head(method)) {
+    std::optional<HttpTime> since = cond_request_date(request_headers, "if-modified-since");
+    if (since.has_value()) {
+      HttpTime modified = last_modified.value_or(date_field(stored_headers, "date").value_or(response_time));
+      if (modified <= *since) return ConditionalOutcome::kNotModified;
+    }
+  }
+  return ConditionalOutcome::kServe;
+}
+
+http::HeaderMap not_modified_headers(const http::HeaderMap& served_headers) {
+  static constexpr std::string_view kCarried[] = {"cache-control", "content-location", "date", "etag",
+                                                  "expires",       "vary",             "age"};
+  bool has_etag = served_headers.contains("etag");
+  http::HeaderMap out;
+  for (const http::Header& h : served_headers) {
+    bool carried = !has_etag && http::iequals(h.name, "last-modified");
+    for (std::string_view name : kCarried) carried = carried || http::iequals(h.name, name);
+    if (carried) out.add(h.name, h.value);
+  }
+  return out;
+}
+
+bool add_revalidation_preconditions(http::HeaderMap& upstream_request,
+                                    const std::vector<const http::HeaderMap*>& stored) {
+  std::vector<std::string> tags;
+  std::optional<HttpTime> latest_modified;
+  std::string latest_modified_text;
+  for (const http::HeaderMap* headers : stored) {
+    if (headers == nullptr) continue;
+    if (std::optional<EntityTag> tag = response_etag(*headers)) {
+      std::string text = (tag->weak ? "W/\"" : "\"") + tag->opaque + "\"";
+      if (std::find(tags.begin(), tags.end(), text) == tags.end()) tags.push_back(std::move(text));
+    }
+    if (std::optional<HttpTime> lm = date_field(*headers, "last-modified")) {
+      if (!latest_modified.has_value() || *lm > *latest_modified) {
+        latest_modified = lm;
+        latest_modified_text = *headers->find("last-modified");
+      }
+    }
+  }
+  std::string etags;
+  for (const std::string& t : tags) etags.append(etags.empty() ? "" : ", ").append(t);
+  if (etags.empty() && !latest_modified.has_value()) return false;
+  upstream_request.remove("if-none-match");
+  upstream_request.remove("if-modified-since");
+  if (!etags.empty()) upstream_request.add("If-None-Match", etags);
+  if (latest_modified.has_value()) upstream_request.add("If-Modified-Since", trim_ows(latest_modified_text));
+  return true;
+}
+
+}  // namespace gatehouse::policies::cache

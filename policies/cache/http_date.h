@@ -1,0 +1,51 @@
+#pragma once
+// HTTP-date (RFC 9110 §5.6.7): parsing all three formats, formatting the
+// preferred one.
+//
+// Contract: parse_http_date accepts exactly
+//   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
+//   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT"
+//   asctime      "Sun Nov  6 08:49:37 1994"
+// (with OWS around the whole value) and returns nullopt for anything else:
+// names are case-sensitive as the grammar's %s"..." says, the day must exist
+// in its month, hour <= 23, minute <= 59, second <= 60 (a leap second is
+// read as the next minute). The weekday must be a valid name but is not
+// checked against the date (§5.6.7 asks recipients to be robust).
+// A two-digit rfc850 year that would be more than 50 years after `now` is
+// the most recent past year with those digits (§5.6.7).
+// Callers decide what an invalid date means for their field: an invalid
+// Expires is "already expired" (RFC 9111 §5.3), see expires_field().
+
+#include <chrono>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "proxy/http/header_map.h"
+
+namespace gatehouse::policies::cache {
+
+using HttpTime = std::chrono::sys_seconds;
+
+std::optional<HttpTime> parse_http_date(std::string_view value, HttpTime now);
+std::optional<HttpTime> parse_http_date(std::string_view value);  // now = the system clock
+
+// "Sun, 06 Nov 1994 08:49:37 GMT". Years outside 0..9999 are clamped.
+std::string format_http_date(HttpTime t);
+
+// The response's Expires (RFC 9111 §5.3). `time` is nullopt when the field is
+// present but invalid — "0" included — or when several lines disagree
+// (§4.2.1, the conservative reading): both mean "already expired".
+struct ExpiresField {
+  bool present = false;
+  std::optional<HttpTime> time;
+
+  bool already_expired() const noexcept { return present && !time.has_value(); }
+};
+ExpiresField expires_field(const http::HeaderMap& response_headers);
+
+// A singleton date field (Date, Last-Modified): nullopt when absent or
+// invalid.
+std::optional<HttpTime> date_field(const http::HeaderMap& headers, std::string_view name);
+
+}  // namespace gatehouse::policies::cache

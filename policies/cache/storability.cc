@@ -1,0 +1,143 @@
+#include "policies/cache/storability.h"
+
+#include <algorithm>
+
+#include "policies/cache/entity_tag.h"
+#include "policies/cache/field_syntax.h"
+#include "policies/cache/freshness.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+bool store_contains(const std::vector<std::string>& lowered, std::string_view name) {
+  return std::any_of(lowered.begin(), lowered.end(), [&](const std::string& f) { return http::iequals(f, name); });
+}
+
+}  // namespace
+
+std::string_view store_verdict_label(StoreVerdict v) noexcept {
+  switch (v) {
+    case StoreVerdict::kStorable: return "storable";
+    case StoreVerdict::kMethod: return "method";
+    case StoreVerdict::kStatus: return "status";
+    case StoreVerdict::kNoStore: return "no-store";
+    case StoreVerdict::kPrivate: return "private";
+    case StoreVerdict::kAuthorization: return "authorization";
+    case StoreVerdict::kNoExplicitFreshness: return "no-freshness";
+    case StoreVerdict::kSetCookie: return "set-cookie";
+    case StoreVerdict::kVaryStar: return "vary-star";
+  }
+  return "unknown";
+}
+
+bool is_understood_status(int status) noexcept {
+  switch (status) {
+    case 200: case 201: case 202: case 203: case 204: case 205:
+    case 300: case 301: case 302: case 303: case 307: case 308:
+    case 400: case 401: case 402: case 403: case 404: case 405: case 406: case 407: case 408: case 409:
+    case 410: case 411: case 412: case 413: case 414: case 415: case 416: case 417: case 421: case 422:
+    case 426:
+    case 500: case 501: case 502: case 503: case 504: case 505:
+      return true;
+    default:
+      return false;
+  }
+}
+
+StoreVerdict storability(http::Method request_method, const http::HeaderMap& request_headers,
+                         const CacheControl& request_cc, int status, const http::HeaderMap& response_headers,
+                         const CacheControl& response_cc, const StorabilityOptions& options) {
+  if (request_method != http::Method::kGet && request_method != http::Method::kHead) return StoreVerdict::kMethod;
+  // Final, and not one whose semantics a generic store would get wrong.
+  if (status < 200 || status > 999 || status == 206 || status == 304) return StoreVerdict::kStatus;
+  bool understood = is_understood_status(status);
+  if (response_cc.must_understand && !understood) return StoreVerdict::kStatus;
+  if (request_cc.no_store) return StoreVerdict::kNoStore;
+  if (response_cc.no_store && !(response_cc.must_understand && understood)) return StoreVerdict::kNoStore;
+  if (options.shared && response_cc.is_private && !response_cc.qualified_private()) return StoreVerdict::kPrivate;
+  if (options.shared && request_headers.contains("authorization") && !response_cc.is_public &&
+      !response_cc.s_maxage.present && !response_cc.must_revalidate) {
+    return StoreVerdict::kAuthorization;
+  }
+  bool allowed = response_cc.is_public || (!options.shared && response_cc.is_private) ||
+                 response_headers.contains("expires") || response_cc.max_age.present ||
+                 (options.shared && response_cc.s_maxage.present) || is_heuristically_cacheable(status);
+  if (!allowed) return StoreVerdict::kNoExplicitFreshness;
+  if (!options.store_set_cookie && response_headers.contains("set-cookie")) return StoreVerdict::kSetCookie;
+  for (const http::Header& h : response_headers) {
+    if (!http::iequals(h.name, "vary")) continue;
+    for (std::string_view member : split_list(h.value)) {
+      if (member == "*") return StoreVerdict::kVaryStar;
+    }
+  }
+  return StoreVerdict::kStorable;
+}
+
+StoredFieldFilter::StoredFieldFilter(const http::HeaderMap& response_headers, const CacheControl& response_cc,
+                                     bool shared) {
+  for (const http::Header& h : response_headers) {
+    if (!http::iequals(h.name, "connection")) continue;
+    for (std::string_view member : split_list(h.value)) connection_fields_.push_back(to_lower(member));
+  }
+  directive_fields_ = response_cc.no_cache_fields;
+  if (shared) directive_fields_.insert(directive_fields_.end(), response_cc.private_fields.begin(), response_cc.private_fields.end());
+}
+
+bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
+  static constexpr std::string_view kNeverStored[] = {
+      "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
+      "proxy-authenticate", "proxy-authentication-info", "proxy-authorization"};
+  for (std::string_view n : kNeverStored) {
+    if (http::iequals(n, name)) return true;
+  }
+  return store_contains(connection_fields_, name) || store_contains(directive_fields_, name);
+}
+
+bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexcept {
+  return store_contains(directive_fields_, name);
+}
+
+http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared) {
+  StoredFieldFilter filter(response_headers, response_cc, shared);
+  http::HeaderMap out;
+  for (const http::Header& h : response_headers) {
+    if (!filter.excluded(h.name)) out.add(h.name, h.value);
+  }
+  return out;
+}
+
+http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool shared) {
+  // Judge exclusions on both: the 304's Connection names its own hop-by-hop
+  // fields, and the stored directives' field lists still bind.
+  StoredFieldFilter new_filter(not_modified, response_cache_control(not_modified), shared);
+  StoredFieldFilter old_filter(http::HeaderMap{}, response_cache_control(stored), shared);
+  auto replaceable = [&](std::string_view name) {
+    return !new_filter.excluded(name) && !old_filter.excluded(name) && !http::iequals(name, "content-length") &&
+           !http::iequals(name, "content-range");
+  };
+  http::HeaderMap out;
+  for (const http::Header& h : stored) {
+    if (replaceable(h.name) && not_modified.contains(h.name)) continue;
+    if (new_filter.excluded_by_directive(h.name)) continue;
+    out.add(h.name, h.value);
+  }
+  for (const http::Header& h : not_modified) {
+    if (replaceable(h.name)) out.add(h.name, h.value);
+  }
+  return out;
+}
+
+bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool only_candidate) {
+  std::optional<EntityTag> new_tag = response_etag(not_modified);
+  std::optional<EntityTag> old_tag = response_etag(stored);
+  if (new_tag.has_value()) {
+    if (!old_tag.has_value()) return false;
+    return new_tag->weak ? weak_match(*new_tag, *old_tag) : strong_match(*new_tag, *old_tag);
+  }
+  const std::string* new_lm = not_modified.find("last-modified");
+  const std::string* old_lm = stored.find("last-modified");
+  if (new_lm != nullptr) return old_lm != nullptr && *old_lm == *new_lm;
+  return only_candidate && !old_tag.has_value() && old_lm == nullptr && !stored.contains("etag");
+}
+
+}  // namespace gatehouse::policies::cache

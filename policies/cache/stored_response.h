@@ -1,0 +1,47 @@
+#pragma once
+// One stored response (RFC 9111 §3): what the cache keeps of an exchange.
+//
+// Contract: immutable once handed to the CacheStore (it is shared as
+// std::shared_ptr<const StoredResponse> by every worker serving it); a
+// change — a 304 refresh — makes a new object (refreshed()) that shares
+// the body.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "policies/cache/freshness.h"
+#include "policies/cache/http_date.h"
+#include "policies/cache/vary.h"
+#include "proxy/http/header_map.h"
+
+namespace gatehouse::policies::cache {
+
+struct StoredResponse {
+  int status = 200;
+  std::string reason;
+  http::HeaderMap headers;  // as stored_headers() filtered them
+  std::shared_ptr<const std::string> body = std::make_shared<const std::string>();
+  ResponseTiming timing;          // of the exchange that stored or last validated it
+  std::vector<VaryValue> vary;    // select_vary_values() of the request that filled it
+  std::string key_extra;          // CacheKey::extra of that request
+  // Filled by a HEAD request: no body was seen, so it may answer HEAD
+  // requests only (a GET needs the content).
+  bool head_only = false;
+
+  // The bytes this entry is charged in the store: body, header fields and
+  // per-entry bookkeeping.
+  std::size_t charge() const noexcept;
+};
+
+// §3.2 / §4.3.4: a copy of `stored` whose header section is updated from a
+// 304 (updated_headers()) and whose timing is the validating exchange's;
+// the body is shared, not copied. Since its age is now measured from that
+// exchange (§4.2.3), the stored Age is dropped unless the 304 has one, and a
+// 304 without Date gets the validation's response_time as Date (RFC 9110
+// §6.6.1), so the old Date does not make the fresh copy look old.
+std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, const http::HeaderMap& not_modified,
+                                                const ResponseTiming& validation_timing, bool shared);
+
+}  // namespace gatehouse::policies::cache
