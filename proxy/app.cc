@@ -100,7 +100,7 @@ int run_server(const std::string& config_path) {
   boost::asio::signal_set signals(control, SIGTERM, SIGINT);
   boost::asio::signal_set reload_signal(control, SIGHUP);
   bool draining = false;
-  AdminServer admin(control, metrics, [&draining] { return !draining; });
+  AdminServer admin(control, metrics, [&draining] { return !draining; }, services.get());
   std::string error;
   if (!admin.listen(config.admin.address, error)) {
     log_error(error);

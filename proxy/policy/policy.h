@@ -162,6 +162,7 @@ class RequestContext {
   // The subject (RFC 2253) of the client certificate verified on this TLS
   // connection, or empty (plain listener, no certificate, mTLS off).
   virtual std::string_view client_certificate_subject() const { return {}; }
+  virtual bool is_tls() const { return false; }
   // The worker's executor, for asynchronous work started by a policy.
   virtual boost::asio::any_io_executor executor() = 0;
   // The handle a policy keeps when it returns RequestOutcome::pause().

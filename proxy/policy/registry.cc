@@ -2,6 +2,7 @@
 
 #include <array>
 
+#include "policies/cache/cache_policy.h"
 #include "policies/headers/headers_policy.h"
 #include "policies/jwt/jwt_policy.h"
 #include "policies/rate_limit/rate_limit_policy.h"
@@ -16,6 +17,7 @@ constexpr std::array kPolicyFactories{
     PolicyFactory{"headers", &policies::headers::create_headers_policy},
     PolicyFactory{"rate_limit", &policies::rate_limit::create_rate_limit_policy},
     PolicyFactory{"jwt", &policies::jwt::create_jwt_policy},
+    PolicyFactory{"cache", &policies::cache::create_cache_policy},
 };
 
 }  // namespace

@@ -124,6 +124,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   std::string_view route_name() const override;
   std::string_view request_id() const override { return request_id_; }
   std::string_view client_certificate_subject() const override { return client_subject_; }
+  bool is_tls() const override { return stream_.is_tls(); }
   boost::asio::any_io_executor executor() override;
   policy::PausedRequest pause_handle() override;
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;

@@ -104,6 +104,13 @@ class SchemaAgreementTest(unittest.TestCase):
                                        "leeway": "30s"}}]},
                 {"name": "open", "match": {"path": "/health"}, "upstream": "secure_app",
                  "policies": [{"rate_limit": "off"}, {"headers": {"request": {"set": {"X-Env": "test"}}}}]},
+                {"name": "posts", "match": {"path_prefix": "/posts/", "methods": ["GET", "HEAD"]}, "upstream": "app",
+                 "policies": [{"cache": {"max_size": "64MiB", "max_object_size": "1MiB", "default_ttl": "60s",
+                                         "stale_while_revalidate": "5m", "stale_if_error": "1d", "etag": "generate",
+                                         "key": {"headers": ["X-Tenant"], "ignore_query": ["utm_source"],
+                                                 "sort_query": True},
+                                         "collapse_wait": "500ms", "store_set_cookie": False,
+                                         "heuristic_percent": 10, "heuristic_max": "1d"}}]},
             ],
         }
 
@@ -154,6 +161,10 @@ class SchemaAgreementTest(unittest.TestCase):
             "jwt algorithm none": mutate(
                 lambda c: c["routes"][2]["policies"][0]["jwt"]["issuers"][0].update(algorithms=["none"])),
             "unknown jwt option": mutate(lambda c: c["routes"][2]["policies"][0]["jwt"].update(leway="1s")),
+            "unknown cache option": mutate(lambda c: c["routes"][4]["policies"][0]["cache"].update(ttl="5s")),
+            "bad cache etag mode": mutate(lambda c: c["routes"][4]["policies"][0]["cache"].update(etag="weak")),
+            "unknown cache key option": mutate(
+                lambda c: c["routes"][4]["policies"][0]["cache"]["key"].update(header=["X-A"])),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
         }
