@@ -182,6 +182,12 @@ TEST_F(CachePolicyTest, AWaiterGivesUpAfterCollapseWait) {
   ASSERT_EQ(recorder->retries, std::vector<bool>{true});
   // Having waited once, it goes upstream rather than waiting again.
   EXPECT_EQ(policy->on_request(second).kind(), Kind::kProceed);
+  // The first exchange ends: its flight wakes nobody twice (the waiter's
+  // handler runs on its own executor and sees it already resumed).
+  first.clear_data();
+  second.io.restart();
+  second.io.poll();
+  EXPECT_EQ(recorder->retries, std::vector<bool>{true});
 }
 
 }  // namespace
