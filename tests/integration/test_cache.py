@@ -5,6 +5,7 @@ invalidation by unsafe methods, stale-if-error, stale-while-revalidate,
 request collapsing, generated ETags and the lookups metric. Each test says
 how many requests reached the upstream."""
 
+import signal
 import threading
 import time
 
@@ -275,3 +276,18 @@ class CacheTest(GatehouseTestCase):
         self.get("/other")
         self.assertEqual(self.up.count("/api/b"), 2)
         self.assertEqual(self.up.count("/other"), 2)
+
+    def test_entries_survive_a_reload(self):
+        gh = self.start()
+        self.up.set("/kept", headers=[("Cache-Control", "max-age=60")], body=b"before")
+        self.get("/kept")
+        before = gh.output().count("configuration reloaded")
+        gh.proc.send_signal(signal.SIGHUP)
+        deadline = time.monotonic() + 5 * SLOW
+        while gh.output().count("configuration reloaded") == before and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertGreater(gh.output().count("configuration reloaded"), before, gh.output())
+        r = self.get("/kept")
+        self.assertEqual(r.body, b"before")
+        self.assertIn("hit", r.header("Cache-Status"))
+        self.assertEqual(self.up.count("/kept"), 1)
