@@ -292,3 +292,28 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(r.body, b"before")
         self.assertIn("hit", r.header("Cache-Status"))
         self.assertEqual(self.up.count("/kept"), 1)
+
+    def test_set_cookie_is_stored_only_when_configured(self):
+        self.start()
+        self.up.set("/ck", headers=[("Cache-Control", "max-age=60"), ("Set-Cookie", "s=1")])
+        self.get("/ck")
+        self.get("/ck")
+        self.assertEqual(self.up.count("/ck"), 2)
+
+    def test_store_set_cookie_stores_it(self):
+        self.start({"store_set_cookie": True})
+        self.up.set("/ck", headers=[("Cache-Control", "max-age=60"), ("Set-Cookie", "s=1")])
+        self.get("/ck")
+        r = self.get("/ck")
+        self.assertEqual(r.header("Set-Cookie"), "s=1")
+        self.assertEqual(self.up.count("/ck"), 1)
+
+    def test_authorization_requests_are_stored_only_when_the_response_allows(self):
+        self.start()
+        self.up.set("/private", headers=[("Cache-Control", "max-age=60")])
+        self.up.set("/shared", headers=[("Cache-Control", "public, max-age=60")])
+        for _ in range(2):
+            self.get("/private", {"Authorization": "Bearer x"})
+            self.get("/shared", {"Authorization": "Bearer x"})
+        self.assertEqual(self.up.count("/private"), 2)
+        self.assertEqual(self.up.count("/shared"), 1)
