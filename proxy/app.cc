@@ -117,7 +117,7 @@ int run_server(const std::string& config_path) {
   boost::asio::signal_set reload_signal(control, SIGHUP);
   boost::asio::signal_set reopen_signal(control, SIGUSR1);  // log rotation, as nginx
   bool draining = false;
-  AdminServer admin(control, metrics, [&draining] { return !draining; });
+  AdminServer admin(control, metrics, [&draining] { return !draining; }, services.get());
   if (!admin.listen(config.admin.address, error)) {
     log_error(error);
     return 1;

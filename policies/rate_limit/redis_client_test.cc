@@ -511,7 +511,7 @@ TEST_F(RedisClientTlsTest, ATlsClientIsNotSharedWithAPlainOne) {
   EXPECT_EQ(client->endpoint().tls, reloaded.tls);
 }
 
-LimitSpec spec(Algorithm a, std::uint64_t quota, Nanos window, std::uint64_t burst) {
+LimitSpec redis_limit_spec(Algorithm a, std::uint64_t quota, Nanos window, std::uint64_t burst) {
   LimitSpec s;
   s.algorithm = a;
   s.quota = quota;
@@ -523,12 +523,12 @@ LimitSpec spec(Algorithm a, std::uint64_t quota, Nanos window, std::uint64_t bur
 TEST(RedisScriptsTest, ArgumentsCarryEachLimitInMicroseconds) {
   using std::chrono::hours;
   using std::chrono::seconds;
-  EXPECT_EQ(redis_script_args({spec(Algorithm::kTokenBucket, 10, seconds(1), 20),
-                               spec(Algorithm::kTokenBucket, 3, seconds(1), 3)}),
+  EXPECT_EQ(redis_script_args({redis_limit_spec(Algorithm::kTokenBucket, 10, seconds(1), 20),
+                               redis_limit_spec(Algorithm::kTokenBucket, 3, seconds(1), 3)}),
             (std::vector<std::string>{"2", "100000", "20", "333333", "3"}));
-  EXPECT_EQ(redis_script_args({spec(Algorithm::kTokenBucket, 1000000000, seconds(1), 5)}),
+  EXPECT_EQ(redis_script_args({redis_limit_spec(Algorithm::kTokenBucket, 1000000000, seconds(1), 5)}),
             (std::vector<std::string>{"1", "1", "5"}));  // at least 1us
-  EXPECT_EQ(redis_script_args({spec(Algorithm::kSlidingWindow, 100, hours(1), 100)}),
+  EXPECT_EQ(redis_script_args({redis_limit_spec(Algorithm::kSlidingWindow, 100, hours(1), 100)}),
             (std::vector<std::string>{"1", "100", "3600000000"}));
   EXPECT_NE(redis_script(Algorithm::kTokenBucket).sha1(), redis_script(Algorithm::kFixedWindow).sha1());
   EXPECT_NE(redis_script(Algorithm::kSlidingWindow).sha1(), redis_script(Algorithm::kFixedWindow).sha1());
@@ -536,8 +536,8 @@ TEST(RedisScriptsTest, ArgumentsCarryEachLimitInMicroseconds) {
 
 TEST(RedisScriptsTest, RepliesBecomeVerdicts) {
   using std::chrono::minutes;
-  std::vector<LimitSpec> limits{spec(Algorithm::kTokenBucket, 10, minutes(1), 20),
-                                spec(Algorithm::kTokenBucket, 100, minutes(60), 100)};
+  std::vector<LimitSpec> limits{redis_limit_spec(Algorithm::kTokenBucket, 10, minutes(1), 20),
+                                redis_limit_spec(Algorithm::kTokenBucket, 100, minutes(60), 100)};
   std::optional<Verdict> v = verdict_from_redis_reply(limits, {0, 1, 5, 1500, 0, 0, 0, 36000000, 2000000});
   ASSERT_TRUE(v.has_value());
   EXPECT_FALSE(v->allowed);
@@ -553,8 +553,8 @@ TEST(RedisScriptsTest, RepliesBecomeVerdicts) {
 
 TEST(RedisStoreTest, TheFallbackDividesEachLimitByTheExpectedInstances) {
   using std::chrono::seconds;
-  std::vector<LimitSpec> limits = fallback_limits({spec(Algorithm::kTokenBucket, 100, seconds(1), 150),
-                                                   spec(Algorithm::kTokenBucket, 3, seconds(1), 3)}, 4);
+  std::vector<LimitSpec> limits = fallback_limits({redis_limit_spec(Algorithm::kTokenBucket, 100, seconds(1), 150),
+                                                   redis_limit_spec(Algorithm::kTokenBucket, 3, seconds(1), 3)}, 4);
   EXPECT_EQ(limits[0].quota, 25u);
   EXPECT_EQ(limits[0].burst, 37u);
   EXPECT_EQ(limits[1].quota, 1u);  // never below one request

@@ -1,5 +1,7 @@
 #include "proxy/admin/admin_server.h"
 
+#include "proxy/admin/admin_routes.h"
+
 namespace gatehouse {
 namespace {
 
@@ -19,9 +21,11 @@ http::BufferedServerOptions admin_options() {
 
 }  // namespace
 
-AdminServer::AdminServer(boost::asio::io_context& io, Metrics& metrics, std::function<bool()> ready)
+AdminServer::AdminServer(boost::asio::io_context& io, Metrics& metrics, std::function<bool()> ready,
+                         policy::PolicyServices* services)
     : metrics_(metrics),
       ready_(std::move(ready)),
+      services_(services),
       server_(io, [this](http::ServerRequest& request, http::Respond respond) { respond(answer(request)); },
               admin_options()) {}
 
@@ -33,6 +37,9 @@ bool AdminServer::listen(const boost::asio::ip::tcp::endpoint& endpoint, std::st
 
 http::ServerResponse AdminServer::answer(const http::ServerRequest& request) const {
   const http::RequestHead& head = request.head;
+  if (services_ != nullptr) {
+    if (std::optional<http::ServerResponse> r = services_->shared<AdminRoutes>().answer(request)) return std::move(*r);
+  }
   if (head.method_id != http::Method::kGet && head.method_id != http::Method::kHead) {
     http::ServerResponse r = http::json_error_response(405, "the admin endpoints answer GET and HEAD");
     r.headers.add("Allow", "GET, HEAD");

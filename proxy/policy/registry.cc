@@ -4,6 +4,7 @@
 
 #include "policies/access/access_policy.h"
 #include "policies/cors/cors_policy.h"
+#include "policies/cache/cache_policy.h"
 #include "policies/headers/headers_policy.h"
 #include "policies/jwt/jwt_policy.h"
 #include "policies/lua/lua_policy.h"
@@ -24,6 +25,7 @@ constexpr std::array kPolicyFactories{
     PolicyFactory{"security_headers", &policies::security_headers::create_security_headers_policy},
     PolicyFactory{"cors", &policies::cors::create_cors_policy},
     PolicyFactory{"access", &policies::access::create_access_policy},
+    PolicyFactory{"cache", &policies::cache::create_cache_policy},
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 # shellcheck shell=bash
 # scripts/bench, part 1b: Gatehouse with one policy on the route (rate_limit,
-# jwt), each under part 1's wrk load. Sourced by scripts/bench after its own
+# jwt, cache), each under part 1's wrk load. Sourced by scripts/bench after its own
 # functions are defined (it uses write_config, run_wrk, spawn, ...); runs
 # nothing by itself.
 #
@@ -60,8 +60,8 @@ policy_check() {
     printf 'expected 401 without a token, got "%s": the jwt policy does not run' "${got:-no response}"
     return 1
   fi
-  grep -qi '^RateLimit-Policy:' "$dir/check.headers" && return 0
-  printf 'no RateLimit-Policy header in the response: the rate_limit policy does not run'
+  grep -qiE '^(RateLimit-Policy|Cache-Status):' "$dir/check.headers" && return 0
+  printf 'no RateLimit-Policy or Cache-Status header in the response: the policy does not run'
   return 1
 }
 
@@ -202,6 +202,60 @@ bench_policies() {
       fi
     done
   done
+  bench_policy "cache, every request a miss" 0.90 "- cache"
+  bench_cache_hits
   stop_child "$BASE_PID" TERM 15 || true
   BASE_PID=""
+}
+
+# bench_cache_hits: Gatehouse answering from its cache (`default_ttl: 60s`
+# makes the upstream's plain 200 fresh) against nginx answering from
+# proxy_cache (`proxy_cache_valid 200 60s`), the same path and response,
+# sampled alternately (nginx in place of the baseline: the row's ratio is to
+# nginx). Both must show a hit before anything is measured.
+bench_cache_hits() {
+  local label="cache hit (ratio to nginx proxy_cache)" dir port nginx_port conf nginx_conf pid nginx_pid
+  local result=ok round got
+  dir="$TMP/policy-cache-hit"
+  mkdir -p "$dir/nginx"
+  port="$(free_ports 1)"
+  nginx_port="$(free_ports 1)"
+  conf="$(write_config gatehouse "$dir" "$port" "$WORKERS" wrk 0 "- cache: { default_ttl: 60s }")"
+  nginx_conf="$(NGINX_CACHE=1 write_config nginx "$dir/nginx" "$nginx_port" "$WORKERS" wrk 0)"
+  log "gatehouse + cache on 127.0.0.1:$port, nginx + proxy_cache on 127.0.0.1:$nginx_port"
+  spawn "$dir/proxy.log" "$GATEHOUSE_BIN" --config "$conf"
+  pid=$SPAWNED_PID
+  spawn "$dir/nginx.log" nginx -p "$dir/nginx" -e "$dir/nginx/error.log" -c "$nginx_conf"
+  nginx_pid=$SPAWNED_PID
+  if ! wait_for_port "$port" "$START_TIMEOUT" "$pid" || ! wait_for_port "$nginx_port" "$START_TIMEOUT" "$nginx_pid"; then
+    result="did not start"
+  else
+    curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$port$BENCH_PATH" || true
+    curl -s -o /dev/null --max-time 10 "http://127.0.0.1:$nginx_port$BENCH_PATH" || true
+    got="$(curl -s -o /dev/null -D - --max-time 10 "http://127.0.0.1:$port$BENCH_PATH" | tr -d '\r' |
+      grep -i '^Cache-Status:' || true)"
+    [[ $got == *"; hit"* ]] || result="bad response: gatehouse did not answer from its cache (${got:-no Cache-Status})"
+    got="$(curl -s -o /dev/null -D - --max-time 10 "http://127.0.0.1:$nginx_port$BENCH_PATH" | tr -d '\r' |
+      grep -i '^X-Cache-Status:' || true)"
+    [[ $result != ok || $got == *HIT* ]] || result="bad response: nginx did not answer from proxy_cache (${got:-none})"
+  fi
+  if [[ $result == ok ]]; then
+    run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
+    run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$nginx_port$BENCH_PATH" >/dev/null 2>&1 || true
+    for ((round = 1; round <= POLICY_ROUNDS; round++)); do
+      if ! sample "$dir/base-$round.txt" "$nginx_port" || ! sample "$dir/wrk-$round.txt" "$port"; then
+        result="wrk failed"
+        break
+      fi
+    done
+    [[ $result == ok ]] && ! pid_alive "$pid" && result="crashed during the run"
+  fi
+  if [[ $result != ok ]]; then
+    warn "gatehouse + $label: $result"
+    tail_log "$dir/proxy.log"
+    tail_log "$dir/nginx/error.log"
+  fi
+  printf '%s\t%s\t%s\t%s\n' "$label" 1.30 "$result" "$dir" >>"$TMP/policies.tsv"
+  stop_child "$pid" TERM 15 || true
+  stop_child "$nginx_pid" QUIT 15 || true
 }

@@ -126,6 +126,13 @@ class SchemaAgreementTest(unittest.TestCase):
                                            "permissions_policy": {"features": {"camera": [], "geolocation": ["self"]}},
                                            "x_xss_protection": "off"}},
                  ]},
+                {"name": "posts", "match": {"path_prefix": "/posts/", "methods": ["GET", "HEAD"]}, "upstream": "app",
+                 "policies": [{"cache": {"max_size": "64MiB", "max_object_size": "1MiB", "default_ttl": "60s",
+                                         "stale_while_revalidate": "5m", "stale_if_error": "1d", "etag": "generate",
+                                         "key": {"headers": ["X-Tenant"], "ignore_query": ["utm_source"],
+                                                 "sort_query": True},
+                                         "collapse_wait": "500ms", "store_set_cookie": False,
+                                         "heuristic_percent": 10, "heuristic_max": "1d"}}]},
             ],
             "access_log": {"path": "stdout", "format": "json", "buffer_size": "2MiB",
                            "fields": ["default", "claim:sub", "request_header:X-Api-Key", "response_header:etag"]},
@@ -187,6 +194,10 @@ class SchemaAgreementTest(unittest.TestCase):
             "access log without path": mutate(lambda c: c["access_log"].pop("path")),
             "bad access log format": mutate(lambda c: c["access_log"].update(format="xml")),
             "route access_log neither on nor off": mutate(lambda c: c["routes"][3].update(access_log="never")),
+            "unknown cache option": mutate(lambda c: c["routes"][6]["policies"][0]["cache"].update(ttl="5s")),
+            "bad cache etag mode": mutate(lambda c: c["routes"][6]["policies"][0]["cache"].update(etag="weak")),
+            "unknown cache key option": mutate(
+                lambda c: c["routes"][6]["policies"][0]["cache"]["key"].update(header=["X-A"])),
             "unknown headers edit": mutate(
                 lambda c: c["routes"][3]["policies"][1]["headers"]["request"].update(replace={"A": "b"})),
             "misspelt cors key": mutate(

@@ -1,0 +1,80 @@
+#include "policies/cache/cache_fill.h"
+
+#include "policies/cache/entity_tag.h"
+#include "policies/cache/storability.h"
+#include "policies/cache/vary.h"
+
+namespace gatehouse::policies::cache {
+
+std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
+                                           const CacheControl& response_cc, const http::HeaderMap& request_headers,
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared) {
+  std::optional<std::vector<VaryValue>> vary = select_vary_values(response_headers, request_headers);
+  if (!vary) return nullptr;
+  auto entry = std::make_shared<StoredResponse>();
+  entry->status = status;
+  entry->reason = std::string(reason);
+  entry->headers = stored_headers(response_headers, response_cc, shared);
+  entry->headers.remove("x-request-id");
+  entry->timing = timing;
+  entry->vary = std::move(*vary);
+  entry->key_extra = std::string(key_extra);
+  return entry;
+}
+
+bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
+                 std::string body, const FillOptions& options) {
+  if (body.size() > options.max_object_size) return false;
+  if (options.generate_etag && !entry->headers.contains("etag")) {
+    std::string tag = generate_strong_etag(body);
+    if (!tag.empty()) entry->headers.set("ETag", tag);
+  }
+  entry->body = std::make_shared<const std::string>(std::move(body));
+  const bool stored = runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
+  runtime.publish_store_metrics();
+  return stored;
+}
+
+std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::string_view primary,
+                                                    const std::shared_ptr<const StoredResponse>& stored,
+                                                    const http::HeaderMap& not_modified, const ResponseTiming& timing,
+                                                    bool shared) {
+  if (!stored || !selected_for_update(stored->headers, not_modified, true)) return nullptr;
+  std::shared_ptr<const StoredResponse> fresh = refreshed(*stored, not_modified, timing, shared);
+  runtime.store().replace(primary, stored, fresh);
+  runtime.publish_store_metrics();
+  return fresh;
+}
+
+StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
+                             std::size_t expected_size, FillOptions options, std::shared_ptr<Flight> flight)
+    : runtime_(runtime),
+      primary_(std::move(primary)),
+      entry_(std::move(entry)),
+      options_(options),
+      flight_(std::move(flight)) {
+  if (expected_size <= options_.max_object_size) body_.reserve(expected_size);
+}
+
+StoreObserver::~StoreObserver() {
+  if (flight_) flight_->finish();
+}
+
+void StoreObserver::on_body(std::string_view bytes) {
+  if (overflow_) return;
+  if (body_.size() + bytes.size() > options_.max_object_size) {
+    // Too large to store: stop holding it and let collapsed requests go.
+    overflow_ = true;
+    std::string().swap(body_);
+    if (flight_) flight_->finish();
+    return;
+  }
+  body_.append(bytes);
+}
+
+void StoreObserver::on_complete() {
+  if (!overflow_ && entry_) store_entry(runtime_, primary_, std::move(entry_), std::move(body_), options_);
+  if (flight_) flight_->finish();
+}
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,76 @@
+#pragma once
+// Filling the store: turning a response (streamed to a client, or fetched in
+// the background) into a StoredResponse and inserting it, and refreshing an
+// entry from a 304 (RFC 9111 §3, §4.3.4). Shared by the policy's response
+// path and its stale-while-revalidate refresh, so both store alike.
+//
+// Contract: callable on any worker thread; never throws, never blocks (the
+// store's locks are short). Nothing here refers to a Policy, so a refresh
+// that completes after a reload is still safe.
+
+#include <cstddef>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "policies/cache/cache_control.h"
+#include "policies/cache/cache_runtime.h"
+#include "policies/cache/freshness.h"
+#include "policies/cache/stored_response.h"
+#include "proxy/http/header_map.h"
+#include "proxy/http/message.h"
+#include "proxy/policy/policy.h"
+
+namespace gatehouse::policies::cache {
+
+// What the fill needs of the policy's options (copied, not referenced).
+struct FillOptions {
+  bool shared = true;
+  std::size_t max_object_size = std::size_t{8} << 20;
+  bool generate_etag = false;
+};
+
+// The entry for a storable response, without its body; null for Vary: *.
+// The stored header section drops what §3.1 excludes and the proxy's own
+// per-exchange X-Request-Id.
+std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
+                                           const CacheControl& response_cc, const http::HeaderMap& request_headers,
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared);
+
+// Gives `entry` its body (and a generated ETag when asked and it has no
+// validator of its own) and inserts it under `primary`; false when it does
+// not fit. Updates the store metrics.
+bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
+                 std::string body, const FillOptions& options);
+
+// §4.3.4 with one candidate: when the 304 selects `stored`, swaps in its
+// refreshed copy and returns it (also when the store no longer held
+// `stored`: the copy is still the right answer for this request); else null.
+std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::string_view primary,
+                                                    const std::shared_ptr<const StoredResponse>& stored,
+                                                    const http::HeaderMap& not_modified, const ResponseTiming& timing,
+                                                    bool shared);
+
+// Buffers an upstream body as it streams to the client and stores the entry
+// on on_complete(); past max_object_size it stops buffering and stores
+// nothing. `flight` (may be null) is finished when the outcome is known, so
+// collapsed requests retry as soon as the entry is there.
+class StoreObserver final : public policy::ResponseBodyObserver {
+ public:
+  StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
+                std::size_t expected_size, FillOptions options, std::shared_ptr<Flight> flight);
+  ~StoreObserver() override;
+  void on_body(std::string_view bytes) override;
+  void on_complete() override;
+
+ private:
+  CacheRuntime& runtime_;
+  std::string primary_;
+  std::shared_ptr<StoredResponse> entry_;
+  std::string body_;
+  FillOptions options_;
+  std::shared_ptr<Flight> flight_;
+  bool overflow_ = false;
+};
+
+}  // namespace gatehouse::policies::cache

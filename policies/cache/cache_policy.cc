@@ -1,0 +1,412 @@
+#include "policies/cache/cache_policy.h"
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "policies/cache/cache_admin.h"
+#include "policies/cache/cache_control.h"
+#include "policies/cache/cache_fill.h"
+#include "policies/cache/cache_key.h"
+#include "policies/cache/cache_status.h"
+#include "policies/cache/conditional.h"
+#include "policies/cache/freshness.h"
+#include "policies/cache/http_date.h"
+#include "policies/cache/storability.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+HttpTime cache_now() { return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()); }
+
+// RFC 9110 §9.2.1: the safe methods; every other one may change state.
+bool is_unsafe_method(http::Method m) noexcept {
+  return m != http::Method::kGet && m != http::Method::kHead && m != http::Method::kOptions &&
+         m != http::Method::kTrace;
+}
+
+std::string_view host_of(const http::RequestHead& request) {
+  const std::string* host = request.headers.find("host");
+  return host != nullptr ? std::string_view(*host) : std::string_view();
+}
+
+std::string decimal(std::int64_t n) { return std::to_string(n); }
+
+void default_window(DeltaDirective& directive, Seconds fallback) {
+  if (directive.present || fallback.count() <= 0) return;
+  directive.present = directive.valid = directive.has_argument = true;
+  directive.seconds = fallback.count();
+}
+
+bool has_validator(const http::HeaderMap& headers) {
+  return headers.contains("etag") || headers.contains("last-modified");
+}
+
+}  // namespace
+
+// What the policy keeps of a GET/HEAD (or unsafe) request between its hooks.
+struct CachePolicy::Exchange final : policy::RequestData {
+  enum class Mode { kServed, kForward, kRevalidate, kUnsafe };
+  Mode mode = Mode::kForward;
+  CacheKey key;
+  std::string scheme;
+  CacheControl request_cc;
+  HttpTime request_time;
+  // The entry being revalidated, or the stale one stale-if-error may serve.
+  std::shared_ptr<const StoredResponse> stored;
+  bool stale_if_error = false;
+  // The client's own header section, kept when revalidation replaced its
+  // conditionals (they are evaluated against the refreshed entry).
+  std::optional<http::HeaderMap> client_headers;
+  CacheStatus status;
+  bool waited = false;  // paused once for another request's miss
+  std::shared_ptr<Flight> flight;
+};
+
+policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) const {
+  const http::RequestHead& request = ctx.request();
+  const http::Method method = request.method_id;
+  if (method == http::Method::kGet || method == http::Method::kHead) {
+    const Exchange* previous = ctx.data_as<Exchange>(this);
+    return lookup(ctx, previous != nullptr && previous->waited);
+  }
+  count_lookup(counters_.bypass);
+  if (is_unsafe_method(method)) {
+    auto ex = std::make_unique<Exchange>();
+    ex->mode = Exchange::Mode::kUnsafe;
+    ex->scheme = ctx.is_tls() ? "https" : "http";
+    ex->key.primary = primary_key(ex->scheme, host_of(request), request.origin_form(), config_.key);
+    ctx.set_data(this, std::move(ex));
+  }
+  return policy::RequestOutcome::proceed();
+}
+
+policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool waited) const {
+  http::RequestHead& request = ctx.request();
+  const bool head = request.method_id == http::Method::kHead;
+  auto ex = std::make_unique<Exchange>();
+  ex->waited = waited;
+  ex->scheme = ctx.is_tls() ? "https" : "http";
+  ex->key = make_cache_key(ex->scheme, host_of(request), request.origin_form(), request.headers, config_.key);
+  ex->request_cc = request_cache_control(request.headers);
+  const HttpTime now = cache_now();
+  ex->request_time = now;
+
+  std::shared_ptr<const StoredResponse> stored =
+      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head);
+  if (!stored) {
+    if (ex->request_cc.only_if_cached) {
+      ex->mode = Exchange::Mode::kServed;
+      ex->status.detail = "only-if-cached";
+      count_lookup(counters_.miss);
+      ctx.set_data(this, std::move(ex));
+      return policy::RequestOutcome::respond_error(504, "not_cached",
+                                                   "only-if-cached was requested and no stored response fits");
+    }
+    ex->status.fwd = runtime_.store().variants(ex->key.primary).empty() ? ForwardReason::kUriMiss
+                                                                         : ForwardReason::kVaryMiss;
+    // Collapsing: only a GET can fill the store for the others.
+    if (!head && !waited && config_.collapse_wait.count() > 0) {
+      const std::string flight_key = ex->key.primary + '\n' + ex->key.extra;
+      ex->flight = runtime_.lead(flight_key);
+      if (!ex->flight &&
+          runtime_.wait(flight_key, ctx.pause_handle(), ctx.executor(), config_.collapse_wait)) {
+        ex->waited = true;
+        ctx.set_data(this, std::move(ex));
+        return policy::RequestOutcome::pause();
+      }
+    }
+    ctx.set_data(this, std::move(ex));
+    return policy::RequestOutcome::proceed();
+  }
+
+  CacheControl response_cc = response_cache_control(stored->headers);
+  default_window(response_cc.stale_while_revalidate, config_.stale_while_revalidate);
+  default_window(response_cc.stale_if_error, config_.stale_if_error);
+  Lifetime lifetime = freshness_lifetime(stored->status, stored->headers, response_cc,
+                                         stored->timing.response_time, config_.freshness);
+  if (lifetime.source == LifetimeSource::kNone && config_.default_ttl.count() > 0 &&
+      (is_heuristically_cacheable(stored->status) || response_cc.is_public)) {
+    lifetime = Lifetime{config_.default_ttl, LifetimeSource::kHeuristic};
+  }
+  const Seconds age = current_age(stored->headers, stored->timing, now);
+  const bool validator = has_validator(stored->headers);
+  const ReuseDecision decision = decide_reuse(
+      ReuseInputs{.response_cc = response_cc, .lifetime = lifetime, .age = age, .request_cc = ex->request_cc,
+                  .has_validator = validator},
+      config_.freshness);
+  ex->stored = stored;
+  ex->stale_if_error = decision.stale_if_error;
+  // Whether the request's own directives, not the entry's age, sent it on.
+  const ForwardReason why = lifetime.value > age ? ForwardReason::kRequest : ForwardReason::kStale;
+
+  switch (decision.action) {
+    case ReuseAction::kServeFresh:
+      return serve(ctx, std::move(ex), *stored, decision.age.count(), decision.ttl.count(),
+                   waited ? counters_.collapsed : counters_.hit);
+    case ReuseAction::kServeStaleWhileRevalidate:
+      start_refresh(ctx, *ex);
+      [[fallthrough]];
+    case ReuseAction::kServeStale:
+      return serve(ctx, std::move(ex), *stored, decision.age.count(), decision.ttl.count(), counters_.stale);
+    case ReuseAction::kRevalidate:
+      ex->client_headers = request.headers;
+      add_revalidation_preconditions(request.headers, {&stored->headers});
+      ex->mode = Exchange::Mode::kRevalidate;
+      ex->status.fwd = why;
+      ctx.set_data(this, std::move(ex));
+      return policy::RequestOutcome::proceed();
+    case ReuseAction::kForward:
+      ex->status.fwd = why;
+      ctx.set_data(this, std::move(ex));
+      return policy::RequestOutcome::proceed();
+    case ReuseAction::kGatewayTimeout:
+      break;
+  }
+  ex->mode = Exchange::Mode::kServed;
+  ex->status.detail = "only-if-cached";
+  count_lookup(counters_.miss);
+  ctx.set_data(this, std::move(ex));
+  return policy::RequestOutcome::respond_error(504, "not_cached",
+                                               "only-if-cached was requested and the stored response is stale");
+}
+
+policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
+                                          const StoredResponse& stored, std::int64_t age, std::int64_t ttl,
+                                          prometheus::Counter* counter) const {
+  const http::RequestHead& request = ctx.request();
+  policy::LocalReply reply;
+  reply.content_type = "";
+  reply.status = stored.status;
+  reply.headers = stored.headers;
+  reply.headers.set("Age", decimal(age));
+  switch (evaluate_conditionals(request.method_id, request.headers, stored.status, reply.headers,
+                                stored.timing.response_time)) {
+    case ConditionalOutcome::kForward:
+      // If-Match / If-Unmodified-Since are the origin's to evaluate.
+      ex->mode = Exchange::Mode::kForward;
+      ex->status.fwd = ForwardReason::kRequest;
+      ctx.set_data(this, std::move(ex));
+      return policy::RequestOutcome::proceed();
+    case ConditionalOutcome::kNotModified:
+      reply.headers = not_modified_headers(reply.headers);
+      reply.status = 304;
+      break;
+    case ConditionalOutcome::kPreconditionFailed:
+      reply = policy::LocalReply{};
+      reply.status = 412;
+      reply.body = R"({"error":{"code":"precondition_failed","message":"a precondition of the request is false for the stored response"}})";
+      break;
+    case ConditionalOutcome::kServe:
+      reply.shared_body = stored.body;
+      break;
+  }
+  count_lookup(counter);
+  ex->mode = Exchange::Mode::kServed;
+  ex->status.hit = true;
+  ex->status.ttl = ttl;
+  ex->status.collapsed = ex->waited;
+  ctx.set_data(this, std::move(ex));
+  return policy::RequestOutcome::respond(std::move(reply));
+}
+
+void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex) const {
+  std::string background_key = ex.key.primary + '\n' + ex.key.extra;
+  if (!runtime_.begin_background(background_key)) return;
+  // Ends the refresh whether `done` runs or is dropped (shutdown, no route).
+  struct BackgroundSlot {
+    BackgroundSlot(CacheRuntime& r, std::string k) : runtime(r), key(std::move(k)) {}
+    BackgroundSlot(const BackgroundSlot&) = delete;
+    BackgroundSlot& operator=(const BackgroundSlot&) = delete;
+    ~BackgroundSlot() { runtime.end_background(key); }
+    CacheRuntime& runtime;
+    std::string key;
+  };
+  auto slot = std::make_shared<BackgroundSlot>(runtime_, std::move(background_key));
+
+  const http::RequestHead& request = ctx.request();
+  http::FetchRequest fetch;
+  fetch.method = http::Method::kGet;
+  fetch.target = std::string(request.origin_form());
+  fetch.max_body = config_.max_object_size;
+  fetch.headers = request.headers;
+  fetch.headers.remove_if([](const http::Header& h) {
+    static constexpr std::string_view kDropped[] = {"if-match",      "if-none-match", "if-modified-since",
+                                                    "if-unmodified-since", "if-range", "content-length",
+                                                    "transfer-encoding", "connection", "keep-alive", "te",
+                                                    "upgrade", "expect", "cache-control", "pragma"};
+    for (std::string_view name : kDropped) {
+      if (http::iequals(h.name, name)) return true;
+    }
+    return false;
+  });
+  add_revalidation_preconditions(fetch.headers, {&ex.stored->headers});
+
+  const FillOptions fill{.shared = config_.freshness.shared, .max_object_size = config_.max_object_size,
+                         .generate_etag = config_.generate_etag};
+  const StorabilityOptions storability_options = config_.storability;
+  http::HeaderMap request_headers = fetch.headers;
+  ctx.fetch_in_background(
+      std::move(fetch),
+      [slot, fill, storability_options, stored = ex.stored, primary = ex.key.primary, extra = ex.key.extra,
+       request_headers = std::move(request_headers), request_time = cache_now()](http::FetchResult result) {
+        if (!result.ok) return;
+        const ResponseTiming timing{request_time, cache_now()};
+        CacheRuntime& runtime = slot->runtime;
+        if (result.status == 304) {
+          refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
+          return;
+        }
+        const CacheControl response_cc = response_cache_control(result.headers);
+        const CacheControl request_cc = request_cache_control(request_headers);
+        if (storability(http::Method::kGet, request_headers, request_cc, result.status, result.headers,
+                        response_cc, storability_options) != StoreVerdict::kStorable) {
+          return;
+        }
+        std::shared_ptr<StoredResponse> entry = make_entry(result.status, http::reason_phrase(result.status),
+                                                           result.headers, response_cc, request_headers, extra,
+                                                           timing, fill.shared);
+        if (entry) store_entry(runtime, primary, std::move(entry), std::move(result.body), fill);
+      });
+}
+
+void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& response) const {
+  Exchange* ex = ctx.data_as<Exchange>(this);
+  if (ex == nullptr) return;
+  switch (ex->mode) {
+    case Exchange::Mode::kServed:
+      append_cache_status(response.headers, ex->status);
+      return;
+    case Exchange::Mode::kUnsafe:
+      invalidate(*ex, response);
+      return;
+    case Exchange::Mode::kRevalidate:
+      if (response.status == 304) {
+        const ResponseTiming timing{ex->request_time, cache_now()};
+        if (std::shared_ptr<const StoredResponse> fresh =
+                refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing,
+                              config_.freshness.shared)) {
+          count_lookup(counters_.revalidated);
+          ex->status.fwd_status = 304;
+          serve_in_response(ctx, *ex, response, *fresh);
+          return;
+        }
+      }
+      break;
+    case Exchange::Mode::kForward:
+      break;
+  }
+  if (ex->stored && ex->stale_if_error && response.status >= 500 &&
+      response.status <= 599) {
+    count_lookup(counters_.stale);
+    ex->status.fwd_status = response.status;
+    serve_in_response(ctx, *ex, response, *ex->stored);
+    return;
+  }
+  count_lookup(counters_.miss);
+  maybe_store(ctx, *ex, response);
+  append_cache_status(response.headers, ex->status);
+}
+
+void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,
+                                    const StoredResponse& stored) const {
+  const http::RequestHead& request = ctx.request();
+  const http::HeaderMap& client = ex.client_headers ? *ex.client_headers : request.headers;
+  const std::string* request_id = response.headers.find("x-request-id");
+  http::HeaderMap headers = stored.headers;
+  if (request_id != nullptr) headers.set("X-Request-Id", *request_id);
+  const Seconds age = current_age(stored.headers, stored.timing, cache_now());
+  headers.set("Age", decimal(age.count()));
+  response.status = stored.status;
+  response.reason = stored.reason;
+  policy::SharedBody body = stored.body;
+  if (evaluate_conditionals(request.method_id, client, stored.status, headers, stored.timing.response_time) ==
+      ConditionalOutcome::kNotModified) {
+    headers = not_modified_headers(headers);
+    if (request_id != nullptr) headers.set("X-Request-Id", *request_id);
+    response.status = 304;
+    response.reason = "Not Modified";
+    body = std::make_shared<const std::string>();
+  }
+  response.headers = std::move(headers);
+  append_cache_status(response.headers, ex.status);
+  ctx.replace_response_body(std::move(body));
+}
+
+void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const {
+  const http::RequestHead& request = ctx.request();
+  // A HEAD response has no content to serve a GET with; a local reply (the
+  // proxy's 502) is never observed, so it is never stored either.
+  if (request.method_id != http::Method::kGet) {
+    if (ex.flight) ex.flight->finish();
+    return;
+  }
+  const http::HeaderMap& request_headers = ex.client_headers ? *ex.client_headers : request.headers;
+  const CacheControl response_cc = response_cache_control(response.headers);
+  const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
+                                           response.headers, response_cc, config_.storability);
+  const bool too_large = response.framing == http::BodyFraming::kContentLength &&
+                         response.content_length > config_.max_object_size;
+  std::shared_ptr<StoredResponse> entry;
+  if (verdict == StoreVerdict::kStorable && !too_large) {
+    entry = make_entry(response.status, response.reason, response.headers, response_cc, request_headers,
+                       ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared);
+  }
+  if (!entry) {
+    if (ex.flight) ex.flight->finish();
+    return;
+  }
+  const std::size_t expected =
+      response.framing == http::BodyFraming::kContentLength ? static_cast<std::size_t>(response.content_length) : 0;
+  ctx.observe_response_body(std::make_unique<StoreObserver>(
+      runtime_, ex.key.primary, std::move(entry), expected,
+      FillOptions{.shared = config_.freshness.shared, .max_object_size = config_.max_object_size,
+                  .generate_etag = config_.generate_etag},
+      ex.flight));
+  ex.status.stored = true;
+}
+
+void CachePolicy::invalidate(const Exchange& ex, const http::ResponseHead& response) const {
+  // §4.4: only a non-error response means the state may have changed.
+  if (response.status < 200 || response.status >= 400) return;
+  std::size_t removed = runtime_.store().invalidate(ex.key.primary);
+  // The request's target (origin-form) is part of the primary key already;
+  // references resolve against it.
+  const std::string_view primary = ex.key.primary;
+  const std::size_t scheme_end = primary.find("://");
+  const std::size_t path_start = scheme_end == std::string_view::npos ? std::string_view::npos
+                                                                     : primary.find('/', scheme_end + 3);
+  if (path_start != std::string_view::npos) {
+    const std::string_view host = primary.substr(scheme_end + 3, path_start - scheme_end - 3);
+    const std::string_view target = primary.substr(path_start);
+    for (std::string_view field : {std::string_view("location"), std::string_view("content-location")}) {
+      const std::string* value = response.headers.find(field);
+      if (value == nullptr) continue;
+      if (std::optional<std::string> key = primary_key_for_reference(*value, ex.scheme, host, target, config_.key)) {
+        removed += runtime_.store().invalidate(*key);
+      }
+    }
+  }
+  if (removed > 0) runtime_.publish_store_metrics();
+}
+
+std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNode& options,
+                                                          const policy::PolicyBuildContext& build) {
+  std::optional<CacheConfig> config = parse_cache_config(options);
+  if (!config) return nullptr;
+  CacheRuntime& runtime = build.services.shared<CacheRuntime>();
+  // One store serves every route: the last policy built sizes it (docs:
+  // give the sizes once, under `defaults`). A `defaults` entry built only
+  // to be validated (no route) leaves it alone.
+  if (!build.route_name.empty()) {
+    StoreLimits limits = runtime.store().limits();
+    limits.max_size = config->max_size;
+    limits.max_object_size = config->max_object_size;
+    runtime.store().set_limits(limits);
+  }
+  register_cache_admin(build.services, runtime);
+  LookupCounters counters = runtime.counters_for(build.route_name);
+  return std::make_unique<const CachePolicy>(std::move(*config), runtime, counters);
+}
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,73 @@
+#pragma once
+// The `cache` policy (options in cache_config.h): a shared HTTP cache in
+// front of the route's upstream, following RFC 9111 with the pieces in this
+// folder (see "HTTP cache core" in docs/architecture.md for how they fit).
+//
+// Contract:
+// - on_request(), GET/HEAD: looks the request up in the process-wide store.
+//   A usable entry is answered locally (respond(): the stored body shared,
+//   Age and Cache-Status set, client conditionals → 304/412); a stale one
+//   with validators is revalidated (the forwarded request gets
+//   If-None-Match / If-Modified-Since); nothing stored → forwarded, or 504
+//   for only-if-cached; with collapse_wait, a miss for a key another request
+//   is already fetching pauses until that one is stored (bounded), then runs
+//   again. stale-while-revalidate serves the stale entry and refreshes it
+//   with one background fetch per entry.
+// - on_request(), other methods: passed through; an unsafe one (anything
+//   but GET, HEAD, OPTIONS, TRACE) is remembered for invalidation.
+// - on_response(): a 304 to our revalidation refreshes the entry and serves
+//   it; a 5xx (the upstream's or the proxy's own 502/503/504) within the
+//   stale-if-error window serves the stale entry; a storable response is
+//   observed and stored once its whole body arrived within max_object_size;
+//   a successful unsafe request invalidates its URI and its Location /
+//   Content-Location on the same host. Every GET/HEAD response gets a
+//   Cache-Status member.
+// - Immutable after construction; its state (the store, flights, metrics)
+//   belongs to CacheRuntime, so entries survive reloads.
+
+#include <memory>
+
+#include "policies/cache/cache_config.h"
+#include "policies/cache/cache_runtime.h"
+#include "proxy/config/config_node.h"
+#include "proxy/policy/policy.h"
+#include "proxy/policy/services.h"
+
+namespace gatehouse::policies::cache {
+
+class CachePolicy final : public policy::Policy {
+ public:
+  CachePolicy(CacheConfig config, CacheRuntime& runtime, LookupCounters counters)
+      : config_(std::move(config)), runtime_(runtime), counters_(counters) {}
+
+  policy::RequestOutcome on_request(policy::RequestContext& ctx) const override;
+  void on_response(policy::RequestContext& ctx, http::ResponseHead& response) const override;
+
+  const CacheConfig& config() const noexcept { return config_; }
+
+ private:
+  struct Exchange;
+  policy::RequestOutcome lookup(policy::RequestContext& ctx, bool waited) const;
+  policy::RequestOutcome serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
+                               const StoredResponse& stored, std::int64_t age, std::int64_t ttl,
+                               prometheus::Counter* counter) const;
+  // Rewrites `response` into the stored one (after a 304 or for
+  // stale-if-error), applying the client's own conditionals.
+  void serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,
+                         const StoredResponse& stored) const;
+  void start_refresh(policy::RequestContext& ctx, const Exchange& ex) const;
+  void invalidate(const Exchange& ex, const http::ResponseHead& response) const;
+  void maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const;
+
+  CacheConfig config_;
+  CacheRuntime& runtime_;
+  LookupCounters counters_;
+};
+
+// The registry's entry (proxy/policy/registry.cc): parses `options`, sizes
+// the process's store and builds the policy; or reports errors against
+// `options` and returns null.
+std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNode& options,
+                                                          const policy::PolicyBuildContext& build);
+
+}  // namespace gatehouse::policies::cache

@@ -1,0 +1,139 @@
+#include "policies/cache/cache_runtime.h"
+
+#include <boost/asio/post.hpp>
+#include <prometheus/client_metric.h>
+#include <prometheus/metric_family.h>
+
+namespace gatehouse::policies::cache {
+
+// A paused request waiting for a flight. `done` makes its resume happen once
+// whichever of the wake-up and the timer comes first; both run on the
+// request's own executor.
+struct CacheRuntime::Waiter {
+  Waiter(policy::PausedRequest p, boost::asio::any_io_executor ex) : paused(std::move(p)), executor(ex), timer(ex) {}
+  policy::PausedRequest paused;
+  boost::asio::any_io_executor executor;
+  boost::asio::steady_timer timer;
+  bool done = false;  // touched on `executor` only
+};
+
+void Flight::finish() {
+  if (!finished_.exchange(true)) runtime_.end_flight(key_);
+}
+
+CacheRuntime::CacheRuntime(policy::PolicyServices& services)
+    : lookups_(&prometheus::BuildCounter()
+                    .Name("gatehouse_cache_lookups_total")
+                    .Help("Cache lookups by route and result (hit, miss, stale, revalidated, collapsed, bypass)")
+                    .Register(services.metrics_registry())) {
+  stored_bytes_ = &prometheus::BuildGauge()
+                       .Name("gatehouse_cache_stored_bytes")
+                       .Help("Bytes held by the response cache (bodies, headers and bookkeeping)")
+                       .Register(services.metrics_registry())
+                       .Add({});
+  stored_entries_ = &prometheus::BuildGauge()
+                         .Name("gatehouse_cache_entries")
+                         .Help("Responses held by the cache (every Vary variant counts)")
+                         .Register(services.metrics_registry())
+                         .Add({});
+  evictions_ = &prometheus::BuildCounter()
+                    .Name("gatehouse_cache_evictions_total")
+                    .Help("Stored responses evicted to make room (least recently used first)")
+                    .Register(services.metrics_registry())
+                    .Add({});
+  services.on_stop([this] { stop(); });
+}
+
+LookupCounters CacheRuntime::counters_for(std::string_view route) {
+  if (route.empty()) return {};
+  const std::string name(route);
+  auto add = [&](const char* result) { return &lookups_->Add({{"route", name}, {"result", result}}); };
+  return LookupCounters{.hit = add("hit"), .miss = add("miss"), .stale = add("stale"),
+                        .revalidated = add("revalidated"), .collapsed = add("collapsed"), .bypass = add("bypass")};
+}
+
+void CacheRuntime::publish_store_metrics() {
+  const StoreStats stats = store_.stats();
+  stored_bytes_->Set(static_cast<double>(stats.bytes));
+  stored_entries_->Set(static_cast<double>(stats.entries));
+  const std::uint64_t seen = evictions_published_.exchange(stats.evictions);
+  if (stats.evictions > seen) evictions_->Increment(static_cast<double>(stats.evictions - seen));
+}
+
+std::map<std::string, double> CacheRuntime::lookup_totals() const {
+  std::map<std::string, double> totals;
+  for (const prometheus::MetricFamily& family : lookups_->Collect()) {
+    for (const prometheus::ClientMetric& metric : family.metric) {
+      for (const prometheus::ClientMetric::Label& label : metric.label) {
+        if (label.name == "result") totals[label.value] += metric.counter.value;
+      }
+    }
+  }
+  return totals;
+}
+
+std::shared_ptr<Flight> CacheRuntime::lead(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (stopped_ || flights_.contains(key)) return nullptr;
+  flights_.emplace(key, std::vector<std::shared_ptr<Waiter>>{});
+  return std::make_shared<Flight>(*this, key);
+}
+
+bool CacheRuntime::wait(const std::string& key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
+                        std::chrono::milliseconds max_wait) {
+  auto waiter = std::make_shared<Waiter>(std::move(paused), executor);
+  {
+    std::lock_guard lock(mutex_);
+    auto it = flights_.find(key);
+    if (stopped_ || it == flights_.end()) return false;
+    it->second.push_back(waiter);
+  }
+  // The caller runs on `executor`, so arming the timer here is on its thread.
+  waiter->timer.expires_after(max_wait);
+  waiter->timer.async_wait([waiter](const boost::system::error_code& ec) {
+    if (ec || waiter->done) return;
+    waiter->done = true;
+    waiter->paused.resume(policy::RequestOutcome::retry());
+  });
+  return true;
+}
+
+void CacheRuntime::end_flight(const std::string& key) {
+  std::vector<std::shared_ptr<Waiter>> waiters;
+  {
+    std::lock_guard lock(mutex_);
+    auto it = flights_.find(key);
+    if (it == flights_.end()) return;
+    waiters = std::move(it->second);
+    flights_.erase(it);
+  }
+  for (std::shared_ptr<Waiter>& waiter : waiters) {
+    boost::asio::any_io_executor ex = waiter->executor;
+    boost::asio::post(ex, [waiter = std::move(waiter)] {
+      if (waiter->done) return;
+      waiter->done = true;
+      waiter->timer.cancel();
+      waiter->paused.resume(policy::RequestOutcome::retry());
+    });
+  }
+}
+
+bool CacheRuntime::begin_background(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  if (stopped_) return false;
+  return background_.insert(key).second;
+}
+
+void CacheRuntime::end_background(const std::string& key) {
+  std::lock_guard lock(mutex_);
+  background_.erase(key);
+}
+
+void CacheRuntime::stop() {
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> dropped;
+  std::lock_guard lock(mutex_);
+  stopped_ = true;
+  dropped.swap(flights_);
+}
+
+}  // namespace gatehouse::policies::cache

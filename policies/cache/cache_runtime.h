@@ -1,0 +1,115 @@
+#pragma once
+// The process-wide state of the `cache` policy, one PolicyServices service
+// (`services.shared<CacheRuntime>()`), so that it survives config reloads:
+// the store itself, the in-flight misses that concurrent requests collapse
+// onto, the keys being refreshed in the background, and the metrics.
+//
+// Threading: every member is safe to call from any worker thread; locks are
+// held only for map work. Waiters are resumed by posting to their own
+// worker's executor, never run on the caller's thread.
+//
+// Shutdown: stop() (registered with PolicyServices::on_stop) drops every
+// waiter, so no timer or handle outlives the workers' io_contexts.
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <unordered_set>
+#include <vector>
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <prometheus/counter.h>
+#include <prometheus/family.h>
+#include <prometheus/gauge.h>
+
+#include "policies/cache/cache_store.h"
+#include "proxy/policy/policy.h"
+#include "proxy/policy/services.h"
+
+namespace gatehouse::policies::cache {
+
+// gatehouse_cache_lookups_total{route,result} for one route; null pointers
+// count nothing (a `defaults` entry built only to be validated).
+struct LookupCounters {
+  prometheus::Counter* hit = nullptr;          // fresh (or allowed-stale) stored response served
+  prometheus::Counter* miss = nullptr;         // forwarded: nothing usable stored
+  prometheus::Counter* stale = nullptr;        // served stale (stale-while-revalidate, stale-if-error)
+  prometheus::Counter* revalidated = nullptr;  // a 304 to our conditional request refreshed the entry
+  prometheus::Counter* collapsed = nullptr;    // served after waiting for another request's miss
+  prometheus::Counter* bypass = nullptr;       // not a cacheable method: passed through
+};
+
+inline void count_lookup(prometheus::Counter* counter) noexcept {
+  if (counter != nullptr) counter->Increment();
+}
+
+// One in-flight miss that others may wait for. Ends (waking the waiters)
+// when its response is stored or judged not storable, or when the leading
+// exchange ends, whichever comes first; finish() is idempotent.
+class Flight {
+ public:
+  Flight(class CacheRuntime& runtime, std::string key) : runtime_(runtime), key_(std::move(key)) {}
+  ~Flight() { finish(); }
+  Flight(const Flight&) = delete;
+  Flight& operator=(const Flight&) = delete;
+  void finish();
+
+ private:
+  class CacheRuntime& runtime_;
+  std::string key_;
+  std::atomic<bool> finished_{false};
+};
+
+class CacheRuntime {
+ public:
+  explicit CacheRuntime(policy::PolicyServices& services);
+
+  CacheStore& store() noexcept { return store_; }
+  LookupCounters counters_for(std::string_view route);
+  // Brings the stored-bytes/entries gauges and the evictions counter up to
+  // date with the store (after an insert, replace or purge).
+  void publish_store_metrics();
+  // gatehouse_cache_lookups_total summed over routes, by result (admin stats).
+  std::map<std::string, double> lookup_totals() const;
+
+  // Request collapsing. lead(): the caller becomes the leader of `key`'s
+  // flight (non-null) unless one is in flight already (null). wait(): pause
+  // `paused` until the flight of `key` ends or `max_wait` passes, then
+  // resume it with RequestOutcome::retry() on `executor`; false when no
+  // flight is in progress (the caller should lead instead).
+  std::shared_ptr<Flight> lead(const std::string& key);
+  bool wait(const std::string& key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
+            std::chrono::milliseconds max_wait);
+
+  // Background refreshes (stale-while-revalidate): one per entry at a time.
+  bool begin_background(const std::string& key);
+  void end_background(const std::string& key);
+
+  void stop();
+
+ private:
+  friend class Flight;
+  struct Waiter;
+  void end_flight(const std::string& key);
+
+  CacheStore store_;
+  prometheus::Family<prometheus::Counter>* lookups_;
+  prometheus::Gauge* stored_bytes_;
+  prometheus::Gauge* stored_entries_;
+  prometheus::Counter* evictions_;
+  std::atomic<std::uint64_t> evictions_published_{0};
+
+  std::mutex mutex_;
+  std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> flights_;
+  std::unordered_set<std::string> background_;
+  bool stopped_ = false;
+};
+
+}  // namespace gatehouse::policies::cache
