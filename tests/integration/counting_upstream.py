@@ -1,7 +1,8 @@
 """A tiny upstream for tests that must know exactly which requests reached
 it: every request (method, path, headers) is recorded, and each answers 200
-with a small JSON body. Runs in a thread of the test process on a port
-chosen by the kernel; stop() shuts it down."""
+with a small JSON body (a subclass may answer otherwise: override answer()).
+Runs in a thread of the test process on a port chosen by the kernel; stop()
+shuts it down."""
 
 import http.server
 import json
@@ -12,6 +13,7 @@ class CountingUpstream:
     def __init__(self, extra_headers=()):
         self.requests = []  # (method, path, {lowercase name: value})
         self.lock = threading.Lock()
+        self.extra_headers = list(extra_headers)
         owner = self
 
         class Handler(http.server.BaseHTTPRequestHandler):
@@ -26,15 +28,7 @@ class CountingUpstream:
                     self.rfile.read(length)
                 with owner.lock:
                     owner.requests.append((self.command, self.path, {k.lower(): v for k, v in self.headers.items()}))
-                body = json.dumps({"secret": "upstream-data", "method": self.command}).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(body)))
-                for name, value in extra_headers:
-                    self.send_header(name, value)
-                self.end_headers()
-                if self.command != "HEAD":
-                    self.wfile.write(body)
+                owner.answer(self)
 
             do_GET = do_POST = do_PUT = do_DELETE = do_PATCH = do_OPTIONS = do_HEAD = handle_one
 
@@ -45,9 +39,24 @@ class CountingUpstream:
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
-    def seen(self):
+    def answer(self, handler):
+        """Writes the response to the recorded request `handler`."""
+        body = json.dumps({"secret": "upstream-data", "method": handler.command}).encode()
+        handler.send_response(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", str(len(body)))
+        for name, value in self.extra_headers:
+            handler.send_header(name, value)
+        handler.end_headers()
+        if handler.command != "HEAD":
+            handler.wfile.write(body)
+
+    def seen(self, path=None):
         with self.lock:
-            return list(self.requests)
+            return [r for r in self.requests if path is None or r[1] == path]
+
+    def count(self, path=None):
+        return len(self.seen(path))
 
     def methods(self):
         return [m for m, _, _ in self.seen()]
