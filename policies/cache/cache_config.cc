@@ -10,6 +10,7 @@ namespace {
 constexpr std::uint64_t kMinStoreSize = std::uint64_t{1} << 20;   // 1 MiB
 constexpr std::uint64_t kMaxStoreSize = std::uint64_t{1} << 40;   // 1 TiB
 constexpr std::uint64_t kMaxObjectSize = std::uint64_t{1} << 30;  // 1 GiB
+constexpr std::uint64_t kMaxEtagBody = std::uint64_t{64} << 20;  // held in memory per response
 constexpr config::Duration kMaxWindow = std::chrono::days(365);
 
 bool is_header_token_char(char c) noexcept {
@@ -78,7 +79,7 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
   }
   bool ok = options.expect_keys({"max_size", "max_object_size", "default_ttl", "heuristic_percent", "heuristic_max",
                                  "key", "store_set_cookie", "stale_while_revalidate", "stale_if_error", "etag",
-                                 "collapse_wait"});
+                                 "etag_max_size", "collapse_wait"});
   if (options["max_size"].defined()) {
     std::optional<std::uint64_t> v = options["max_size"].as_size(kMinStoreSize, kMaxStoreSize);
     if (v) config.max_size = static_cast<std::size_t>(*v);
@@ -124,6 +125,11 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
                             config::did_you_mean(*v, std::vector<std::string_view>{"generate", "off"}));
       ok = false;
     }
+  }
+  if (options["etag_max_size"].defined()) {
+    std::optional<std::uint64_t> v = options["etag_max_size"].as_size(1, kMaxEtagBody);
+    if (v) config.etag_max_size = static_cast<std::size_t>(*v);
+    else ok = false;
   }
   if (options["collapse_wait"].defined()) {
     std::optional<config::Duration> v = options["collapse_wait"].as_duration(config::Duration(0), std::chrono::minutes(1));

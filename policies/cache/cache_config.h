@@ -12,7 +12,8 @@
 //       store_set_cookie: false
 //       stale_while_revalidate: 0s  # used when a response gives none (RFC 5861)
 //       stale_if_error: 0s          # likewise
-//       etag: off                   # | generate: a strong ETag for stored responses without a validator
+//       etag: off                   # | generate: a strong ETag for 200 responses to GET without one
+//       etag_max_size: 1MiB         # larger bodies get no generated ETag (non-stored responses are held this long)
 //       collapse_wait: 2s           # concurrent misses wait this long for the first one (0s: no collapsing)
 //
 // Defaults and ranges are documented in docs/configuration.md.
@@ -38,6 +39,7 @@ struct CacheConfig {
   Seconds stale_while_revalidate{0};
   Seconds stale_if_error{0};
   bool generate_etag = false;
+  std::size_t etag_max_size = std::size_t{1} << 20;
   std::chrono::milliseconds collapse_wait{2000};
 };
 

@@ -1,6 +1,7 @@
 #include "policies/cache/cache_fill.h"
 
 #include "policies/cache/entity_tag.h"
+#include "policies/cache/generated_etag.h"
 #include "policies/cache/storability.h"
 #include "policies/cache/vary.h"
 
@@ -25,7 +26,8 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
                  std::string body, const FillOptions& options) {
   if (body.size() > options.max_object_size) return false;
-  if (options.generate_etag && !entry->headers.contains("etag")) {
+  if (options.generate_etag && body.size() <= options.etag_max_size &&
+      wants_generated_etag(entry->status, entry->headers)) {
     std::string tag = generate_strong_etag(body);
     if (!tag.empty()) entry->headers.set("ETag", tag);
   }

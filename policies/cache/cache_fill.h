@@ -28,6 +28,7 @@ struct FillOptions {
   bool shared = true;
   std::size_t max_object_size = std::size_t{8} << 20;
   bool generate_etag = false;
+  std::size_t etag_max_size = std::size_t{1} << 20;
 };
 
 // The entry for a storable response, without its body; null for Vary: *.
@@ -37,8 +38,8 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
                                            const CacheControl& response_cc, const http::HeaderMap& request_headers,
                                            std::string_view key_extra, const ResponseTiming& timing, bool shared);
 
-// Gives `entry` its body (and a generated ETag when asked and it has no
-// validator of its own) and inserts it under `primary`; false when it does
+// Gives `entry` its body (and a generated ETag when asked and
+// wants_generated_etag() says so) and inserts it under `primary`; false when it does
 // not fit. Updates the store metrics.
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
                  std::string body, const FillOptions& options);

@@ -11,6 +11,7 @@
 #include "policies/cache/cache_status.h"
 #include "policies/cache/conditional.h"
 #include "policies/cache/freshness.h"
+#include "policies/cache/generated_etag.h"
 #include "policies/cache/http_date.h"
 #include "policies/cache/storability.h"
 
@@ -242,8 +243,7 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   });
   add_revalidation_preconditions(fetch.headers, {&ex.stored->headers});
 
-  const FillOptions fill{.shared = config_.freshness.shared, .max_object_size = config_.max_object_size,
-                         .generate_etag = config_.generate_etag};
+  const FillOptions fill = fill_options();
   const StorabilityOptions storability_options = config_.storability;
   http::HeaderMap request_headers = fetch.headers;
   ctx.fetch_in_background(
@@ -305,6 +305,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
   }
   count_lookup(counters_.miss);
   maybe_store(ctx, *ex, response);
+  maybe_generate_etag(ctx, *ex, response);
   append_cache_status(response.headers, ex->status);
 }
 
@@ -360,10 +361,35 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
       response.framing == http::BodyFraming::kContentLength ? static_cast<std::size_t>(response.content_length) : 0;
   ctx.observe_response_body(std::make_unique<StoreObserver>(
       runtime_, ex.key.primary, std::move(entry), expected,
-      FillOptions{.shared = config_.freshness.shared, .max_object_size = config_.max_object_size,
-                  .generate_etag = config_.generate_etag},
+      fill_options(),
       ex.flight));
   ex.status.stored = true;
+}
+
+FillOptions CachePolicy::fill_options() const {
+  return FillOptions{.shared = config_.freshness.shared, .max_object_size = config_.max_object_size,
+                     .generate_etag = config_.generate_etag, .etag_max_size = config_.etag_max_size};
+}
+
+void CachePolicy::maybe_generate_etag(policy::RequestContext& ctx, const Exchange& ex,
+                                      const http::ResponseHead& response) const {
+  const http::RequestHead& request = ctx.request();
+  if (!config_.generate_etag || request.method_id != http::Method::kGet ||
+      !wants_generated_etag(response.status, response.headers)) {
+    return;
+  }
+  if (response.framing == http::BodyFraming::kContentLength && response.content_length > config_.etag_max_size) {
+    return;
+  }
+  // The client's own If-None-Match (a revalidation replaced the forwarded one).
+  const http::HeaderMap& client = ex.client_headers ? *ex.client_headers : request.headers;
+  std::string if_none_match;
+  for (const http::Header& field : client) {
+    if (!http::iequals(field.name, "if-none-match")) continue;
+    if (!if_none_match.empty()) if_none_match += ", ";
+    if_none_match += field.value;
+  }
+  ctx.hold_response(config_.etag_max_size, std::make_unique<GeneratedEtagHandler>(std::move(if_none_match)));
 }
 
 void CachePolicy::invalidate(const Exchange& ex, const http::ResponseHead& response) const {

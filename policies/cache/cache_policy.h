@@ -28,6 +28,7 @@
 #include <memory>
 
 #include "policies/cache/cache_config.h"
+#include "policies/cache/cache_fill.h"
 #include "policies/cache/cache_runtime.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/policy.h"
@@ -58,6 +59,11 @@ class CachePolicy final : public policy::Policy {
   void start_refresh(policy::RequestContext& ctx, const Exchange& ex) const;
   void invalidate(const Exchange& ex, const http::ResponseHead& response) const;
   void maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const;
+  // etag: generate, for a response to GET on its way to the client (stored
+  // or not): holds it until its body is hashed (GeneratedEtagHandler).
+  void maybe_generate_etag(policy::RequestContext& ctx, const Exchange& ex,
+                           const http::ResponseHead& response) const;
+  FillOptions fill_options() const;
 
   CacheConfig config_;
   CacheRuntime& runtime_;

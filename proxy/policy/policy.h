@@ -32,6 +32,7 @@
 // send a body of its own instead (RequestContext::replace_response_body), as
 // a cache does to store a response or to answer from a stored one.
 
+#include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -77,6 +78,21 @@ class ResponseBodyObserver {
   // without this call saw a body that ended early (the client went away, the
   // upstream failed or timed out), which must not be trusted as complete.
   virtual void on_complete() = 0;
+};
+
+// Finishes a response that the proxy held back until its whole body had
+// arrived (see RequestContext::hold_response). Called on the worker's
+// thread; must not block.
+class HeldResponseHandler {
+ public:
+  virtual ~HeldResponseHandler() = default;
+  // `head` is the response as every response policy left it, `body` its
+  // whole content, decoded from the upstream's framing. Either may be
+  // changed (e.g. an ETag computed from the body, or a 304 with an empty
+  // body); the proxy then frames the result with Content-Length (none for
+  // 1xx, 204 and 304) and sets Connection itself, so the handler leaves
+  // framing and connection fields alone.
+  virtual void on_whole_body(http::ResponseHead& head, std::string& body) = 0;
 };
 
 class RequestOutcome {
@@ -195,6 +211,16 @@ class RequestContext {
   // responses and local replies alike (e.g. a stored response served
   // instead of an upstream error or in place of a 304 to a revalidation).
   virtual void replace_response_body(SharedBody body) = 0;
+  // hold_response: the head is not sent until the upstream's whole body has
+  // arrived, buffered up to `max_body` bytes; then `handler` finishes the
+  // response (see HeldResponseHandler) and it is sent. A body that grows
+  // past `max_body` releases the response as it was, streamed from there
+  // on, and `handler` is destroyed without being called; so it is for a
+  // response to HEAD, one whose status has no body, one whose body is
+  // replaced, and a local reply. A later call replaces an earlier one's
+  // handler. If the upstream fails while the response is held, the client
+  // connection is closed (the policies have already seen a response).
+  virtual void hold_response(std::size_t max_body, std::unique_ptr<HeldResponseHandler> handler) = 0;
 
   // Sends `request` to this route's upstream group apart from the client's
   // exchange: it goes on after the client's response and when the client

@@ -184,6 +184,8 @@ void DownstreamConnection::on_request_head() {
   request_data_.clear();
   body_observer_.reset();
   replacement_body_.reset();
+  held_handler_.reset();
+  holding_ = false;
   keep_alive_ = head.keep_alive && !draining_;
   request_complete_ = head.framing == http::BodyFraming::kNone;
   request_sent_ = false;
@@ -324,6 +326,12 @@ void DownstreamConnection::replace_response_body(policy::SharedBody body) {
   if (in_response_phase_) replacement_body_ = std::move(body);
 }
 
+void DownstreamConnection::hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) {
+  if (!in_response_phase_) return;
+  held_handler_ = std::move(handler);
+  hold_limit_ = max_body;
+}
+
 void DownstreamConnection::fetch_in_background(http::FetchRequest request,
                                                std::function<void(http::FetchResult)> done) {
   if (route_ == nullptr) return;
@@ -360,6 +368,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
   body_observer_.reset();  // a local reply is never observed (policy.h)
+  held_handler_.reset();   // nor held
   if (replacement_body_) local_shared_body_ = std::move(replacement_body_);
   const std::string_view body = local_shared_body_ ? std::string_view(*local_shared_body_) : std::string_view(local_body_);
   http::set_content_length(head, body.size());
@@ -412,6 +421,9 @@ void DownstreamConnection::finish_exchange() {
   release_upstream(false);
   body_observer_.reset();
   replacement_body_.reset();
+  held_handler_.reset();
+  holding_ = false;
+  std::string().swap(held_body_);
   local_shared_body_.reset();
   if (!keep_alive_ || draining_ || worker_.draining()) {
     linger_and_close();
@@ -479,6 +491,7 @@ void DownstreamConnection::close() {
   log_exchange();  // the client went away (or we closed) mid-exchange
   state_ = State::kClosed;
   body_observer_.reset();  // the body ended early, if it had begun
+  held_handler_.reset();
   client_deadline_.cancel();
   upstream_deadline_.cancel();
   discard_upstream();

@@ -109,6 +109,13 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void on_upstream_read(const boost::system::error_code& ec, std::size_t n);
   void process_upstream_input(bool upstream_eof);
   void prepare_response_head();
+  // Frames the response head (body framing, Connection) and serializes it
+  // for the next client write.
+  void frame_response_head(http::ResponseHead& head);
+  // A held response: its whole body arrived (finish it and send it whole),
+  // or it outgrew the limit (send what was held and stream the rest).
+  void complete_held_response();
+  void release_held_response();
   void on_client_written(const boost::system::error_code& ec);
   void finish_response();
   void upstream_failed(int status, std::string_view message);
@@ -143,6 +150,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   policy::RequestData* data(const void* key) override;
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> observer) override;
   void replace_response_body(policy::SharedBody body) override;
+  void hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) override;
   void fetch_in_background(http::FetchRequest request, std::function<void(http::FetchResult)> done) override;
 
   Worker& worker_;
@@ -172,6 +180,12 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool in_response_phase_ = false;  // response-phase policies are running
   std::unique_ptr<policy::ResponseBodyObserver> body_observer_;
   policy::SharedBody replacement_body_;  // sent instead of the upstream's body
+  // hold_response(): asked for by a policy, then, once the head qualifies,
+  // the body gathered before anything is sent (holding_).
+  std::unique_ptr<policy::HeldResponseHandler> held_handler_;
+  std::size_t hold_limit_ = 0;
+  std::string held_body_;
+  bool holding_ = false;
   std::string request_id_;
   std::string client_address_;
   std::chrono::steady_clock::time_point request_start_;

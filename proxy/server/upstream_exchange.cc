@@ -253,6 +253,9 @@ void DownstreamConnection::on_upstream_read(const boost::system::error_code& ec,
 }
 
 void DownstreamConnection::process_upstream_input(bool upstream_eof) {
+  // A released held body has been written by now (this runs after each
+  // client write completes).
+  if (!holding_ && !held_body_.empty()) std::string().swap(held_body_);
   http::ResponseParser& rp = upstream_->parser();
   response_spans_.clear();
   for (;;) {
@@ -286,6 +289,16 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
       return;
     }
   }
+  bool released = false;  // the held body goes out in this round's write
+  if (holding_) {
+    for (std::string_view span : response_spans_) held_body_.append(span);
+    if (held_body_.size() > hold_limit_) {
+      release_held_response();
+      released = true;
+    } else if (response_complete_) {
+      complete_held_response();
+    }
+  }
   if (response_complete_) {
     upstream_end_ = Clock::now();
     serving_->snapshot->upstream_metrics(route_->upstream_index)
@@ -309,6 +322,12 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
         parser_.head().method_id != http::Method::kHead) {
       client_batch_.add_view(*replacement_body_);
     }
+  } else if (holding_) {
+    // Nothing is sent until the whole body is in (or the limit is passed).
+  } else if (released) {
+    // What was held goes first; this round's spans are in it.
+    client_batch_.add_body(held_body_, response_chunked_);
+    if (response_complete_ && response_chunked_) client_batch_.add_last_chunk();
   } else {
     for (std::string_view span : response_spans_) client_batch_.add_body(span, response_chunked_);
     if (response_complete_ && response_chunked_) client_batch_.add_last_chunk();
@@ -337,6 +356,24 @@ void DownstreamConnection::prepare_response_head() {
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
   response_status_ = head.status;
+  response_started_ = true;
+  if (held_handler_) {
+    if (!replacement_body_ && request.method_id != http::Method::kHead && !http::status_forbids_body(head.status)) {
+      // The head waits for the body (complete_held_response).
+      holding_ = true;
+      held_body_.clear();
+      if (head.framing == http::BodyFraming::kContentLength && head.content_length <= hold_limit_) {
+        held_body_.reserve(static_cast<std::size_t>(head.content_length));
+      }
+      return;
+    }
+    held_handler_.reset();
+  }
+  frame_response_head(head);
+}
+
+void DownstreamConnection::frame_response_head(http::ResponseHead& head) {
+  const http::RequestHead& request = parser_.head();
   response_chunked_ = false;
   if (replacement_body_) {
     // Sent once the upstream's body has been read and dropped.
@@ -360,8 +397,25 @@ void DownstreamConnection::prepare_response_head() {
   }
   response_head_.clear();
   http::append_response_head(response_head_, head.status, head.reason, head.headers);
-  response_started_ = true;
   response_head_pending_ = true;
+}
+
+void DownstreamConnection::complete_held_response() {
+  holding_ = false;
+  http::ResponseHead& head = upstream_->parser().head();
+  std::unique_ptr<policy::HeldResponseHandler> handler = std::move(held_handler_);
+  handler->on_whole_body(head, held_body_);
+  response_status_ = head.status;
+  // Sent as a replacement body: framed by Content-Length, none for 304.
+  replacement_body_ = std::make_shared<const std::string>(std::move(held_body_));
+  held_body_.clear();
+  frame_response_head(head);
+}
+
+void DownstreamConnection::release_held_response() {
+  holding_ = false;
+  held_handler_.reset();
+  frame_response_head(upstream_->parser().head());
 }
 
 void DownstreamConnection::on_client_written(const boost::system::error_code& ec) {

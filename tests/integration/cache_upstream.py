@@ -3,7 +3,7 @@ request recorded, so a test proves what did and did not reach the upstream)
 whose paths answer what set() gave them (200 "hello" by default). A
 response with an ETag answers a matching If-None-Match with 304 (as an
 origin that knows its validators does); `delay` holds the answer that many
-seconds."""
+seconds; `chunked` sends the body in chunks of 1000 bytes."""
 
 import time
 
@@ -15,9 +15,10 @@ class CacheUpstream(CountingUpstream):
         self.responses = {}
         super().__init__()
 
-    def set(self, path, status=200, headers=(), body=b"hello", delay=0):
+    def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False):
         with self.lock:
-            self.responses[path] = {"status": status, "headers": list(headers), "body": body, "delay": delay}
+            self.responses[path] = {"status": status, "headers": list(headers), "body": body, "delay": delay,
+                                    "chunked": chunked}
 
     def answer(self, handler):
         with self.lock:
@@ -40,6 +41,15 @@ class CacheUpstream(CountingUpstream):
         handler.send_response(status)
         for name, value in headers:
             handler.send_header(name, value)
+        if spec.get("chunked"):
+            handler.send_header("Transfer-Encoding", "chunked")
+            handler.end_headers()
+            if handler.command != "HEAD":
+                for i in range(0, len(body), 1000):
+                    piece = body[i:i + 1000]
+                    handler.wfile.write(b"%x\r\n%s\r\n" % (len(piece), piece))
+                handler.wfile.write(b"0\r\n\r\n")
+            return
         handler.send_header("Content-Length", str(len(body)))
         handler.end_headers()
         if handler.command != "HEAD":

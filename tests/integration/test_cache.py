@@ -227,6 +227,55 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(self.get("/g", {"If-None-Match": etag}).status, 304)
         self.assertEqual(self.up.count("/g"), 1)
 
+    def test_the_response_that_fills_the_entry_carries_the_generated_etag(self):
+        self.start({"etag": "generate"})
+        self.up.set("/fill", headers=[("Cache-Control", "max-age=60")], body=b"filled")
+        first = self.get("/fill")
+        self.assertEqual(first.body, b"filled")
+        self.assertRegex(first.header("ETag"), r'^"[A-Za-z0-9_-]{22}"$')
+        self.assertEqual(self.get("/fill").header("ETag"), first.header("ETag"))
+        self.assertEqual(self.up.count("/fill"), 1)
+
+    def test_generated_etag_on_responses_that_are_not_stored(self):
+        self.start({"etag": "generate"})
+        self.up.set("/private", headers=[("Cache-Control", "private")], body=b"x" * 5000, chunked=True)
+        first = self.get("/private")
+        self.assertEqual(first.body, b"x" * 5000)
+        self.assertEqual(first.header("Content-Length"), "5000")  # held whole, so framed by length
+        etag = first.header("ETag")
+        self.assertRegex(etag, r'^"[A-Za-z0-9_-]{22}"$')
+        not_modified = self.get("/private", {"If-None-Match": 'W/"other", ' + etag})
+        self.assertEqual(not_modified.status, 304)
+        self.assertEqual(not_modified.body, b"")
+        self.assertEqual(not_modified.header("ETag"), etag)
+        self.assertEqual(not_modified.header("Cache-Control"), "private")
+        self.assertIsNotNone(not_modified.header("X-Request-Id"))
+        changed = self.get("/private", {"If-None-Match": '"not-it"'})
+        self.assertEqual((changed.status, changed.body), (200, b"x" * 5000))
+        # Not stored: every request reached the upstream.
+        self.assertEqual(self.up.count("/private"), 3)
+        # The same content gives the same tag; other content another.
+        self.up.set("/other", headers=[("Cache-Control", "no-store")], body=b"x" * 5000)
+        self.assertEqual(self.get("/other").header("ETag"), etag)
+        self.up.set("/other", headers=[("Cache-Control", "no-store")], body=b"y" * 5000)
+        self.assertNotEqual(self.get("/other").header("ETag"), etag)
+
+    def test_generated_etag_is_skipped_for_bodies_over_etag_max_size(self):
+        self.start({"etag": "generate", "etag_max_size": "2KiB"})
+        # Chunked: the proxy holds 2 KiB, then lets the rest stream as it came.
+        self.up.set("/large", headers=[("Cache-Control", "no-store")], body=b"z" * 9000, chunked=True)
+        r = self.get("/large")
+        self.assertEqual((r.status, r.body), (200, b"z" * 9000))
+        self.assertIsNone(r.header("ETag"))
+        self.assertEqual(r.header("Transfer-Encoding"), "chunked")
+        self.up.set("/sized", headers=[("Cache-Control", "no-store")], body=b"z" * 3000)
+        r = self.get("/sized")
+        self.assertEqual((r.status, r.body), (200, b"z" * 3000))
+        self.assertIsNone(r.header("ETag"))
+        # An upstream ETag is left alone.
+        self.up.set("/own", headers=[("Cache-Control", "no-store"), ("ETag", '"v1"')])
+        self.assertEqual(self.get("/own").header("ETag"), '"v1"')
+
     def test_response_over_max_object_size_streams_through_uncached(self):
         self.start({"max_object_size": "1KiB"})
         self.up.set("/big", headers=[("Cache-Control", "max-age=60")], body=b"x" * 4096)

@@ -48,6 +48,10 @@ class FakeRequestContext final : public policy::RequestContext {
   // Kept as given, for a test to inspect or feed (the fake has no phases).
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> o) override { observer = std::move(o); }
   void replace_response_body(policy::SharedBody body) override { replacement_body = std::move(body); }
+  void hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) override {
+    hold_max_body = max_body;
+    held = std::move(handler);
+  }
   // Kept for the test to answer (call fetch_done) or inspect.
   void fetch_in_background(http::FetchRequest request, std::function<void(http::FetchResult)> done) override {
     fetches.push_back(std::move(request));
@@ -65,6 +69,8 @@ class FakeRequestContext final : public policy::RequestContext {
   std::uint64_t exchange_id = 7;
   std::unique_ptr<policy::ResponseBodyObserver> observer;
   policy::SharedBody replacement_body;
+  std::unique_ptr<policy::HeldResponseHandler> held;
+  std::size_t hold_max_body = 0;
   std::vector<http::FetchRequest> fetches;
   std::vector<std::function<void(http::FetchResult)>> fetch_done;
   std::optional<std::uint64_t> body_limit;  // the lowest limit_request_body(), if any
