@@ -283,14 +283,17 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
     case Exchange::Mode::kRevalidate:
       if (response.status == 304) {
         const ResponseTiming timing{ex->request_time, cache_now()};
-        if (std::shared_ptr<const StoredResponse> fresh =
-                refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing,
-                              config_.freshness.shared)) {
-          count_lookup(counters_.revalidated);
-          ex->status.fwd_status = 304;
-          serve_in_response(ctx, *ex, response, *fresh);
-          return;
-        }
+        std::shared_ptr<const StoredResponse> fresh =
+            refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing, config_.freshness.shared);
+        count_lookup(counters_.revalidated);
+        ex->status.fwd_status = 304;
+        // A 304 whose validators contradict the entry must not update it
+        // (§4.3.4), but it still says "not modified" to the conditional
+        // request made for that entry, and the client (whose own
+        // conditionals were replaced) must not get a bare 304 it never
+        // asked for: the entry is served as it was.
+        serve_in_response(ctx, *ex, response, fresh ? *fresh : *ex->stored);
+        return;
       }
       break;
     case Exchange::Mode::kForward:

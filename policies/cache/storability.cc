@@ -137,7 +137,13 @@ bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& n
   const std::string* new_lm = not_modified.find("last-modified");
   const std::string* old_lm = stored.find("last-modified");
   if (new_lm != nullptr) return old_lm != nullptr && *old_lm == *new_lm;
-  return only_candidate && !old_tag.has_value() && old_lm == nullptr && !stored.contains("etag");
+  // No validator at all: §4.3.4 selects only a stored response that lacks
+  // validators too. But a 304 to the cache's own conditional request for
+  // one response can only be about that response (§4.3.3: "the stored
+  // response can be updated and reused"); origins often omit validators
+  // from 304s, and leaving it unselected would leave nothing to answer the
+  // client with.
+  return only_candidate;
 }
 
 }  // namespace gatehouse::policies::cache

@@ -87,8 +87,10 @@ http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::Heade
 //   the 304 has a strong ETag     → the stored response has the same strong ETag;
 //   the 304 has a weak ETag       → the stored ETag matches it weakly;
 //   the 304 has Last-Modified only → the stored Last-Modified is identical;
-//   the 304 has no validator      → the stored response has none either and
-//                                   is the only candidate (`only_candidate`).
+//   the 304 has no validator      → `only_candidate`: the 304 answers the
+//                                   cache's conditional request for this one
+//                                   response (which may well have validators:
+//                                   they were what the request sent).
 bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool only_candidate);
 
 }  // namespace gatehouse::policies::cache

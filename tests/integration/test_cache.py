@@ -130,6 +130,39 @@ class CacheTest(GatehouseTestCase):
         self.assertIn("hit", self.get("/s").header("Cache-Status"))
         self.assertEqual(self.up.count("/s"), 2)
 
+    def test_a_304_without_validators_refreshes_the_entry_it_answers(self):
+        self.start()
+        self.up.set("/bare", headers=[("Cache-Control", "max-age=1"), ("ETag", '"b1"'), ("X-Version", "1")],
+                    body=b"stored", bare_304=True)
+        self.get("/bare")
+        time.sleep(2.2)
+        r = self.get("/bare")
+        # The client asked for nothing conditional: it gets the stored 200.
+        self.assertEqual((r.status, r.body), (200, b"stored"))
+        self.assertIn("fwd-status=304", r.header("Cache-Status"))
+        self.assertEqual(r.header("ETag"), '"b1"')
+        self.assertEqual(self.up.seen("/bare")[1][2].get("if-none-match"), '"b1"')
+        self.assertEqual(self.up.count("/bare"), 2)
+
+    def test_a_304_with_a_contradicting_etag_serves_the_entry_without_updating_it(self):
+        self.start()
+        self.up.set("/contra", headers=[("Cache-Control", "max-age=1"), ("ETag", '"c1"')], body=b"stored")
+        self.get("/contra")
+        time.sleep(2.2)
+        # The origin now claims another tag yet answers our If-None-Match "c1" with 304.
+        self.up.set("/contra", headers=[("Cache-Control", "max-age=1"), ("ETag", '"c2"')], body=b"stored")
+        self.up.responses["/contra"]["bare_304"] = True
+        r = self.get("/contra")
+        self.assertEqual((r.status, r.body, r.header("ETag")), (200, b"stored", '"c1"'))
+
+    def test_unquoted_etags_are_read_as_quoted(self):
+        self.start()
+        self.up.set("/uq", headers=[("Cache-Control", "max-age=60"), ("ETag", "abc")], body=b"x")
+        self.get("/uq")
+        self.assertEqual(self.get("/uq", {"If-None-Match": "abc"}).status, 304)
+        self.assertEqual(self.get("/uq", {"If-None-Match": '"abc"'}).status, 304)
+        self.assertEqual(self.up.count("/uq"), 1)
+
     def test_unsafe_request_invalidates_its_uri_and_location(self):
         self.start()
         self.up.set("/items", headers=[("Cache-Control", "max-age=60")])
