@@ -181,10 +181,14 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
   reply.status = stored.status;
   reply.headers = stored.headers;
   reply.headers.set("Age", decimal(age));
+  reply.keep_content_length = stored.head_only;
+  // If-Match / If-Unmodified-Since too: RFC 9111 §4.3.2 leaves them to the
+  // origin, but a response served from the store stands in for the origin's,
+  // and only the cache can evaluate them against a generated ETag.
   switch (evaluate_conditionals(request.method_id, request.headers, stored.status, reply.headers,
-                                stored.timing.response_time)) {
+                                stored.timing.response_time,
+                                {.origin_preconditions = OriginPreconditions::kEvaluate})) {
     case ConditionalOutcome::kForward:
-      // If-Match / If-Unmodified-Since are the origin's to evaluate.
       ex->mode = Exchange::Mode::kForward;
       ex->status.fwd = ForwardReason::kRequest;
       ctx.set_data(this, std::move(ex));
@@ -334,18 +338,20 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
   }
   response.headers = std::move(headers);
   append_cache_status(response.headers, ex.status);
-  ctx.replace_response_body(std::move(body));
+  // An entry filled by HEAD serves only HEAD, which gets no body: its
+  // Content-Length (the content's) must stay.
+  if (!stored.head_only) ctx.replace_response_body(std::move(body));
 }
 
 void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const {
   const http::RequestHead& request = ctx.request();
-  // A HEAD response has no content to serve a GET with; a local reply (the
-  // proxy's 502) is never observed, so it is never stored either.
-  if (request.method_id != http::Method::kGet) {
-    if (ex.flight) ex.flight->finish();
+  const http::HeaderMap& request_headers = ex.client_headers ? *ex.client_headers : request.headers;
+  if (request.method_id == http::Method::kHead) {
+    store_head_response(ex, response, request_headers);
     return;
   }
-  const http::HeaderMap& request_headers = ex.client_headers ? *ex.client_headers : request.headers;
+  // A local reply (the proxy's 502) is never observed, so it is never
+  // stored either.
   const CacheControl response_cc = response_cache_control(response.headers);
   const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
                                            response.headers, response_cc, config_.storability);
@@ -367,6 +373,42 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
       fill_options(),
       ex.flight));
   ex.status.stored = true;
+}
+
+void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHead& response,
+                                      const http::HeaderMap& request_headers) const {
+  const ResponseTiming timing{ex.request_time, cache_now()};
+  // §4.3.5: a 200 to HEAD freshens the stored GET response it matches, or
+  // shows that it changed. Only the variant this request selects is judged.
+  if (response.status == 200) {
+    if (std::shared_ptr<const StoredResponse> get_entry =
+            runtime_.store().lookup(ex.key.primary, ex.key.extra, request_headers, false)) {
+      if (head_matches_stored(get_entry->headers, get_entry->body->size(), response.headers)) {
+        std::shared_ptr<const StoredResponse> fresh =
+            refreshed(*get_entry, response.headers, timing, config_.freshness.shared);
+        runtime_.store().replace(ex.key.primary, get_entry, fresh);
+      } else {
+        runtime_.store().invalidate(ex.key.primary);  // stale at best: gone
+      }
+      runtime_.publish_store_metrics();
+      return;
+    }
+  }
+  // Nothing to freshen: the response may still answer later HEAD requests
+  // (an entry with no content, which a GET never selects).
+  const CacheControl response_cc = response_cache_control(response.headers);
+  if (storability(http::Method::kHead, request_headers, ex.request_cc, response.status, response.headers,
+                  response_cc, config_.storability) != StoreVerdict::kStorable) {
+    return;
+  }
+  std::shared_ptr<StoredResponse> entry = make_entry(response.status, response.reason, response.headers, response_cc,
+                                                     request_headers, ex.key.extra, timing,
+                                                     config_.freshness.shared);
+  if (!entry) return;
+  entry->head_only = true;
+  if (runtime_.store().insert(ex.key.primary, std::move(entry)) == InsertResult::kStored) {
+    runtime_.publish_store_metrics();
+  }
 }
 
 FillOptions CachePolicy::fill_options() const {

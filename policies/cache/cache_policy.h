@@ -64,6 +64,10 @@ class CachePolicy final : public policy::Policy {
   void maybe_generate_etag(policy::RequestContext& ctx, const Exchange& ex,
                            const http::ResponseHead& response) const;
   FillOptions fill_options() const;
+  // A response to HEAD: freshens or invalidates the stored GET response it
+  // describes (RFC 9111 §4.3.5), else is stored to answer HEAD requests.
+  void store_head_response(const Exchange& ex, const http::ResponseHead& response,
+                           const http::HeaderMap& request_headers) const;
 
   CacheConfig config_;
   CacheRuntime& runtime_;

@@ -1,6 +1,8 @@
 #include "policies/cache/storability.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 
 #include "policies/cache/entity_tag.h"
 #include "policies/cache/field_syntax.h"
@@ -144,6 +146,22 @@ bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& n
   // from 304s, and leaving it unselected would leave nothing to answer the
   // client with.
   return only_candidate;
+}
+
+bool head_matches_stored(const http::HeaderMap& stored, std::size_t stored_length, const http::HeaderMap& head) {
+  for (std::string_view validator : {std::string_view("etag"), std::string_view("last-modified")}) {
+    const std::string* received = head.find(validator);
+    if (received == nullptr) continue;
+    const std::string* kept = stored.find(validator);
+    if (kept == nullptr || trim_ows(*kept) != trim_ows(*received)) return false;
+  }
+  if (const std::string* length = head.find("content-length")) {
+    std::uint64_t value = 0;
+    const std::string_view text = trim_ows(*length);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value != stored_length) return false;
+  }
+  return true;
 }
 
 }  // namespace gatehouse::policies::cache

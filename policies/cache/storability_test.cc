@@ -184,5 +184,19 @@ TEST(SelectedForUpdateTest, NoValidatorSelectsTheOneResponseThatWasRevalidated) 
   EXPECT_FALSE(selected_for_update(fields({{"ETag", "\"a\""}}), fields({}), false));
 }
 
+// §4.3.5.
+TEST(HeadMatchesStoredTest, ReceivedValidatorsAndLengthMustAgree) {
+  const http::HeaderMap stored = fields({{"ETag", "\"a\""}, {"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"}});
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({})));
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({{"ETag", "\"a\""}, {"Content-Length", "5"}})));
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({{"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"ETag", "\"b\""}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Last-Modified", "Mon, 07 Nov 1994 08:49:37 GMT"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Content-Length", "6"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Content-Length", "5x"}})));
+  // A validator the stored response lacks cannot match.
+  EXPECT_FALSE(head_matches_stored(fields({}), 5, fields({{"ETag", "\"a\""}})));
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache

@@ -62,6 +62,50 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(self.up.count("/h"), 1)
 
+    def test_a_head_response_is_stored_for_head_requests_only(self):
+        self.start()
+        self.up.set("/h", headers=[("Cache-Control", "max-age=60")], body=b"12345")
+        first = self.get("/h", method="HEAD")
+        self.assertEqual((first.status, first.header("Content-Length")), (200, "5"))
+        hit = self.get("/h", method="HEAD")
+        self.assertIn("hit", hit.header("Cache-Status"))
+        self.assertEqual(hit.header("Content-Length"), "5")  # the content's length, not the empty entry's
+        self.assertEqual(hit.body, b"")
+        self.assertEqual(self.up.count("/h"), 1)
+        # A GET needs the content: it goes upstream, and then serves HEAD too.
+        got = self.get("/h")
+        self.assertEqual((got.status, got.body), (200, b"12345"))
+        self.assertNotIn("hit", got.header("Cache-Status"))
+        self.assertEqual(self.up.count("/h"), 2)
+        self.assertEqual(self.get("/h").body, b"12345")
+        self.assertEqual(self.up.count("/h"), 2)
+
+    def test_a_head_response_freshens_the_stored_get_response(self):
+        self.start()
+        self.up.set("/f", headers=[("Cache-Control", "max-age=1"), ("X-Version", "1")], body=b"12345")
+        self.get("/f")
+        time.sleep(2.2)
+        self.up.set("/f", headers=[("Cache-Control", "max-age=60"), ("X-Version", "2")], body=b"12345")
+        head = self.get("/f", method="HEAD")
+        self.assertEqual((head.status, head.header("X-Version")), (200, "2"))
+        self.assertEqual(self.up.seen("/f")[1][0], "HEAD")
+        # RFC 9111 §4.3.5: the stored GET response took the new fields and is fresh again.
+        got = self.get("/f")
+        self.assertEqual((got.body, got.header("X-Version")), (b"12345", "2"))
+        self.assertIn("hit", got.header("Cache-Status"))
+        self.assertEqual(self.up.count("/f"), 2)
+
+    def test_a_head_response_for_changed_content_drops_the_stored_get_response(self):
+        self.start()
+        self.up.set("/c", headers=[("Cache-Control", "max-age=1")], body=b"12345")
+        self.get("/c")
+        time.sleep(2.2)
+        self.up.set("/c", headers=[("Cache-Control", "max-age=60")], body=b"123456")
+        self.assertEqual(self.get("/c", method="HEAD").header("Content-Length"), "6")
+        got = self.get("/c")
+        self.assertEqual(got.body, b"123456")
+        self.assertEqual(self.up.count("/c"), 3)
+
     def test_vary_stores_one_variant_per_request_value(self):
         self.start()
         self.up.set("/v", headers=[("Cache-Control", "max-age=60"), ("Vary", "Accept-Language")])
@@ -99,6 +143,14 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(self.get("/c", {"If-None-Match": '"v2"'}).status, 200)
         self.assertEqual(self.get("/c", {"If-Modified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"}).status, 304)
+        # If-Match / If-Unmodified-Since are evaluated against the stored response.
+        self.assertEqual(self.get("/c", {"If-Match": '"v1"'}).body, b"hello")
+        failed = self.get("/c", {"If-Match": '"v2"'})
+        self.assertEqual(failed.status, 412)
+        self.assertIn("precondition_failed", failed.body.decode())
+        self.assertEqual(self.get("/c", {"If-Match": 'W/"v1"'}).status, 412)  # strong comparison
+        self.assertEqual(self.get("/c", {"If-Unmodified-Since": "Sat, 05 Nov 1994 08:49:37 GMT"}).status, 412)
+        self.assertEqual(self.get("/c", {"If-Unmodified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"}).status, 200)
         self.assertEqual(self.up.count("/c"), 1)
 
     def test_request_no_cache_revalidates_and_a_304_serves_the_stored_body(self):
