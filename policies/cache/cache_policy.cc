@@ -33,6 +33,11 @@ std::string_view host_of(const http::RequestHead& request) {
 
 std::string decimal(std::int64_t n) { return std::to_string(n); }
 
+// How long a key whose response could not be stored skips request
+// collapsing (Varnish's hit-for-miss): waiting for a response that will not
+// be stored only delays the waiters.
+constexpr std::chrono::seconds kUncacheableWindow{10};
+
 void default_window(DeltaDirective& directive, Seconds fallback) {
   if (directive.present || fallback.count() <= 0) return;
   directive.present = directive.valid = directive.has_argument = true;
@@ -61,6 +66,7 @@ struct CachePolicy::Exchange final : policy::RequestData {
   std::optional<http::HeaderMap> client_headers;
   CacheStatus status;
   bool waited = false;  // paused once for another request's miss
+  bool known_uncacheable = false;  // the store's hit-for-miss mark is on for this key
   std::shared_ptr<Flight> flight;
 };
 
@@ -93,9 +99,11 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   const HttpTime now = cache_now();
   ex->request_time = now;
 
+  CacheStore::MissInfo miss;
   std::shared_ptr<const StoredResponse> stored =
-      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head);
+      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head, &miss);
   if (!stored) {
+    ex->known_uncacheable = miss.recently_uncacheable;
     if (ex->request_cc.only_if_cached) {
       ex->mode = Exchange::Mode::kServed;
       ex->status.detail = "only-if-cached";
@@ -104,11 +112,12 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       return policy::RequestOutcome::respond_error(504, "not_cached",
                                                    "only-if-cached was requested and no stored response fits");
     }
-    ex->status.fwd = runtime_.store().variants(ex->key.primary).empty() ? ForwardReason::kUriMiss
-                                                                         : ForwardReason::kVaryMiss;
-    // Collapsing: only a GET can fill the store for the others.
-    if (!head && !waited && config_.collapse_wait.count() > 0) {
-      const std::string flight_key = ex->key.primary + '\n' + ex->key.extra;
+    ex->status.fwd = miss.has_variants ? ForwardReason::kVaryMiss : ForwardReason::kUriMiss;
+    // Collapsing: only a GET can fill the store for the others, and not
+    // while the key's last response could not be stored (hit-for-miss).
+    if (!head && !waited && !miss.recently_uncacheable && config_.collapse_wait.count() > 0) {
+      const std::string flight_key =
+          ex->key.extra.empty() ? ex->key.primary : ex->key.primary + '\n' + ex->key.extra;
       ex->flight = runtime_.lead(flight_key);
       if (!ex->flight &&
           runtime_.wait(flight_key, ctx.pause_handle(), ctx.executor(), config_.collapse_wait)) {
@@ -358,11 +367,14 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   const bool too_large = response.framing == http::BodyFraming::kContentLength &&
                          response.content_length > config_.max_object_size;
   std::shared_ptr<StoredResponse> entry;
-  if (verdict == StoreVerdict::kStorable && !too_large) {
+  if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
     entry = make_entry(response.status, response.reason, response.headers, response_cc, request_headers,
                        ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared);
   }
   if (!entry) {
+    if (!ex.known_uncacheable) {
+      runtime_.store().mark_uncacheable(ex.key.primary, std::chrono::steady_clock::now() + kUncacheableWindow);
+    }
     if (ex.flight) ex.flight->finish();
     return;
   }
@@ -373,6 +385,17 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
       fill_options(),
       ex.flight));
   ex.status.stored = true;
+}
+
+bool CachePolicy::reusable(const http::ResponseHead& response, const CacheControl& response_cc) const {
+  if (has_validator(response.headers) || config_.default_ttl.count() > 0) return true;
+  if (response_cc.stale_while_revalidate.present || response_cc.stale_if_error.present ||
+      config_.stale_while_revalidate.count() > 0 || config_.stale_if_error.count() > 0) {
+    return true;
+  }
+  const Lifetime lifetime =
+      freshness_lifetime(response.status, response.headers, response_cc, cache_now(), config_.freshness);
+  return lifetime.value.count() > 0;
 }
 
 void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHead& response,

@@ -15,6 +15,7 @@ from counting_upstream import CountingUpstream
 class CacheUpstream(CountingUpstream):
     def __init__(self):
         self.responses = {}
+        self.arrivals = {}  # path -> [time.monotonic() of each request]
         super().__init__()
 
     def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False, bare_304=False):
@@ -25,6 +26,7 @@ class CacheUpstream(CountingUpstream):
     def answer(self, handler):
         with self.lock:
             spec = dict(self.responses.get(handler.path, {}))
+            self.arrivals.setdefault(handler.path, []).append(time.monotonic())
         if spec.get("delay"):
             time.sleep(spec["delay"])
         status = spec.get("status", 200)

@@ -303,6 +303,24 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(sum("hit" in r.header("Cache-Status") for r in results), 4)
         self.assertGreaterEqual(sum("collapsed" in r.header("Cache-Status") for r in results), 1)
 
+    def test_a_key_whose_response_was_not_stored_is_not_collapsed(self):
+        # Hit-for-miss: once a response for the key could not be stored,
+        # concurrent misses go upstream together instead of queueing.
+        self.start({"collapse_wait": "10s"}, workers=2)
+        delay = 2.0 * SLOW
+        self.up.set("/nostore", headers=[("Cache-Control", "no-store")], body=b"each")
+        self.get("/nostore")
+        self.up.set("/nostore", headers=[("Cache-Control", "no-store")], body=b"each", delay=delay)
+        threads = [threading.Thread(target=self.get, args=("/nostore",)) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        arrivals = self.up.arrivals["/nostore"][1:]
+        self.assertEqual(len(arrivals), 3)
+        # Waiting for one another would space them a whole `delay` apart.
+        self.assertLess(max(arrivals) - min(arrivals), 0.75 * delay)
+
     def test_generated_etag_answers_if_none_match(self):
         self.start({"etag": "generate"})
         self.up.set("/g", headers=[("Cache-Control", "max-age=60")], body=b"content")
