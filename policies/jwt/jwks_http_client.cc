@@ -11,7 +11,7 @@
 #include <boost/beast/http/string_body.hpp>
 #include <boost/beast/http/write.hpp>
 
-#include "proxy/tls/stream.h"
+#include "proxy/tls/client_context.h"
 
 namespace gatehouse::policies::jwt {
 namespace {
@@ -31,7 +31,7 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
         tls_(std::move(tls)),
         done_(std::move(done)),
         resolver_(io),
-        stream_(io.get_executor()),
+        socket_(io.get_executor()),
         deadline_(io) {}
 
   void start() {
@@ -40,7 +40,7 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
       if (ec) return;  // cancelled: finished in time
       self->timed_out_ = true;
       self->resolver_.cancel();
-      self->stream_.close();
+      self->close();
     });
     resolver_.async_resolve(settings_.uri.host, std::to_string(settings_.uri.port),
                             [self = shared_from_this()](const boost::system::error_code& ec,
@@ -52,7 +52,7 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
  private:
   void on_resolve(const boost::system::error_code& ec, const tcp::resolver::results_type& results) {
     if (ec) return finish("cannot resolve " + settings_.uri.host + ": " + ec.message());
-    asio::async_connect(stream_.socket(), results,
+    asio::async_connect(socket_, results,
                         [self = shared_from_this()](const boost::system::error_code& e, const tcp::endpoint&) {
                           self->on_connect(e);
                         });
@@ -63,8 +63,10 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
     if (!settings_.uri.https) return send();
     SSL* ssl = tls_ ? tls_->new_connection(settings_.uri.host) : nullptr;
     if (ssl == nullptr) return finish("cannot set up TLS");
-    stream_.start_tls(ssl);
-    stream_.tls()->async_handshake(asio::ssl::stream_base::client,
+    // Beast reads and writes through Asio's own SSL stream here: one fetch
+    // per key set refresh, far from the data plane's per-connection costs.
+    tls_stream_ = std::make_unique<asio::ssl::stream<tcp::socket&>>(socket_, ssl);
+    tls_stream_->async_handshake(asio::ssl::stream_base::client,
                                    [self = shared_from_this()](const boost::system::error_code& e) {
                                      if (e) return self->finish("TLS handshake failed: " + e.message());
                                      self->send();
@@ -73,8 +75,8 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
 
   template <typename F>
   void with_stream(F&& f) {
-    if (stream_.is_tls()) f(*stream_.tls());
-    else f(stream_.socket());
+    if (tls_stream_) f(*tls_stream_);
+    else f(socket_);
   }
 
   void send() {
@@ -124,7 +126,7 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
       if (!result.ok) error = "answered " + std::to_string(result.status);
     }
     result.error = std::move(error);
-    stream_.close();
+    close();
     auto done = std::move(done_);
     done(std::move(result));
   }
@@ -133,7 +135,13 @@ class JwksGet final : public std::enable_shared_from_this<JwksGet> {
   std::shared_ptr<const tls::ClientTlsContext> tls_;
   std::function<void(JwksHttpResult)> done_;
   tcp::resolver resolver_;
-  tls::Stream stream_;
+  void close() {
+    boost::system::error_code ignored;
+    socket_.close(ignored);
+  }
+
+  tcp::socket socket_;
+  std::unique_ptr<asio::ssl::stream<tcp::socket&>> tls_stream_;  // https only
   asio::steady_timer deadline_;
   beast::flat_buffer buffer_;
   bhttp::request<bhttp::empty_body> request_;

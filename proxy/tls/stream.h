@@ -3,11 +3,10 @@
 // writes to, client side and upstream side alike.
 //
 // Contract: start_tls() at most once, before any read or write; from then on
-// every read and write goes through OpenSSL. At most one write and one read
-// may be pending at a time (the proxy's structural backpressure already
-// guarantees it). Gathered writes over TLS are copied into one buffer first:
-// Asio's SSL stream would otherwise seal each buffer as its own record with
-// its own send().
+// every read and write goes through OpenSSL (TlsStream). At most one write
+// and one read may be pending at a time (the proxy's structural backpressure
+// already guarantees it). Gathered writes over TLS are copied into one
+// buffer first, so that they go out as full records in one send().
 
 #include <cstddef>
 #include <memory>
@@ -16,15 +15,14 @@
 
 #include <boost/asio/buffer.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/write.hpp>
+
+#include "proxy/tls/tls_stream.h"
 
 namespace gatehouse::tls {
 
 class Stream {
  public:
-  using TlsStream = boost::asio::ssl::stream<boost::asio::ip::tcp::socket&>;
-
   explicit Stream(boost::asio::ip::tcp::socket socket) : socket_(std::move(socket)) {}
   explicit Stream(const boost::asio::any_io_executor& executor) : socket_(executor) {}
 
@@ -37,10 +35,13 @@ class Stream {
   // Takes ownership of `ssl` (from SSL_new); the handshake is the caller's.
   void start_tls(SSL* ssl) { tls_ = std::make_unique<TlsStream>(socket_, ssl); }
 
+  // Over TLS only the first buffer of the sequence is filled (the proxy
+  // always reads into one).
   template <typename MutableBuffers, typename Handler>
   void async_read_some(const MutableBuffers& buffers, Handler&& handler) {
     if (tls_) {
-      tls_->async_read_some(buffers, std::forward<Handler>(handler));
+      const boost::asio::mutable_buffer first = *boost::asio::buffer_sequence_begin(buffers);
+      tls_->async_read_some(first.data(), first.size(), std::forward<Handler>(handler));
     } else {
       socket_.async_read_some(buffers, std::forward<Handler>(handler));
     }
@@ -53,14 +54,16 @@ class Stream {
       boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
       return;
     }
-    if (boost::asio::buffer_sequence_begin(buffers) == boost::asio::buffer_sequence_end(buffers) ||
-        std::next(boost::asio::buffer_sequence_begin(buffers)) == boost::asio::buffer_sequence_end(buffers)) {
-      boost::asio::async_write(*tls_, buffers, std::forward<Handler>(handler));
+    auto begin = boost::asio::buffer_sequence_begin(buffers);
+    auto end = boost::asio::buffer_sequence_end(buffers);
+    if (begin != end && std::next(begin) == end) {
+      const boost::asio::const_buffer only = *begin;
+      tls_->async_write_all(only.data(), only.size(), std::forward<Handler>(handler));
       return;
     }
     staging_.resize(boost::asio::buffer_size(buffers));
     boost::asio::buffer_copy(boost::asio::buffer(staging_), buffers);
-    boost::asio::async_write(*tls_, boost::asio::buffer(staging_), std::forward<Handler>(handler));
+    tls_->async_write_all(staging_.data(), staging_.size(), std::forward<Handler>(handler));
   }
 
   // Closes the TCP connection (no TLS close_notify: like nginx's lingering

@@ -93,6 +93,27 @@ class VersionsAndCiphersTest(TlsTestCase):
         self.assertEqual(gh.metric("gatehouse_tls_handshake_failures_total", listener="public",
                                    reason="protocol"), 2.0)
 
+    def test_a_silent_visitor_is_not_a_failed_handshake_but_plain_http_is(self):
+        gh = self.start_gatehouse(self.tls_config(self.start_upstream()))
+
+        def failures():
+            return sum(gh.metric("gatehouse_tls_handshake_failures_total", listener="public", reason=r) or 0
+                       for r in ("protocol", "client_certificate", "timeout", "other"))
+
+        # A port check: connect, say nothing, leave.
+        socket.create_connection(("127.0.0.1", gh.port), timeout=5 * SLOW).close()
+        # Plain HTTP to the TLS port: a protocol failure, answered by closing.
+        with socket.create_connection(("127.0.0.1", gh.port), timeout=5 * SLOW) as s:
+            s.sendall(b"GET / HTTP/1.1\r\nHost: a.test\r\n\r\n")
+            while s.recv(4096):
+                pass
+        deadline = time.monotonic() + 5 * SLOW
+        while failures() < 1 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertEqual(gh.metric("gatehouse_tls_handshake_failures_total", listener="public",
+                                   reason="protocol"), 1.0)
+        self.assertEqual(failures(), 1.0)
+
     def test_only_forward_secret_aead_suites_in_tls12(self):
         gh = self.start_gatehouse(self.tls_config(self.start_upstream()))
         for weak in ("AES128-SHA", "AES128-GCM-SHA256", "ECDHE-RSA-AES128-SHA"):
