@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "policies/cache/byte_range.h"
 #include "policies/cache/cache_admin.h"
 #include "policies/cache/cache_control.h"
 #include "policies/cache/cache_fill.h"
@@ -200,6 +201,8 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
       break;
     case ConditionalOutcome::kServe:
       reply.shared_body = stored.body;
+      apply_byte_range(request.method_id, request.headers, reply.status, reply.headers, reply.shared_body,
+                       reply.shared_slice);
       break;
   }
   count_lookup(counter);
@@ -329,9 +332,13 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
     response.reason = "Not Modified";
     body = std::make_shared<const std::string>();
   }
+  policy::BodySlice slice;
+  if (apply_byte_range(request.method_id, client, response.status, headers, body, slice)) {
+    response.reason = http::reason_phrase(response.status);
+  }
   response.headers = std::move(headers);
   append_cache_status(response.headers, ex.status);
-  ctx.replace_response_body(std::move(body));
+  ctx.replace_response_body(std::move(body), slice);
 }
 
 void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const {
