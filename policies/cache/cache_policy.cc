@@ -236,7 +236,7 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   fetch.headers = request.headers;
   fetch.headers.remove_if([](const http::Header& h) {
     static constexpr std::string_view kDropped[] = {"if-match",      "if-none-match", "if-modified-since",
-                                                    "if-unmodified-since", "if-range", "content-length",
+                                                    "if-unmodified-since", "if-range", "range", "content-length",
                                                     "transfer-encoding", "connection", "keep-alive", "te",
                                                     "upgrade", "expect", "cache-control", "pragma"};
     for (std::string_view name : kDropped) {

@@ -144,5 +144,39 @@ TEST_F(CachePolicyRangeTest, ARangeAfterA304IsSlicedFromTheRefreshedEntry) {
   EXPECT_EQ(ctx.replacement_slice.of(*ctx.replacement_body), "234");
 }
 
+// stale-while-revalidate: the client gets its range of the stale entry;
+// the background refresh asks for the whole response (a 206 could not
+// refresh the entry).
+TEST_F(CachePolicyRangeTest, ABackgroundRefreshAsksForTheWholeResponse) {
+  CacheConfig config;
+  config.stale_while_revalidate = std::chrono::seconds(60);
+  CachePolicy policy(config, runtime_, {});
+  FakeRequestContext fill_ctx;
+  request(fill_ctx, "GET", "/w", {});
+  ASSERT_EQ(policy.on_request(fill_ctx).kind(), RangeKind::kProceed);
+  http::ResponseHead r;
+  r.status = 200;
+  r.headers.add("Cache-Control", "max-age=0");
+  r.headers.add("ETag", "\"w1\"");
+  r.framing = http::BodyFraming::kContentLength;
+  r.content_length = 11;
+  policy.on_response(fill_ctx, r);
+  ASSERT_NE(fill_ctx.observer, nullptr);
+  fill_ctx.observer->on_body("01234567890");
+  fill_ctx.observer->on_complete();
+
+  FakeRequestContext ctx;
+  request(ctx, "GET", "/w", {{"Range", "bytes=0-2"}, {"If-Range", "\"w1\""}});
+  policy::RequestOutcome outcome = policy.on_request(ctx);
+  ASSERT_EQ(outcome.kind(), RangeKind::kRespond);
+  std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
+  EXPECT_EQ(reply->status, 206);
+  EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), "012");
+  ASSERT_EQ(ctx.fetches.size(), 1u);
+  EXPECT_EQ(ctx.fetches[0].headers.find("range"), nullptr);
+  EXPECT_EQ(ctx.fetches[0].headers.find("if-range"), nullptr);
+  EXPECT_EQ(*ctx.fetches[0].headers.find("if-none-match"), "\"w1\"");
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache
