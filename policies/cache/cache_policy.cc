@@ -34,6 +34,11 @@ std::string_view host_of(const http::RequestHead& request) {
 
 std::string decimal(std::int64_t n) { return std::to_string(n); }
 
+// How long a key whose response could not be stored skips request
+// collapsing (Varnish's hit-for-miss): waiting for a response that will not
+// be stored only delays the waiters.
+constexpr std::chrono::seconds kUncacheableWindow{10};
+
 void default_window(DeltaDirective& directive, Seconds fallback) {
   if (directive.present || fallback.count() <= 0) return;
   directive.present = directive.valid = directive.has_argument = true;
@@ -62,6 +67,7 @@ struct CachePolicy::Exchange final : policy::RequestData {
   std::optional<http::HeaderMap> client_headers;
   CacheStatus status;
   bool waited = false;  // paused once for another request's miss
+  bool known_uncacheable = false;  // the store's hit-for-miss mark is on for this key
   std::shared_ptr<Flight> flight;
 };
 
@@ -94,9 +100,11 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   const HttpTime now = cache_now();
   ex->request_time = now;
 
+  CacheStore::MissInfo miss;
   std::shared_ptr<const StoredResponse> stored =
-      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head);
+      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head, &miss);
   if (!stored) {
+    ex->known_uncacheable = miss.recently_uncacheable;
     if (ex->request_cc.only_if_cached) {
       ex->mode = Exchange::Mode::kServed;
       ex->status.detail = "only-if-cached";
@@ -105,11 +113,12 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       return policy::RequestOutcome::respond_error(504, "not_cached",
                                                    "only-if-cached was requested and no stored response fits");
     }
-    ex->status.fwd = runtime_.store().variants(ex->key.primary).empty() ? ForwardReason::kUriMiss
-                                                                         : ForwardReason::kVaryMiss;
-    // Collapsing: only a GET can fill the store for the others.
-    if (!head && !waited && config_.collapse_wait.count() > 0) {
-      const std::string flight_key = ex->key.primary + '\n' + ex->key.extra;
+    ex->status.fwd = miss.has_variants ? ForwardReason::kVaryMiss : ForwardReason::kUriMiss;
+    // Collapsing: only a GET can fill the store for the others, and not
+    // while the key's last response could not be stored (hit-for-miss).
+    if (!head && !waited && !miss.recently_uncacheable && config_.collapse_wait.count() > 0) {
+      const std::string flight_key =
+          ex->key.extra.empty() ? ex->key.primary : ex->key.primary + '\n' + ex->key.extra;
       ex->flight = runtime_.lead(flight_key);
       if (!ex->flight &&
           runtime_.wait(flight_key, ctx.pause_handle(), ctx.executor(), config_.collapse_wait)) {
@@ -182,10 +191,14 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
   reply.status = stored.status;
   reply.headers = stored.headers;
   reply.headers.set("Age", decimal(age));
+  reply.keep_content_length = stored.head_only;
+  // If-Match / If-Unmodified-Since too: RFC 9111 §4.3.2 leaves them to the
+  // origin, but a response served from the store stands in for the origin's,
+  // and only the cache can evaluate them against a generated ETag.
   switch (evaluate_conditionals(request.method_id, request.headers, stored.status, reply.headers,
-                                stored.timing.response_time)) {
+                                stored.timing.response_time,
+                                {.origin_preconditions = OriginPreconditions::kEvaluate})) {
     case ConditionalOutcome::kForward:
-      // If-Match / If-Unmodified-Since are the origin's to evaluate.
       ex->mode = Exchange::Mode::kForward;
       ex->status.fwd = ForwardReason::kRequest;
       ctx.set_data(this, std::move(ex));
@@ -286,14 +299,17 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
     case Exchange::Mode::kRevalidate:
       if (response.status == 304) {
         const ResponseTiming timing{ex->request_time, cache_now()};
-        if (std::shared_ptr<const StoredResponse> fresh =
-                refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing,
-                              config_.freshness.shared)) {
-          count_lookup(counters_.revalidated);
-          ex->status.fwd_status = 304;
-          serve_in_response(ctx, *ex, response, *fresh);
-          return;
-        }
+        std::shared_ptr<const StoredResponse> fresh =
+            refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing, config_.freshness.shared);
+        count_lookup(counters_.revalidated);
+        ex->status.fwd_status = 304;
+        // A 304 whose validators contradict the entry must not update it
+        // (§4.3.4), but it still says "not modified" to the conditional
+        // request made for that entry, and the client (whose own
+        // conditionals were replaced) must not get a bare 304 it never
+        // asked for: the entry is served as it was.
+        serve_in_response(ctx, *ex, response, fresh ? *fresh : *ex->stored);
+        return;
       }
       break;
     case Exchange::Mode::kForward:
@@ -338,29 +354,34 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
   }
   response.headers = std::move(headers);
   append_cache_status(response.headers, ex.status);
-  ctx.replace_response_body(std::move(body), slice);
+  // An entry filled by HEAD serves only HEAD, which gets no body: its
+  // Content-Length (the content's) must stay.
+  if (!stored.head_only) ctx.replace_response_body(std::move(body), slice);
 }
 
 void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const {
   const http::RequestHead& request = ctx.request();
-  // A HEAD response has no content to serve a GET with; a local reply (the
-  // proxy's 502) is never observed, so it is never stored either.
-  if (request.method_id != http::Method::kGet) {
-    if (ex.flight) ex.flight->finish();
+  const http::HeaderMap& request_headers = ex.client_headers ? *ex.client_headers : request.headers;
+  if (request.method_id == http::Method::kHead) {
+    store_head_response(ex, response, request_headers);
     return;
   }
-  const http::HeaderMap& request_headers = ex.client_headers ? *ex.client_headers : request.headers;
+  // A local reply (the proxy's 502) is never observed, so it is never
+  // stored either.
   const CacheControl response_cc = response_cache_control(response.headers);
   const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
                                            response.headers, response_cc, config_.storability);
   const bool too_large = response.framing == http::BodyFraming::kContentLength &&
                          response.content_length > config_.max_object_size;
   std::shared_ptr<StoredResponse> entry;
-  if (verdict == StoreVerdict::kStorable && !too_large) {
+  if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
     entry = make_entry(response.status, response.reason, response.headers, response_cc, request_headers,
                        ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared);
   }
   if (!entry) {
+    if (!ex.known_uncacheable) {
+      runtime_.store().mark_uncacheable(ex.key.primary, std::chrono::steady_clock::now() + kUncacheableWindow);
+    }
     if (ex.flight) ex.flight->finish();
     return;
   }
@@ -371,6 +392,53 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
       fill_options(),
       ex.flight));
   ex.status.stored = true;
+}
+
+bool CachePolicy::reusable(const http::ResponseHead& response, const CacheControl& response_cc) const {
+  if (has_validator(response.headers) || config_.default_ttl.count() > 0) return true;
+  if (response_cc.stale_while_revalidate.present || response_cc.stale_if_error.present ||
+      config_.stale_while_revalidate.count() > 0 || config_.stale_if_error.count() > 0) {
+    return true;
+  }
+  const Lifetime lifetime =
+      freshness_lifetime(response.status, response.headers, response_cc, cache_now(), config_.freshness);
+  return lifetime.value.count() > 0;
+}
+
+void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHead& response,
+                                      const http::HeaderMap& request_headers) const {
+  const ResponseTiming timing{ex.request_time, cache_now()};
+  // §4.3.5: a 200 to HEAD freshens the stored GET response it matches, or
+  // shows that it changed. Only the variant this request selects is judged.
+  if (response.status == 200) {
+    if (std::shared_ptr<const StoredResponse> get_entry =
+            runtime_.store().lookup(ex.key.primary, ex.key.extra, request_headers, false)) {
+      if (head_matches_stored(get_entry->headers, get_entry->body->size(), response.headers)) {
+        std::shared_ptr<const StoredResponse> fresh =
+            refreshed(*get_entry, response.headers, timing, config_.freshness.shared);
+        runtime_.store().replace(ex.key.primary, get_entry, fresh);
+      } else {
+        runtime_.store().invalidate(ex.key.primary);  // stale at best: gone
+      }
+      runtime_.publish_store_metrics();
+      return;
+    }
+  }
+  // Nothing to freshen: the response may still answer later HEAD requests
+  // (an entry with no content, which a GET never selects).
+  const CacheControl response_cc = response_cache_control(response.headers);
+  if (storability(http::Method::kHead, request_headers, ex.request_cc, response.status, response.headers,
+                  response_cc, config_.storability) != StoreVerdict::kStorable) {
+    return;
+  }
+  std::shared_ptr<StoredResponse> entry = make_entry(response.status, response.reason, response.headers, response_cc,
+                                                     request_headers, ex.key.extra, timing,
+                                                     config_.freshness.shared);
+  if (!entry) return;
+  entry->head_only = true;
+  if (runtime_.store().insert(ex.key.primary, std::move(entry)) == InsertResult::kStored) {
+    runtime_.publish_store_metrics();
+  }
 }
 
 FillOptions CachePolicy::fill_options() const {

@@ -65,6 +65,15 @@ class CachePolicy final : public policy::Policy {
   void maybe_generate_etag(policy::RequestContext& ctx, const Exchange& ex,
                            const http::ResponseHead& response) const;
   FillOptions fill_options() const;
+  // Whether a storable response could ever be served: it has a freshness
+  // lifetime, a validator to revalidate it with, or a stale window. One that
+  // could not is not stored (as nginx and Varnish do not store a zero TTL):
+  // storing it would cost a copy per request for nothing.
+  bool reusable(const http::ResponseHead& response, const CacheControl& response_cc) const;
+  // A response to HEAD: freshens or invalidates the stored GET response it
+  // describes (RFC 9111 §4.3.5), else is stored to answer HEAD requests.
+  void store_head_response(const Exchange& ex, const http::ResponseHead& response,
+                           const http::HeaderMap& request_headers) const;
 
   CacheConfig config_;
   CacheRuntime& runtime_;

@@ -53,7 +53,7 @@ LookupCounters CacheRuntime::counters_for(std::string_view route) {
 }
 
 void CacheRuntime::publish_store_metrics() {
-  const StoreStats stats = store_.stats();
+  const StoreStats stats = store_.totals();
   stored_bytes_->Set(static_cast<double>(stats.bytes));
   stored_entries_->Set(static_cast<double>(stats.entries));
   const std::uint64_t seen = evictions_published_.exchange(stats.evictions);

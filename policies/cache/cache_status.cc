@@ -60,6 +60,7 @@ std::string_view forward_reason_token(ForwardReason r) noexcept {
 
 std::string format_cache_status(const CacheStatus& status) {
   std::string out;
+  out.reserve(64);
   status_append_token_or_string(out, status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name);
   if (status.hit) out.append("; hit");
   if (status.fwd.has_value()) out.append("; fwd=").append(forward_reason_token(*status.fwd));

@@ -73,7 +73,7 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
 
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
                                                          const http::HeaderMap& request_headers,
-                                                         bool head_request) {
+                                                         bool head_request, MissInfo* miss) {
   Shard& shard = shard_for(primary);
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(primary);
@@ -84,7 +84,33 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
     if (variant->head_only && !head_request) continue;
     if (variant->key_extra == key_extra && variant_matches(variant->vary, request_headers)) return variant;
   }
+  if (miss != nullptr) {
+    miss->has_variants = !it->variants.empty();
+    miss->recently_uncacheable = it->uncacheable_until != std::chrono::steady_clock::time_point{} &&
+                                 std::chrono::steady_clock::now() < it->uncacheable_until;
+  }
   return nullptr;
+}
+
+void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until) {
+  // A bare key is charged its size plus the list and index nodes.
+  const std::size_t charge = primary.size() + 128;
+  Shard& shard = shard_for(primary);
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.index.find(primary);
+  if (found != shard.index.end()) {
+    found->second->uncacheable_until = until;
+    return;
+  }
+  if (charge > shard_budget()) return;
+  shard.lru.emplace_front();
+  KeyEntry& entry = shard.lru.front();
+  entry.key.assign(primary);
+  entry.bytes = charge;
+  entry.uncacheable_until = until;
+  shard.index.emplace(std::string_view(entry.key), shard.lru.begin());
+  shard.bytes += charge;
+  evict_to(shard, shard_budget(), &entry);
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
@@ -154,7 +180,8 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   std::size_t i = static_cast<std::size_t>(pos - entry.variants.begin());
   std::size_t charge = updated->charge() + primary.size();
   entry.bytes = entry.bytes - entry.charges[i] + charge;
-  shard.bytes = shard.bytes - entry.charges[i] + charge;
+  shard.bytes += charge;
+  shard.bytes -= entry.charges[i];
   entry.charges[i] = charge;
   entry.variants[i] = std::move(updated);
   shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
@@ -189,6 +216,16 @@ std::size_t CacheStore::purge_prefix(std::string_view prefix) {
 }
 
 std::size_t CacheStore::purge_all() { return purge_prefix(""); }
+
+StoreStats CacheStore::totals() const noexcept {
+  StoreStats s;
+  for (const auto& shard : shards_) {
+    s.bytes += shard->bytes.load(std::memory_order_relaxed);
+    s.entries += shard->entries.load(std::memory_order_relaxed);
+  }
+  s.evictions = evictions_.load();
+  return s;
+}
 
 StoreStats CacheStore::stats() const {
   StoreStats s;

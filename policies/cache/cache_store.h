@@ -15,6 +15,7 @@
 // only for map/list work and Vary matching, never for I/O.
 
 #include <atomic>
+#include <chrono>
 #include <cstddef>
 #include <cstdint>
 #include <list>
@@ -55,12 +56,26 @@ class CacheStore {
   void set_limits(const StoreLimits& limits);
   StoreLimits limits() const;
 
+  // What a lookup that found nothing learnt about the key.
+  struct MissInfo {
+    bool has_variants = false;         // other variants are stored (a Vary miss)
+    bool recently_uncacheable = false;  // mark_uncacheable() and its window not over
+  };
+
   // The newest variant of `primary` whose key_extra equals `key_extra` and
-  // whose Vary values match the request (vary.h); null when none. Variants
-  // filled by a HEAD request (head_only) answer only `head_request`s. A
-  // lookup makes the key most recently used.
+  // whose Vary values match the request (vary.h); null when none (then
+  // `miss`, if given, says more). Variants filled by a HEAD request
+  // (head_only) answer only `head_request`s. A lookup makes the key most
+  // recently used.
   std::shared_ptr<const StoredResponse> lookup(std::string_view primary, std::string_view key_extra,
-                                               const http::HeaderMap& request_headers, bool head_request = false);
+                                               const http::HeaderMap& request_headers, bool head_request = false,
+                                               MissInfo* miss = nullptr);
+
+  // Remembers until `until` that `primary`'s last response could not be
+  // stored ("hit-for-miss"), so that concurrent misses for it go upstream
+  // at once instead of waiting for one another. Keeps the key (charged its
+  // size) even with no variant; an insert does not clear the mark.
+  void mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until);
 
   // Every variant stored for `primary`, newest first (to build a
   // revalidation request, or to select responses for a 304, §4.3.4).
@@ -87,6 +102,9 @@ class CacheStore {
   std::size_t purge_all();
 
   StoreStats stats() const;
+  // bytes, entries and evictions only (keys stays 0), without taking any
+  // lock: cheap enough to call after every insert.
+  StoreStats totals() const noexcept;
 
  private:
   struct KeyEntry {
@@ -94,14 +112,16 @@ class CacheStore {
     std::vector<std::shared_ptr<const StoredResponse>> variants;  // newest first
     std::vector<std::size_t> charges;                             // parallel to variants
     std::size_t bytes = 0;
+    std::chrono::steady_clock::time_point uncacheable_until{};
   };
   struct Shard {
     mutable std::mutex mutex;
     std::list<KeyEntry> lru;  // front: most recently used
     // Views into the list nodes' keys, which never move.
     std::unordered_map<std::string_view, std::list<KeyEntry>::iterator> index;
-    std::size_t bytes = 0;
-    std::size_t entries = 0;
+    // Written with `mutex` held; read without it by totals().
+    std::atomic<std::size_t> bytes{0};
+    std::atomic<std::size_t> entries{0};
   };
 
   Shard& shard_for(std::string_view primary) const;

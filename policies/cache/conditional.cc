@@ -97,7 +97,7 @@ bool add_revalidation_preconditions(http::HeaderMap& upstream_request,
   for (const http::HeaderMap* headers : stored) {
     if (headers == nullptr) continue;
     if (std::optional<EntityTag> tag = response_etag(*headers)) {
-      std::string text = (tag->weak ? "W/\"" : "\"") + tag->opaque + "\"";
+      std::string text = format_entity_tag(*tag);
       if (std::find(tags.begin(), tags.end(), text) == tags.end()) tags.push_back(std::move(text));
     }
     if (std::optional<HttpTime> lm = date_field(*headers, "last-modified")) {

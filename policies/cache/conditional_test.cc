@@ -37,8 +37,24 @@ TEST(EntityTagTest, ParsesStrongAndWeak) {
 }
 
 TEST(EntityTagTest, MalformedTagsAreRejected) {
-  for (const char* v : {"xyzzy", "\"xyz", "w/\"x\"", "W/x", "\"a\"b\"", "\"a b\"", "W/ \"x\"", ""}) {
+  for (const char* v : {"\"xyz", "xyz\"", "W/x", "\"a\"b\"", "\"a b\"", "a b", "W/ \"x\"", "\"", ""}) {
     EXPECT_FALSE(parse_entity_tag(v)) << v;
+  }
+}
+
+// What origins send in place of a valid tag, read for what it plainly means.
+TEST(EntityTagTest, LenientFormsParse) {
+  auto unquoted = parse_entity_tag("xyzzy");
+  ASSERT_TRUE(unquoted);
+  EXPECT_FALSE(unquoted->weak);
+  EXPECT_EQ(unquoted->opaque, "xyzzy");
+  EXPECT_EQ(format_entity_tag(*unquoted), "\"xyzzy\"");
+  for (const char* v : {"w/\"x\"", "W\\\"x\"", "W\"x\""}) {
+    auto weak = parse_entity_tag(v);
+    ASSERT_TRUE(weak) << v;
+    EXPECT_TRUE(weak->weak) << v;
+    EXPECT_EQ(weak->opaque, "x") << v;
+    EXPECT_EQ(format_entity_tag(*weak), "W/\"x\"") << v;
   }
 }
 
@@ -59,14 +75,14 @@ TEST(EntityTagTest, ListsAndStar) {
   ASSERT_TRUE(list);
   EXPECT_EQ(list->tags.size(), 3u);
   EXPECT_TRUE(entity_tag_list(fields({{"If-Match", "*"}}), "if-match")->any);
-  EXPECT_FALSE(entity_tag_list(fields({{"If-Match", "\"a\", b"}}), "if-match"));
+  EXPECT_FALSE(entity_tag_list(fields({{"If-Match", "\"a\", \"b"}}), "if-match"));
   EXPECT_FALSE(entity_tag_list(fields({{"If-Match", "*, \"a\""}}), "if-match"));
   EXPECT_FALSE(entity_tag_list(fields({}), "if-match"));
 }
 
 TEST(EntityTagTest, ResponseETagIsASingleValidField) {
   EXPECT_TRUE(response_etag(fields({{"ETag", "\"a\""}})));
-  EXPECT_FALSE(response_etag(fields({{"ETag", "a"}})));
+  EXPECT_FALSE(response_etag(fields({{"ETag", "\"a"}})));
   EXPECT_FALSE(response_etag(fields({{"ETag", "\"a\""}, {"ETag", "\"b\""}})));
 }
 
@@ -97,7 +113,9 @@ TEST(ConditionalTest, IfNoneMatch) {
 }
 
 TEST(ConditionalTest, IfNoneMatchMalformedOrWithoutStoredETagServes) {
-  EXPECT_EQ(eval(fields({{"If-None-Match", "v1"}})), ConditionalOutcome::kServe);
+  EXPECT_EQ(eval(fields({{"If-None-Match", "\"v1"}})), ConditionalOutcome::kServe);
+  // An unquoted tag is read as the quoted one.
+  EXPECT_EQ(eval(fields({{"If-None-Match", "v1"}})), ConditionalOutcome::kNotModified);
   EXPECT_EQ(eval(fields({{"If-None-Match", "\"v1\""}}), http::Method::kGet, fields({})), ConditionalOutcome::kServe);
 }
 
@@ -231,7 +249,7 @@ TEST(RevalidationTest, LastModifiedOnly) {
 }
 
 TEST(RevalidationTest, NoValidatorLeavesTheRequestAlone) {
-  http::HeaderMap s = fields({{"ETag", "bad"}, {"Last-Modified", "bad"}});
+  http::HeaderMap s = fields({{"ETag", "\"bad"}, {"Last-Modified", "bad"}});
   http::HeaderMap request = fields({{"If-None-Match", "\"client\""}});
   EXPECT_FALSE(add_revalidation_preconditions(request, {&s}));
   EXPECT_EQ(*request.find("if-none-match"), "\"client\"");

@@ -15,17 +15,36 @@ bool is_etagc(unsigned char c) noexcept { return c == 0x21 || (c >= 0x23 && c !=
 std::optional<EntityTag> parse_entity_tag(std::string_view value) {
   value = trim_ows(value);
   EntityTag tag;
-  if (value.size() >= 2 && value[0] == 'W' && value[1] == '/') {
+  // The weakness flag, also as the misspellings origins send (w/, W\, W).
+  if (value.size() >= 2 && (value[0] == 'W' || value[0] == 'w') && (value[1] == '/' || value[1] == '\\')) {
     tag.weak = true;
     value.remove_prefix(2);
+  } else if (value.size() >= 2 && value[0] == 'W' && value[1] == '"') {
+    tag.weak = true;
+    value.remove_prefix(1);
   }
-  if (value.size() < 2 || value.front() != '"' || value.back() != '"') return std::nullopt;
-  std::string_view opaque = value.substr(1, value.size() - 2);
+  std::string_view opaque;
+  if (!value.empty() && value.front() == '"') {
+    if (value.size() < 2 || value.back() != '"') return std::nullopt;
+    opaque = value.substr(1, value.size() - 2);
+  } else {
+    // An unquoted tag (`ETag: abc`): the same tag as `"abc"`, but never
+    // after a weakness flag, where it is more likely a broken value.
+    // `*` is If-Match's / If-None-Match's wildcard, never a tag.
+    if (tag.weak || value.empty() || value == "*") return std::nullopt;
+    opaque = value;
+  }
   for (char c : opaque) {
     if (!is_etagc(static_cast<unsigned char>(c))) return std::nullopt;
   }
   tag.opaque.assign(opaque);
   return tag;
+}
+
+std::string format_entity_tag(const EntityTag& tag) {
+  std::string out = tag.weak ? "W/\"" : "\"";
+  out.append(tag.opaque).push_back('"');
+  return out;
 }
 
 std::optional<EntityTag> response_etag(const http::HeaderMap& headers) {

@@ -3,10 +3,15 @@
 // and a strong tag computed from content.
 //
 // Contract: pure functions. An entity-tag is `"opaque"` or `W/"opaque"`
-// where opaque is etagc = %x21 / %x23-7E / obs-text; anything else does not
-// parse. Lists (If-Match, If-None-Match) are `*` or 1#entity-tag; a list
-// with any malformed member is malformed as a whole (nullopt), so a caller
-// never acts on half a precondition.
+// where opaque is etagc = %x21 / %x23-7E / obs-text. Parsing is lenient
+// where the intent is unambiguous, as nginx and the shared caches the
+// public cache conformance suite compares are: an unquoted `abc` is the
+// strong tag `"abc"`, and `w/`, `W\` and a bare `W` before the quote are
+// read as the weakness flag; anything else (unbalanced quotes, spaces or
+// quotes inside, an unquoted tag after a weakness flag) does not parse.
+// Lists (If-Match, If-None-Match) are `*` or 1#entity-tag; a list with any
+// malformed member is malformed as a whole (nullopt), so a caller never
+// acts on half a precondition.
 
 #include <optional>
 #include <string>
@@ -23,6 +28,10 @@ struct EntityTag {
 };
 
 std::optional<EntityTag> parse_entity_tag(std::string_view value);
+
+// The tag as it is sent: `"opaque"` or `W/"opaque"` (so a tag parsed from
+// a lenient form is sent correctly spelt).
+std::string format_entity_tag(const EntityTag& tag);
 
 // The response's ETag: its single valid field, else nullopt (absent,
 // malformed, or several lines).

@@ -37,18 +37,18 @@ Lifetime freshness_lifetime(int status, const http::HeaderMap& response_headers,
   if (response_cc.max_age.present) {
     return {Seconds{response_cc.max_age.valid ? response_cc.max_age.seconds : 0}, LifetimeSource::kMaxAge};
   }
-  std::optional<HttpTime> date = date_field(response_headers, "date");
-  HttpTime date_value = date.value_or(response_time);
+  // Date is parsed only when something is measured from it.
+  auto date_value = [&] { return date_field(response_headers, "date").value_or(response_time); };
   ExpiresField expires = expires_field(response_headers);
   if (expires.present) {
     if (expires.already_expired()) return {Seconds{0}, LifetimeSource::kExpires};
-    return {Seconds{fresh_positive_diff(*expires.time, date_value)}, LifetimeSource::kExpires};
+    return {Seconds{fresh_positive_diff(*expires.time, date_value())}, LifetimeSource::kExpires};
   }
   if (options.heuristic_fraction <= 0) return {};
   if (!is_heuristically_cacheable(status) && !response_cc.is_public) return {};
   std::optional<HttpTime> last_modified = date_field(response_headers, "last-modified");
   if (!last_modified.has_value()) return {};
-  double span = static_cast<double>(fresh_positive_diff(date_value, *last_modified));
+  double span = static_cast<double>(fresh_positive_diff(date_value(), *last_modified));
   auto heuristic = static_cast<std::int64_t>(std::floor(span * options.heuristic_fraction));
   heuristic = std::clamp<std::int64_t>(heuristic, 0, kDeltaSecondsMax);
   if (options.heuristic_max.count() > 0) heuristic = std::min<std::int64_t>(heuristic, options.heuristic_max.count());

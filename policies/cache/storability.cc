@@ -1,6 +1,8 @@
 #include "policies/cache/storability.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstdint>
 
 #include "policies/cache/entity_tag.h"
 #include "policies/cache/field_syntax.h"
@@ -137,7 +139,29 @@ bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& n
   const std::string* new_lm = not_modified.find("last-modified");
   const std::string* old_lm = stored.find("last-modified");
   if (new_lm != nullptr) return old_lm != nullptr && *old_lm == *new_lm;
-  return only_candidate && !old_tag.has_value() && old_lm == nullptr && !stored.contains("etag");
+  // No validator at all: §4.3.4 selects only a stored response that lacks
+  // validators too. But a 304 to the cache's own conditional request for
+  // one response can only be about that response (§4.3.3: "the stored
+  // response can be updated and reused"); origins often omit validators
+  // from 304s, and leaving it unselected would leave nothing to answer the
+  // client with.
+  return only_candidate;
+}
+
+bool head_matches_stored(const http::HeaderMap& stored, std::size_t stored_length, const http::HeaderMap& head) {
+  for (std::string_view validator : {std::string_view("etag"), std::string_view("last-modified")}) {
+    const std::string* received = head.find(validator);
+    if (received == nullptr) continue;
+    const std::string* kept = stored.find(validator);
+    if (kept == nullptr || trim_ows(*kept) != trim_ows(*received)) return false;
+  }
+  if (const std::string* length = head.find("content-length")) {
+    std::uint64_t value = 0;
+    const std::string_view text = trim_ows(*length);
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+    if (ec != std::errc() || end != text.data() + text.size() || value != stored_length) return false;
+  }
+  return true;
 }
 
 }  // namespace gatehouse::policies::cache

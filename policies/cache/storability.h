@@ -7,6 +7,7 @@
 // The caller still checks what only the data plane knows: that the body is
 // complete (§3.3: no incomplete responses) and within max_object_size.
 
+#include <cstddef>
 #include <string_view>
 
 #include "policies/cache/cache_control.h"
@@ -87,8 +88,17 @@ http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::Heade
 //   the 304 has a strong ETag     → the stored response has the same strong ETag;
 //   the 304 has a weak ETag       → the stored ETag matches it weakly;
 //   the 304 has Last-Modified only → the stored Last-Modified is identical;
-//   the 304 has no validator      → the stored response has none either and
-//                                   is the only candidate (`only_candidate`).
+//   the 304 has no validator      → `only_candidate`: the 304 answers the
+//                                   cache's conditional request for this one
+//                                   response (which may well have validators:
+//                                   they were what the request sent).
 bool selected_for_update(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool only_candidate);
+
+// §4.3.5: whether a 200 response to HEAD describes the stored GET response
+// (header section `stored`, content `stored_length` bytes), so that it may
+// update it: each validator field the HEAD response has (ETag,
+// Last-Modified) has the same value in `stored`, and its Content-Length, if
+// any, is `stored_length`. Otherwise the stored response changed.
+bool head_matches_stored(const http::HeaderMap& stored, std::size_t stored_length, const http::HeaderMap& head);
 
 }  // namespace gatehouse::policies::cache

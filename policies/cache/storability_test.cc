@@ -176,10 +176,26 @@ TEST(SelectedForUpdateTest, LastModifiedMustBeIdentical) {
   EXPECT_FALSE(selected_for_update(s, fields({{"Last-Modified", "Mon, 07 Nov 1994 08:49:37 GMT"}}), true));
 }
 
-TEST(SelectedForUpdateTest, NoValidatorSelectsTheOnlyValidatorlessResponse) {
+TEST(SelectedForUpdateTest, NoValidatorSelectsTheOneResponseThatWasRevalidated) {
   EXPECT_TRUE(selected_for_update(fields({}), fields({}), true));
   EXPECT_FALSE(selected_for_update(fields({}), fields({}), false));
-  EXPECT_FALSE(selected_for_update(fields({{"ETag", "\"a\""}}), fields({}), true));
+  // Origins often leave validators out of a 304 to If-None-Match.
+  EXPECT_TRUE(selected_for_update(fields({{"ETag", "\"a\""}}), fields({{"Cache-Control", "max-age=60"}}), true));
+  EXPECT_FALSE(selected_for_update(fields({{"ETag", "\"a\""}}), fields({}), false));
+}
+
+// §4.3.5.
+TEST(HeadMatchesStoredTest, ReceivedValidatorsAndLengthMustAgree) {
+  const http::HeaderMap stored = fields({{"ETag", "\"a\""}, {"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"}});
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({})));
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({{"ETag", "\"a\""}, {"Content-Length", "5"}})));
+  EXPECT_TRUE(head_matches_stored(stored, 5, fields({{"Last-Modified", "Sun, 06 Nov 1994 08:49:37 GMT"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"ETag", "\"b\""}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Last-Modified", "Mon, 07 Nov 1994 08:49:37 GMT"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Content-Length", "6"}})));
+  EXPECT_FALSE(head_matches_stored(stored, 5, fields({{"Content-Length", "5x"}})));
+  // A validator the stored response lacks cannot match.
+  EXPECT_FALSE(head_matches_stored(fields({}), 5, fields({{"ETag", "\"a\""}})));
 }
 
 }  // namespace

@@ -77,6 +77,10 @@ struct LocalReply {
   // Set as Content-Type when there is a body; empty leaves `headers` as they
   // are (a stored response carries its own).
   std::string content_type = "application/json";
+  // Only for a reply to HEAD: `headers` carry the Content-Length of the
+  // content a GET would get, which this reply does not have (a cache entry
+  // filled by a HEAD request); the proxy leaves it as it is.
+  bool keep_content_length = false;
 };
 
 // Sees a response body as it streams from the upstream to the client (see

@@ -379,7 +379,9 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   }
   const std::string_view body =
       local_shared_body_ ? shared_slice.of(*local_shared_body_) : std::string_view(local_body_);
-  http::set_content_length(head, body.size());
+  if (!reply.keep_content_length || parser_.head().method_id != http::Method::kHead) {
+    http::set_content_length(head, body.size());
+  }
   response_status_ = head.status;
   if (!keep_alive_) {
     head.headers.set("Connection", "close");

@@ -69,6 +69,8 @@ policy_check() {
 # entry in YAML flow style) as its route's only policy, under part 1's load
 # (with `Authorization: Bearer TOKEN` when given). TARGET ("0.95", or empty)
 # is the ratio to Gatehouse without a policy that the row should reach.
+# POLICY_WRK_SCRIPT (environment, optional): a wrk Lua script both the row
+# and its baseline samples run with (unique_paths.lua: a new URL each time).
 # Appends one line to $TMP/policies.tsv.
 bench_policy() {
   local label=$1 target=$2 policy=$3 token=${4:-} dir port conf pid why result=ok wrk_extra=()
@@ -76,6 +78,7 @@ bench_policy() {
   mkdir -p "$dir"
   port="$(free_ports 1)"
   [[ -n $token ]] && wrk_extra=(-H "Authorization: Bearer $token")
+  [[ -n ${POLICY_WRK_SCRIPT:-} ]] && wrk_extra+=(-s "$POLICY_WRK_SCRIPT")
   conf="$(write_config gatehouse "$dir" "$port" "$WORKERS" wrk 0 "$policy")"
   # The HS256 secret reaches the config as ${BENCH_JWT_SECRET}, as a shipped
   # config would have it; empty for the other rows, which do not name it.
@@ -202,7 +205,13 @@ bench_policies() {
       fi
     done
   done
-  bench_policy "cache, every request a miss" 0.90 "- cache"
+  # Misses: the upstream's plain 200 has no freshness and no validator, so
+  # it is forwarded and not stored (hit-for-miss); with default_ttl and a new
+  # URL per request (unique_paths.lua), every response is stored (and, once
+  # max_size is reached, older ones evicted).
+  bench_policy "cache, every request a miss (not storable)" 0.90 "- cache"
+  POLICY_WRK_SCRIPT="$BENCH_D/unique_paths.lua" \
+    bench_policy "cache, every request a miss (stored)" 0.90 "- cache: { default_ttl: 60s }"
   bench_cache_hits
   stop_child "$BASE_PID" TERM 15 || true
   BASE_PID=""

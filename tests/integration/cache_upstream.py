@@ -3,7 +3,9 @@ request recorded, so a test proves what did and did not reach the upstream)
 whose paths answer what set() gave them (200 "hello" by default). A
 response with an ETag answers a matching If-None-Match with 304 (as an
 origin that knows its validators does); `delay` holds the answer that many
-seconds; `chunked` sends the body in chunks of 1000 bytes."""
+seconds; `chunked` sends the body in chunks of 1000 bytes; `bare_304`
+answers any conditional request with a 304 that carries no header at all
+(as origins that drop validators from 304s do)."""
 
 import time
 
@@ -13,21 +15,27 @@ from counting_upstream import CountingUpstream
 class CacheUpstream(CountingUpstream):
     def __init__(self):
         self.responses = {}
+        self.arrivals = {}  # path -> [time.monotonic() of each request]
         super().__init__()
 
-    def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False):
+    def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False, bare_304=False):
         with self.lock:
             self.responses[path] = {"status": status, "headers": list(headers), "body": body, "delay": delay,
-                                    "chunked": chunked}
+                                    "chunked": chunked, "bare_304": bare_304}
 
     def answer(self, handler):
         with self.lock:
             spec = dict(self.responses.get(handler.path, {}))
+            self.arrivals.setdefault(handler.path, []).append(time.monotonic())
         if spec.get("delay"):
             time.sleep(spec["delay"])
         status = spec.get("status", 200)
         headers = list(spec.get("headers", ()))
         body = spec.get("body", b"hello")
+        if spec.get("bare_304") and ("If-None-Match" in handler.headers or "If-Modified-Since" in handler.headers):
+            handler.send_response_only(304)
+            handler.end_headers()
+            return
         etag = next((v for n, v in headers if n.lower() == "etag"), None)
         inm = handler.headers.get("If-None-Match")
         if etag is not None and inm is not None and status == 200 and \

@@ -62,6 +62,50 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(self.up.count("/h"), 1)
 
+    def test_a_head_response_is_stored_for_head_requests_only(self):
+        self.start()
+        self.up.set("/h", headers=[("Cache-Control", "max-age=60")], body=b"12345")
+        first = self.get("/h", method="HEAD")
+        self.assertEqual((first.status, first.header("Content-Length")), (200, "5"))
+        hit = self.get("/h", method="HEAD")
+        self.assertIn("hit", hit.header("Cache-Status"))
+        self.assertEqual(hit.header("Content-Length"), "5")  # the content's length, not the empty entry's
+        self.assertEqual(hit.body, b"")
+        self.assertEqual(self.up.count("/h"), 1)
+        # A GET needs the content: it goes upstream, and then serves HEAD too.
+        got = self.get("/h")
+        self.assertEqual((got.status, got.body), (200, b"12345"))
+        self.assertNotIn("hit", got.header("Cache-Status"))
+        self.assertEqual(self.up.count("/h"), 2)
+        self.assertEqual(self.get("/h").body, b"12345")
+        self.assertEqual(self.up.count("/h"), 2)
+
+    def test_a_head_response_freshens_the_stored_get_response(self):
+        self.start()
+        self.up.set("/f", headers=[("Cache-Control", "max-age=1"), ("X-Version", "1")], body=b"12345")
+        self.get("/f")
+        time.sleep(2.2)
+        self.up.set("/f", headers=[("Cache-Control", "max-age=60"), ("X-Version", "2")], body=b"12345")
+        head = self.get("/f", method="HEAD")
+        self.assertEqual((head.status, head.header("X-Version")), (200, "2"))
+        self.assertEqual(self.up.seen("/f")[1][0], "HEAD")
+        # RFC 9111 §4.3.5: the stored GET response took the new fields and is fresh again.
+        got = self.get("/f")
+        self.assertEqual((got.body, got.header("X-Version")), (b"12345", "2"))
+        self.assertIn("hit", got.header("Cache-Status"))
+        self.assertEqual(self.up.count("/f"), 2)
+
+    def test_a_head_response_for_changed_content_drops_the_stored_get_response(self):
+        self.start()
+        self.up.set("/c", headers=[("Cache-Control", "max-age=1")], body=b"12345")
+        self.get("/c")
+        time.sleep(2.2)
+        self.up.set("/c", headers=[("Cache-Control", "max-age=60")], body=b"123456")
+        self.assertEqual(self.get("/c", method="HEAD").header("Content-Length"), "6")
+        got = self.get("/c")
+        self.assertEqual(got.body, b"123456")
+        self.assertEqual(self.up.count("/c"), 3)
+
     def test_vary_stores_one_variant_per_request_value(self):
         self.start()
         self.up.set("/v", headers=[("Cache-Control", "max-age=60"), ("Vary", "Accept-Language")])
@@ -99,6 +143,14 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(r.body, b"")
         self.assertEqual(self.get("/c", {"If-None-Match": '"v2"'}).status, 200)
         self.assertEqual(self.get("/c", {"If-Modified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"}).status, 304)
+        # If-Match / If-Unmodified-Since are evaluated against the stored response.
+        self.assertEqual(self.get("/c", {"If-Match": '"v1"'}).body, b"hello")
+        failed = self.get("/c", {"If-Match": '"v2"'})
+        self.assertEqual(failed.status, 412)
+        self.assertIn("precondition_failed", failed.body.decode())
+        self.assertEqual(self.get("/c", {"If-Match": 'W/"v1"'}).status, 412)  # strong comparison
+        self.assertEqual(self.get("/c", {"If-Unmodified-Since": "Sat, 05 Nov 1994 08:49:37 GMT"}).status, 412)
+        self.assertEqual(self.get("/c", {"If-Unmodified-Since": "Mon, 07 Nov 1994 08:49:37 GMT"}).status, 200)
         self.assertEqual(self.up.count("/c"), 1)
 
     def test_request_no_cache_revalidates_and_a_304_serves_the_stored_body(self):
@@ -129,6 +181,39 @@ class CacheTest(GatehouseTestCase):
         # Refreshed: fresh again without asking the upstream.
         self.assertIn("hit", self.get("/s").header("Cache-Status"))
         self.assertEqual(self.up.count("/s"), 2)
+
+    def test_a_304_without_validators_refreshes_the_entry_it_answers(self):
+        self.start()
+        self.up.set("/bare", headers=[("Cache-Control", "max-age=1"), ("ETag", '"b1"'), ("X-Version", "1")],
+                    body=b"stored", bare_304=True)
+        self.get("/bare")
+        time.sleep(2.2)
+        r = self.get("/bare")
+        # The client asked for nothing conditional: it gets the stored 200.
+        self.assertEqual((r.status, r.body), (200, b"stored"))
+        self.assertIn("fwd-status=304", r.header("Cache-Status"))
+        self.assertEqual(r.header("ETag"), '"b1"')
+        self.assertEqual(self.up.seen("/bare")[1][2].get("if-none-match"), '"b1"')
+        self.assertEqual(self.up.count("/bare"), 2)
+
+    def test_a_304_with_a_contradicting_etag_serves_the_entry_without_updating_it(self):
+        self.start()
+        self.up.set("/contra", headers=[("Cache-Control", "max-age=1"), ("ETag", '"c1"')], body=b"stored")
+        self.get("/contra")
+        time.sleep(2.2)
+        # The origin now claims another tag yet answers our If-None-Match "c1" with 304.
+        self.up.set("/contra", headers=[("Cache-Control", "max-age=1"), ("ETag", '"c2"')], body=b"stored")
+        self.up.responses["/contra"]["bare_304"] = True
+        r = self.get("/contra")
+        self.assertEqual((r.status, r.body, r.header("ETag")), (200, b"stored", '"c1"'))
+
+    def test_unquoted_etags_are_read_as_quoted(self):
+        self.start()
+        self.up.set("/uq", headers=[("Cache-Control", "max-age=60"), ("ETag", "abc")], body=b"x")
+        self.get("/uq")
+        self.assertEqual(self.get("/uq", {"If-None-Match": "abc"}).status, 304)
+        self.assertEqual(self.get("/uq", {"If-None-Match": '"abc"'}).status, 304)
+        self.assertEqual(self.up.count("/uq"), 1)
 
     def test_unsafe_request_invalidates_its_uri_and_location(self):
         self.start()
@@ -217,6 +302,24 @@ class CacheTest(GatehouseTestCase):
         # under load a late one may find the entry stored already (a hit).
         self.assertEqual(sum("hit" in r.header("Cache-Status") for r in results), 4)
         self.assertGreaterEqual(sum("collapsed" in r.header("Cache-Status") for r in results), 1)
+
+    def test_a_key_whose_response_was_not_stored_is_not_collapsed(self):
+        # Hit-for-miss: once a response for the key could not be stored,
+        # concurrent misses go upstream together instead of queueing.
+        self.start({"collapse_wait": "10s"}, workers=2)
+        delay = 2.0 * SLOW
+        self.up.set("/nostore", headers=[("Cache-Control", "no-store")], body=b"each")
+        self.get("/nostore")
+        self.up.set("/nostore", headers=[("Cache-Control", "no-store")], body=b"each", delay=delay)
+        threads = [threading.Thread(target=self.get, args=("/nostore",)) for _ in range(3)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        arrivals = self.up.arrivals["/nostore"][1:]
+        self.assertEqual(len(arrivals), 3)
+        # Waiting for one another would space them a whole `delay` apart.
+        self.assertLess(max(arrivals) - min(arrivals), 0.75 * delay)
 
     def test_generated_etag_answers_if_none_match(self):
         self.start({"etag": "generate"})
