@@ -4,6 +4,7 @@
 #include <optional>
 #include <string>
 
+#include "policies/cache/byte_range.h"
 #include "policies/cache/cache_admin.h"
 #include "policies/cache/cache_control.h"
 #include "policies/cache/cache_fill.h"
@@ -213,6 +214,8 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
       break;
     case ConditionalOutcome::kServe:
       reply.shared_body = stored.body;
+      apply_byte_range(request.method_id, request.headers, reply.status, reply.headers, reply.shared_body,
+                       reply.shared_slice);
       break;
   }
   count_lookup(counter);
@@ -246,7 +249,7 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   fetch.headers = request.headers;
   fetch.headers.remove_if([](const http::Header& h) {
     static constexpr std::string_view kDropped[] = {"if-match",      "if-none-match", "if-modified-since",
-                                                    "if-unmodified-since", "if-range", "content-length",
+                                                    "if-unmodified-since", "if-range", "range", "content-length",
                                                     "transfer-encoding", "connection", "keep-alive", "te",
                                                     "upgrade", "expect", "cache-control", "pragma"};
     for (std::string_view name : kDropped) {
@@ -345,11 +348,15 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
     response.reason = "Not Modified";
     body = std::make_shared<const std::string>();
   }
+  policy::BodySlice slice;
+  if (apply_byte_range(request.method_id, client, response.status, headers, body, slice)) {
+    response.reason = http::reason_phrase(response.status);
+  }
   response.headers = std::move(headers);
   append_cache_status(response.headers, ex.status);
   // An entry filled by HEAD serves only HEAD, which gets no body: its
   // Content-Length (the content's) must stay.
-  if (!stored.head_only) ctx.replace_response_body(std::move(body));
+  if (!stored.head_only) ctx.replace_response_body(std::move(body), slice);
 }
 
 void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const {

@@ -6,7 +6,8 @@
 // Contract:
 // - on_request(), GET/HEAD: looks the request up in the process-wide store.
 //   A usable entry is answered locally (respond(): the stored body shared,
-//   Age and Cache-Status set, client conditionals → 304/412); a stale one
+//   Age and Cache-Status set, client conditionals → 304/412, then a Range
+//   → 206 with a slice of the stored body or 416, see byte_range.h); a stale one
 //   with validators is revalidated (the forwarded request gets
 //   If-None-Match / If-Modified-Since); nothing stored → forwarded, or 504
 //   for only-if-cached; with collapse_wait, a miss for a key another request
@@ -16,7 +17,7 @@
 // - on_request(), other methods: passed through; an unsafe one (anything
 //   but GET, HEAD, OPTIONS, TRACE) is remembered for invalidation.
 // - on_response(): a 304 to our revalidation refreshes the entry and serves
-//   it; a 5xx (the upstream's or the proxy's own 502/503/504) within the
+//   it (conditionals and Range applied as above); a 5xx (the upstream's or the proxy's own 502/503/504) within the
 //   stale-if-error window serves the stale entry; a storable response is
 //   observed and stored once its whole body arrived within max_object_size;
 //   a successful unsafe request invalidates its URI and its Location /

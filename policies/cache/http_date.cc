@@ -25,6 +25,12 @@ class DateReader {
     pos_ += lit.size();
     return true;
   }
+  // Like literal(), ignoring ASCII case: names and "GMT" (RFC 9111 §4.2).
+  bool name(std::string_view lit) noexcept {
+    if (!http::iequals(s_.substr(pos_, lit.size()), lit)) return false;
+    pos_ += lit.size();
+    return true;
+  }
   // Exactly `n` digits.
   bool digits(std::size_t n, int& out) noexcept {
     if (s_.size() - pos_ < n) return false;
@@ -41,7 +47,7 @@ class DateReader {
   template <std::size_t N>
   bool one_of(const std::array<std::string_view, N>& names, int& index) noexcept {
     for (std::size_t i = 0; i < N; ++i) {
-      if (literal(names[i])) {
+      if (name(names[i])) {
         index = static_cast<int>(i);
         return true;
       }
@@ -70,7 +76,7 @@ std::optional<HttpTime> parse_imf_fixdate(std::string_view v) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
   if (!(r.one_of(kDateShortDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal(" ") && r.one_of(kDateMonths, mon) &&
-        r.literal(" ") && r.digits(4, year) && r.literal(" ") && r.time_of_day(h, m, s) && r.literal(" GMT") &&
+        r.literal(" ") && r.digits(4, year) && r.literal(" ") && r.time_of_day(h, m, s) && r.name(" GMT") &&
         r.done())) {
     return std::nullopt;
   }
@@ -81,7 +87,7 @@ std::optional<HttpTime> parse_rfc850(std::string_view v, HttpTime now) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, yy = 0, h = 0, m = 0, s = 0;
   if (!(r.one_of(kDateLongDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal("-") && r.one_of(kDateMonths, mon) &&
-        r.literal("-") && r.digits(2, yy) && r.literal(" ") && r.time_of_day(h, m, s) && r.literal(" GMT") &&
+        r.literal("-") && r.digits(2, yy) && r.literal(" ") && r.time_of_day(h, m, s) && r.name(" GMT") &&
         r.done())) {
     return std::nullopt;
   }

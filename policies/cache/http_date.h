@@ -6,9 +6,12 @@
 //   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
 //   rfc850-date  "Sunday, 06-Nov-94 08:49:37 GMT"
 //   asctime      "Sun Nov  6 08:49:37 1994"
-// (with OWS around the whole value) and returns nullopt for anything else:
-// names are case-sensitive as the grammar's %s"..." says, the day must exist
-// in its month, hour <= 23, minute <= 59, second <= 60 (a leap second is
+// (with OWS around the whole value) and returns nullopt for anything else.
+// The day and month names and "GMT" match ASCII case-insensitively: the
+// grammar's %s"..." makes them case-sensitive, but RFC 9111 §4.2 says a
+// cache SHOULD accept them in any case ("THU, 18 AUG 2050 02:01:18 gMT"),
+// and one parser serves every date field. Everything else stays exact: the
+// separators, the digit counts, and: the day must exist in its month, hour <= 23, minute <= 59, second <= 60 (a leap second is
 // read as the next minute). The weekday must be a valid name but is not
 // checked against the date (§5.6.7 asks recipients to be robust).
 // A two-digit rfc850 year that would be more than 50 years after `now` is

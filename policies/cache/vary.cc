@@ -1,6 +1,7 @@
 #include "policies/cache/vary.h"
 
 #include <algorithm>
+#include <cstddef>
 
 #include "policies/cache/field_syntax.h"
 
@@ -9,7 +10,112 @@ namespace {
 
 bool vary_is_negotiation_list(std::string_view name) noexcept {
   return http::iequals(name, "accept") || http::iequals(name, "accept-charset") ||
-         http::iequals(name, "accept-encoding") || http::iequals(name, "accept-language");
+         http::iequals(name, "accept-encoding");
+}
+
+// Single values whose commas are data (a User-Agent comment, a cookie, a
+// credential, a URI): only the OWS around the whole value goes.
+bool vary_is_opaque(std::string_view name) noexcept {
+  return http::iequals(name, "user-agent") || http::iequals(name, "cookie") ||
+         http::iequals(name, "authorization") || http::iequals(name, "proxy-authorization") ||
+         http::iequals(name, "referer");
+}
+
+// Appends `line` with OWS around every comma outside a quoted-string made
+// ", ", and the OWS around the line dropped. Empty members are kept: for a
+// field of unknown syntax "a,,b" and "a,b" need not mean the same.
+void append_list_spacing(std::string& out, std::string_view line) {
+  line = trim_ows(line);
+  bool quoted = false;
+  for (std::size_t i = 0; i < line.size(); ++i) {
+    const char c = line[i];
+    if (quoted) {
+      out.push_back(c);
+      if (c == '\\' && i + 1 < line.size()) {
+        out.push_back(line[++i]);
+      } else if (c == '"') {
+        quoted = false;
+      }
+      continue;
+    }
+    if (c == '"') quoted = true;
+    if (c != ',') {
+      out.push_back(c);
+      continue;
+    }
+    while (!out.empty() && is_ows(out.back())) out.pop_back();
+    out.append(", ");
+    while (i + 1 < line.size() && is_ows(line[i + 1])) ++i;
+  }
+}
+
+struct LanguagePreference {
+  std::string range;  // lowercased
+  int q = 1000;       // thousandths
+};
+
+// qvalue = ( "0" [ "." 0*3DIGIT ] ) / ( "1" [ "." 0*3("0") ] ), RFC 9110 §12.4.2.
+std::optional<int> parse_qvalue(std::string_view s) noexcept {
+  if (s.empty() || (s[0] != '0' && s[0] != '1')) return std::nullopt;
+  int q = (s[0] - '0') * 1000;
+  if (s.size() == 1) return q;
+  if (s[1] != '.' || s.size() > 5) return std::nullopt;
+  int scale = 100;
+  for (char c : s.substr(2)) {
+    if (c < '0' || c > '9' || (q == 1000 && c != '0')) return std::nullopt;
+    q += (c - '0') * scale;
+    scale /= 10;
+  }
+  return q;
+}
+
+// language-range = ( 1*8ALPHA *( "-" 1*8alphanum ) ) / "*" (RFC 4647 §2.1),
+// checked loosely: letters, digits and hyphens, or "*".
+bool is_language_range(std::string_view s) noexcept {
+  if (s == "*") return true;
+  if (s.empty() || s.front() == '-' || s.back() == '-') return false;
+  return std::all_of(s.begin(), s.end(), [](char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-';
+  });
+}
+
+// Accept-Language in canonical form: ranges lowercased (RFC 4647 §2: they
+// compare case-insensitively), ordered by weight, highest first, then by
+// range (RFC 9110 §12.5.4 ranks by weight only; order among equal weights
+// carries no meaning), ";q=1" left out, other weights without trailing
+// zeros. nullopt when a member does not parse: the value is then compared
+// as an ordinary list, never reordered on a guess.
+std::optional<std::string> canonical_accept_language(std::string_view combined) {
+  std::vector<LanguagePreference> prefs;
+  for (std::string_view member : split_list(combined)) {
+    LanguagePreference pref;
+    const std::size_t semi = member.find(';');
+    const std::string_view range = trim_ows(member.substr(0, semi));
+    if (!is_language_range(range)) return std::nullopt;
+    pref.range = to_lower(range);
+    if (semi != std::string_view::npos) {
+      // weight = OWS ";" OWS "q=" qvalue, the only parameter allowed.
+      const std::string_view weight = trim_ows(member.substr(semi + 1));
+      if (weight.size() < 2 || (weight[0] != 'q' && weight[0] != 'Q') || weight[1] != '=') return std::nullopt;
+      std::optional<int> q = parse_qvalue(weight.substr(2));
+      if (!q) return std::nullopt;
+      pref.q = *q;
+    }
+    prefs.push_back(std::move(pref));
+  }
+  std::sort(prefs.begin(), prefs.end(), [](const LanguagePreference& a, const LanguagePreference& b) {
+    return a.q != b.q ? a.q > b.q : a.range < b.range;
+  });
+  std::string out;
+  for (const LanguagePreference& pref : prefs) {
+    if (!out.empty()) out.append(", ");
+    out.append(pref.range);
+    if (pref.q == 1000) continue;
+    std::string digits = std::to_string(1000 + pref.q).substr(1);  // "500" for 0.5
+    while (!digits.empty() && digits.back() == '0') digits.pop_back();
+    out.append(digits.empty() ? ";q=0" : ";q=0." + digits);
+  }
+  return out;
 }
 
 }  // namespace
@@ -28,9 +134,11 @@ std::optional<std::vector<std::string>> vary_names(const http::HeaderMap& respon
 }
 
 std::optional<std::string> normalized_field(const http::HeaderMap& request_headers, std::string_view name) {
+  const bool accept_language = http::iequals(name, "accept-language");
+  const bool list = accept_language || vary_is_negotiation_list(name);
+  const bool opaque = vary_is_opaque(name);
   bool present = false;
   std::string out;
-  bool list = vary_is_negotiation_list(name);
   for (const http::Header& h : request_headers) {
     if (!http::iequals(h.name, name)) continue;
     if (list) {
@@ -40,11 +148,18 @@ std::optional<std::string> normalized_field(const http::HeaderMap& request_heade
       }
     } else {
       if (present) out.append(", ");
-      out.append(trim_ows(h.value));
+      if (opaque) {
+        out.append(trim_ows(h.value));
+      } else {
+        append_list_spacing(out, h.value);
+      }
     }
     present = true;
   }
   if (!present) return std::nullopt;
+  if (accept_language) {
+    if (std::optional<std::string> canonical = canonical_accept_language(out)) return canonical;
+  }
   return out;
 }
 

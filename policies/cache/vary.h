@@ -2,17 +2,34 @@
 // The secondary cache key (RFC 9111 §4.1): the request header values a
 // stored response was selected with, and matching a new request against them.
 //
-// Normalisation (what §4.1 allows, and no more):
+// Normalisation (what §4.1 allows: transformations "known to have identical
+// semantics"; both the stored value and the new request's go through it):
 //   - field names compare case-insensitively (kept lowercased);
-//   - several lines of one field are combined with ", " (RFC 9110 §5.3);
+//   - several lines of one field are combined with ", " (RFC 9110 §5.3), so
+//     "a" + "b" on two lines equals "a, b" on one;
 //   - OWS around each line is dropped;
-//   - for the list-based content-negotiation fields Accept, Accept-Charset,
-//     Accept-Encoding and Accept-Language, OWS around commas is dropped and
-//     empty list members are removed, so "gzip,br" and "gzip , br" match.
-//     Member order and case are kept: they can carry meaning (q-values
-//     tie-break by order; tokens may be case-sensitive).
+//   - every field, known or not, is read as a list (RFC 9110 §5.6.1): OWS
+//     around each comma outside a quoted-string becomes ", ", so "1,2" and
+//     " 1, 2 " match while "\"1,2\"" and "\"1, 2\"" do not (inside quotes
+//     it is data). Empty members are kept for an unknown field.
+//     Exceptions, whose values are one opaque string where a comma is data:
+//     User-Agent, Cookie, Authorization, Proxy-Authorization, Referer (only
+//     the OWS around the whole value goes);
+//   - Accept, Accept-Charset and Accept-Encoding: also empty list members
+//     are removed ("gzip,,br," = "gzip, br"); member order and case are
+//     kept (tokens may be case-sensitive, and these are not reordered);
+//   - Accept-Language becomes canonical: language ranges lowercased (RFC
+//     4647 §2: case-insensitive), members ordered by weight, highest first,
+//     then by range (RFC 9110 §12.5.4 ranks by weight only, so order among
+//     equal weights carries no meaning), ";q=1" dropped and other weights
+//     written without trailing zeros: "en, de", "de, en" and
+//     "DE;q=1.0, en" are all "de, en". A value with a member that is not
+//     language-range [ weight ] is treated as Accept-Encoding is instead;
 //   - an absent field matches only an absent field, never an empty one.
-// Values are compared byte for byte after that.
+// Values are compared byte for byte after that. Not done: choosing a
+// stored variant by its Content-Language against the request's weights
+// (content negotiation, beyond normalisation).
+// cache_key.h's configured key headers are normalised the same way.
 
 #include <optional>
 #include <string>

@@ -37,7 +37,7 @@ TEST(VaryTest, SameValueMatchesDifferentDoesNot) {
   ASSERT_TRUE(values.has_value());
   EXPECT_TRUE(variant_matches(*values, fields({{"accept-language", "en"}})));
   EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Language", "de"}})));
-  EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Language", "EN"}})));  // case is kept
+  EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", "EN"}})));  // RFC 4647: any case
 }
 
 // §4.1: absent matches only absent; empty is a value.
@@ -67,10 +67,87 @@ TEST(VaryTest, NegotiationListsIgnoreListWhitespace) {
   EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Encoding", "br, gzip"}})));  // order kept
 }
 
-// Other fields are not split: commas inside them may be data.
-TEST(VaryTest, OtherFieldsKeepInnerWhitespace) {
-  auto values = select_vary_values(fields({{"Vary", "User-Agent"}}), fields({{"User-Agent", "a,b"}}));
-  EXPECT_FALSE(variant_matches(*values, fields({{"User-Agent", "a, b"}})));
+// RFC 9110 §5.6.1: a list's OWS around commas carries nothing, for any
+// field (cache-tests vary-normalise-space: "1,2" and " 1, 2 ").
+TEST(VaryTest, WhitespaceAroundCommasIsIgnoredForEveryField) {
+  auto values = select_vary_values(fields({{"Vary", "Foo"}}), fields({{"Foo", "1,2"}}));
+  EXPECT_EQ(values->front().value, "1, 2");
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", " 1, 2 "}})));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", "1 ,\t2"}})));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", "1"}, {"Foo", "2"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Foo", "1 2"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Foo", "2,1"}})));   // order kept
+  EXPECT_FALSE(variant_matches(*values, fields({{"Foo", "1,,2"}})));  // empty member kept: syntax unknown
+}
+
+// §4.1 vary-normalise-combine: several field lines equal one combined line.
+TEST(VaryTest, FieldLinesCombineLikeOneLineForUnknownFields) {
+  auto values = select_vary_values(fields({{"Vary", "Foo"}}), fields({{"Foo", "1"}, {"Foo", "2"}}));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", "1, 2"}})));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", "1,2"}})));
+}
+
+// Inside a quoted-string whitespace and commas are data.
+TEST(VaryTest, QuotedStringsAreLeftAlone) {
+  auto values = select_vary_values(fields({{"Vary", "Foo"}}), fields({{"Foo", R"(x="a,b", y)"}}));
+  EXPECT_EQ(values->front().value, R"(x="a,b", y)");
+  EXPECT_TRUE(variant_matches(*values, fields({{"Foo", R"(x="a,b" ,y)"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Foo", R"(x="a, b", y)"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Foo", R"(x="a ,b", y)"}})));
+  // An escaped quote does not end the string.
+  auto escaped = select_vary_values(fields({{"Vary", "Foo"}}), fields({{"Foo", R"("a\",b")"}}));
+  EXPECT_EQ(escaped->front().value, R"("a\",b")");
+  EXPECT_FALSE(variant_matches(*escaped, fields({{"Foo", R"("a\", b")"}})));
+}
+
+// Single opaque values: a comma in a User-Agent comment or a cookie is data.
+TEST(VaryTest, OpaqueFieldsKeepInnerWhitespace) {
+  for (const char* name : {"User-Agent", "Cookie", "Authorization", "Referer"}) {
+    auto values = select_vary_values(fields({{"Vary", name}}), fields({{name, "a,b"}}));
+    EXPECT_FALSE(variant_matches(*values, fields({{name, "a, b"}}))) << name;
+    EXPECT_TRUE(variant_matches(*values, fields({{name, " a,b\t"}}))) << name;
+  }
+}
+
+// RFC 4647 §2: language ranges are case-insensitive (vary-normalise-lang-case).
+TEST(VaryTest, AcceptLanguageIgnoresCase) {
+  auto values = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({{"Accept-Language", "en, de"}}));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", "eN, De"}})));
+  auto regional = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({{"Accept-Language", "en-US"}}));
+  EXPECT_TRUE(variant_matches(*regional, fields({{"Accept-Language", "EN-us"}})));
+  EXPECT_FALSE(variant_matches(*regional, fields({{"Accept-Language", "en-GB"}})));
+}
+
+// RFC 9110 §12.5.4 ranks by weight; equal weights have no order
+// (vary-normalise-lang-order), q=1 is the default.
+TEST(VaryTest, AcceptLanguageIsCanonical) {
+  auto values = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({{"Accept-Language", "en, de"}}));
+  EXPECT_EQ(values->front().value, "de, en");
+  for (const char* same : {"de, en", "DE;q=1.0, en", "en;q=1, de ; Q=1.000", "en,de", "en,,de,"}) {
+    EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", same}}))) << same;
+  }
+  EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", "en"}, {"Accept-Language", "de"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Language", "en"}})));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Language", "en, de;q=0.9"}})));
+
+  auto weighted = select_vary_values(fields({{"Vary", "Accept-Language"}}),
+                                     fields({{"Accept-Language", "fr;q=0.50, de;q=0.8, EN, *;q=0"}}));
+  EXPECT_EQ(weighted->front().value, "en, de;q=0.8, fr;q=0.5, *;q=0");
+  EXPECT_TRUE(variant_matches(*weighted, fields({{"Accept-Language", "*;q=0.000,en;q=1,fr;q=0.5,de;q=0.800"}})));
+  EXPECT_FALSE(variant_matches(*weighted, fields({{"Accept-Language", "en, de;q=0.8, fr;q=0.4, *;q=0"}})));
+}
+
+// A member that is not language-range [weight] stops the reordering: the
+// value is compared as a plain list (spacing only).
+TEST(VaryTest, MalformedAcceptLanguageIsNotReordered) {
+  for (const char* bad : {"en;q=2, de", "en;q=0.5000, de", "en;level=1, de", "en_US, de", "-en, de", "en;q=, de"}) {
+    auto values = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({{"Accept-Language", bad}}));
+    EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", bad}}))) << bad;
+    EXPECT_EQ(values->front().value, std::string(bad)) << bad;
+  }
+  auto values = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({{"Accept-Language", "en_US,de"}}));
+  EXPECT_FALSE(variant_matches(*values, fields({{"Accept-Language", "de, en_US"}})));
+  EXPECT_TRUE(variant_matches(*values, fields({{"Accept-Language", "en_US , de"}})));
 }
 
 TEST(VaryTest, EveryNamedFieldMustMatch) {

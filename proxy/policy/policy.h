@@ -51,6 +51,18 @@ namespace gatehouse::policy {
 // written to clients without a copy.
 using SharedBody = std::shared_ptr<const std::string>;
 
+// The part of a SharedBody that is sent: `length` bytes from `offset`,
+// clamped to the body's size; the whole body by default. It lets a cache
+// answer a byte range (RFC 9110 §14) from a stored body without copying it.
+struct BodySlice {
+  std::size_t offset = 0;
+  std::size_t length = std::string_view::npos;
+
+  std::string_view of(std::string_view body) const noexcept {
+    return offset >= body.size() ? std::string_view() : body.substr(offset, length);
+  }
+};
+
 // A response produced by the gateway itself. The proxy frames it with
 // Content-Length (none for 1xx, 204 and 304, which have no body) and sends no
 // body bytes for a HEAD request, so a reply built for GET serves HEAD too.
@@ -58,8 +70,10 @@ struct LocalReply {
   int status = 200;
   http::HeaderMap headers;
   std::string body;
-  // When set, sent instead of `body`, without copying it.
+  // When set, sent instead of `body`, without copying it: the part of it
+  // `shared_slice` selects.
   SharedBody shared_body;
+  BodySlice shared_slice;
   // Set as Content-Type when there is a body; empty leaves `headers` as they
   // are (a stored response carries its own).
   std::string content_type = "application/json";
@@ -209,12 +223,13 @@ class RequestContext {
   // without on_complete(), so nothing the gateway made up is mistaken for an
   // upstream response.
   virtual void observe_response_body(std::unique_ptr<ResponseBodyObserver> observer) = 0;
-  // replace_response_body: the client gets `body` (framed by Content-Length,
-  // no bytes for HEAD, 204 or 304) after the head on_response() is editing;
+  // replace_response_body: the client gets the part of `body` that `slice`
+  // selects (framed by Content-Length, no bytes for HEAD, 204 or 304)
+  // after the head on_response() is editing;
   // the upstream's body, if any, is read and discarded. Works for upstream
   // responses and local replies alike (e.g. a stored response served
   // instead of an upstream error or in place of a 304 to a revalidation).
-  virtual void replace_response_body(SharedBody body) = 0;
+  virtual void replace_response_body(SharedBody body, BodySlice slice) = 0;
   // hold_response: the head is not sent until the upstream's whole body has
   // arrived, buffered up to `max_body` bytes; then `handler` finishes the
   // response (see HeldResponseHandler) and it is sent. A body that grows

@@ -322,8 +322,10 @@ void DownstreamConnection::observe_response_body(std::unique_ptr<policy::Respons
   if (in_response_phase_) body_observer_ = std::move(observer);
 }
 
-void DownstreamConnection::replace_response_body(policy::SharedBody body) {
-  if (in_response_phase_) replacement_body_ = std::move(body);
+void DownstreamConnection::replace_response_body(policy::SharedBody body, policy::BodySlice slice) {
+  if (!in_response_phase_) return;
+  replacement_body_ = std::move(body);
+  replacement_slice_ = slice;
 }
 
 void DownstreamConnection::hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) {
@@ -359,18 +361,24 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   if (draining_ || worker_.draining()) keep_alive_ = false;
   local_body_ = std::move(reply.body);
   local_shared_body_ = std::move(reply.shared_body);
+  policy::BodySlice shared_slice = reply.shared_slice;
   http::ResponseHead& head = local_head_;
   head.clear();
   head.status = reply.status;
   head.headers = std::move(reply.headers);
-  const bool has_own_body = local_shared_body_ ? !local_shared_body_->empty() : !local_body_.empty();
+  const bool has_own_body =
+      local_shared_body_ ? !shared_slice.of(*local_shared_body_).empty() : !local_body_.empty();
   if (has_own_body && !reply.content_type.empty()) head.headers.set("Content-Type", reply.content_type);
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
   body_observer_.reset();  // a local reply is never observed (policy.h)
   held_handler_.reset();   // nor held
-  if (replacement_body_) local_shared_body_ = std::move(replacement_body_);
-  const std::string_view body = local_shared_body_ ? std::string_view(*local_shared_body_) : std::string_view(local_body_);
+  if (replacement_body_) {
+    local_shared_body_ = std::move(replacement_body_);
+    shared_slice = replacement_slice_;
+  }
+  const std::string_view body =
+      local_shared_body_ ? shared_slice.of(*local_shared_body_) : std::string_view(local_body_);
   if (!reply.keep_content_length || parser_.head().method_id != http::Method::kHead) {
     http::set_content_length(head, body.size());
   }

@@ -149,7 +149,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void set_data(const void* key, std::unique_ptr<policy::RequestData> data) override;
   policy::RequestData* data(const void* key) override;
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> observer) override;
-  void replace_response_body(policy::SharedBody body) override;
+  void replace_response_body(policy::SharedBody body, policy::BodySlice slice) override;
   void hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) override;
   void fetch_in_background(http::FetchRequest request, std::function<void(http::FetchResult)> done) override;
 
@@ -180,6 +180,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool in_response_phase_ = false;  // response-phase policies are running
   std::unique_ptr<policy::ResponseBodyObserver> body_observer_;
   policy::SharedBody replacement_body_;  // sent instead of the upstream's body
+  policy::BodySlice replacement_slice_;  // the part of it that is sent
   // hold_response(): asked for by a policy, then, once the head qualifies,
   // the body gathered before anything is sent (holding_).
   std::unique_ptr<policy::HeldResponseHandler> held_handler_;

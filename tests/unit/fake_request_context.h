@@ -47,7 +47,10 @@ class FakeRequestContext final : public policy::RequestContext {
 
   // Kept as given, for a test to inspect or feed (the fake has no phases).
   void observe_response_body(std::unique_ptr<policy::ResponseBodyObserver> o) override { observer = std::move(o); }
-  void replace_response_body(policy::SharedBody body) override { replacement_body = std::move(body); }
+  void replace_response_body(policy::SharedBody body, policy::BodySlice slice) override {
+    replacement_body = std::move(body);
+    replacement_slice = slice;
+  }
   void hold_response(std::size_t max_body, std::unique_ptr<policy::HeldResponseHandler> handler) override {
     hold_max_body = max_body;
     held = std::move(handler);
@@ -69,6 +72,7 @@ class FakeRequestContext final : public policy::RequestContext {
   std::uint64_t exchange_id = 7;
   std::unique_ptr<policy::ResponseBodyObserver> observer;
   policy::SharedBody replacement_body;
+  policy::BodySlice replacement_slice;
   std::unique_ptr<policy::HeldResponseHandler> held;
   std::size_t hold_max_body = 0;
   std::vector<http::FetchRequest> fetches;

@@ -1,0 +1,182 @@
+// The `cache` policy answering Range requests from a stored 200 (RFC 9110
+// §14): a hit becomes a 206 whose body is a slice of the stored one (shared,
+// not copied) or a 416; HEAD and a failing If-Range get the whole response;
+// after a 304 revalidation the refreshed entry is sliced the same way.
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "policies/cache/cache_key.h"
+#include "policies/cache/cache_policy.h"
+#include "tests/unit/fake_request_context.h"
+
+namespace gatehouse::policies::cache {
+namespace {
+
+using testing_support::FakeRequestContext;
+using RangeKind = policy::RequestOutcome::Kind;
+using RangeFields = std::vector<std::pair<std::string, std::string>>;
+
+class CachePolicyRangeTest : public ::testing::Test {
+ protected:
+  CachePolicyRangeTest() : runtime_(services_.shared<CacheRuntime>()), policy_(CacheConfig{}, runtime_, {}) {}
+
+  static void request(FakeRequestContext& ctx, const char* method, const char* target, const RangeFields& headers) {
+    http::RequestHead& head = ctx.request();
+    head.method = method;
+    head.method_id = http::method_from_string(method);
+    head.target = target;
+    head.headers.clear();
+    head.headers.add("Host", "example.test");
+    for (const auto& [n, v] : headers) head.headers.add(n, v);
+  }
+
+  // A miss the upstream answers 200 with `headers` and `body`, stored.
+  void fill(const char* target, const RangeFields& headers, const std::string& body) {
+    FakeRequestContext ctx;
+    request(ctx, "GET", target, {});
+    ASSERT_EQ(policy_.on_request(ctx).kind(), RangeKind::kProceed);
+    http::ResponseHead r;
+    r.status = 200;
+    r.reason = "OK";
+    for (const auto& [n, v] : headers) r.headers.add(n, v);
+    r.headers.add("Content-Length", std::to_string(body.size()));
+    r.framing = http::BodyFraming::kContentLength;
+    r.content_length = body.size();
+    policy_.on_response(ctx, r);
+    ASSERT_NE(ctx.observer, nullptr);
+    ctx.observer->on_body(body);
+    ctx.observer->on_complete();
+  }
+
+  std::unique_ptr<policy::LocalReply> served(const char* method, const char* target, const RangeFields& headers) {
+    FakeRequestContext ctx;
+    request(ctx, method, target, headers);
+    policy::RequestOutcome outcome = policy_.on_request(ctx);
+    if (outcome.kind() != RangeKind::kRespond) return nullptr;
+    return outcome.take_reply();
+  }
+
+  // The stored body's address (null when nothing is stored).
+  const std::string* stored_body(const char* target) {
+    http::HeaderMap none;
+    std::shared_ptr<const StoredResponse> entry =
+        runtime_.store().lookup(primary_key("http", "example.test", target, {}), "", none, false);
+    return entry ? entry->body.get() : nullptr;
+  }
+
+  policy::PolicyServices services_;
+  CacheRuntime& runtime_;
+  CachePolicy policy_;
+};
+
+TEST_F(CachePolicyRangeTest, AHitServesTheRangeAsA206SharingTheStoredBody) {
+  fill("/r", {{"Cache-Control", "max-age=3600"}, {"A", "1"}}, "01234567890");
+  for (const auto& [range, expected, content_range] :
+       std::vector<std::tuple<std::string, std::string, std::string>>{{"bytes=0-1", "01", "bytes 0-1/11"},
+                                                                       {"bytes=1-", "1234567890", "bytes 1-10/11"},
+                                                                       {"bytes=-1", "0", "bytes 10-10/11"}}) {
+    std::unique_ptr<policy::LocalReply> reply = served("GET", "/r", {{"Range", range}});
+    ASSERT_NE(reply, nullptr) << range;
+    EXPECT_EQ(reply->status, 206) << range;
+    EXPECT_EQ(*reply->headers.find("content-range"), content_range);
+    EXPECT_EQ(*reply->headers.find("a"), "1");  // the stored fields stay
+    EXPECT_NE(reply->headers.find("age"), nullptr);
+    EXPECT_EQ(reply->shared_body.get(), stored_body("/r"));
+    EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), expected) << range;
+  }
+}
+
+TEST_F(CachePolicyRangeTest, AnUnsatisfiableRangeIs416) {
+  fill("/r", {{"Cache-Control", "max-age=3600"}, {"Content-Type", "text/plain"}}, "01234567890");
+  std::unique_ptr<policy::LocalReply> reply = served("GET", "/r", {{"Range", "bytes=11-"}});
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->status, 416);
+  EXPECT_EQ(*reply->headers.find("content-range"), "bytes */11");
+  EXPECT_EQ(*reply->headers.find("content-type"), "application/json");
+}
+
+TEST_F(CachePolicyRangeTest, HeadSeveralRangesAndInvalidRangesGetTheWholeResponse) {
+  fill("/r", {{"Cache-Control", "max-age=3600"}}, "01234567890");
+  for (const auto& [method, range] : std::vector<std::pair<const char*, const char*>>{
+           {"HEAD", "bytes=0-1"}, {"GET", "bytes=0-1,3-4"}, {"GET", "bytes=1-0"}, {"GET", "pages=1-2"}}) {
+    std::unique_ptr<policy::LocalReply> reply = served(method, "/r", {{"Range", range}});
+    ASSERT_NE(reply, nullptr) << range;
+    EXPECT_EQ(reply->status, 200) << method << " " << range;
+    EXPECT_EQ(reply->headers.find("content-range"), nullptr);
+    EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), "01234567890");
+  }
+}
+
+// §13.1.5: If-Range decides between the range and the whole response;
+// If-None-Match is evaluated first (§13.2.2).
+TEST_F(CachePolicyRangeTest, IfRangeAndIfNoneMatch) {
+  fill("/r", {{"Cache-Control", "max-age=3600"}, {"ETag", "\"v1\""}}, "01234567890");
+  EXPECT_EQ(served("GET", "/r", {{"Range", "bytes=0-1"}, {"If-Range", "\"v1\""}})->status, 206);
+  EXPECT_EQ(served("GET", "/r", {{"Range", "bytes=0-1"}, {"If-Range", "\"v2\""}})->status, 200);
+  EXPECT_EQ(served("GET", "/r", {{"Range", "bytes=0-1"}, {"If-Range", "W/\"v1\""}})->status, 200);
+  EXPECT_EQ(served("GET", "/r", {{"Range", "bytes=0-1"}, {"If-None-Match", "\"v1\""}})->status, 304);
+}
+
+// A stale entry revalidated with a 304: the refreshed entry is served in
+// on_response() with replace_response_body(), sliced.
+TEST_F(CachePolicyRangeTest, ARangeAfterA304IsSlicedFromTheRefreshedEntry) {
+  fill("/s", {{"Cache-Control", "max-age=0"}, {"ETag", "\"s1\""}}, "01234567890");
+  FakeRequestContext ctx;
+  request(ctx, "GET", "/s", {{"Range", "bytes=2-4"}});
+  ASSERT_EQ(policy_.on_request(ctx).kind(), RangeKind::kProceed);
+  EXPECT_EQ(*ctx.request().headers.find("if-none-match"), "\"s1\"");
+  http::ResponseHead not_modified;
+  not_modified.status = 304;
+  not_modified.reason = "Not Modified";
+  not_modified.headers.add("ETag", "\"s1\"");
+  not_modified.headers.add("Cache-Control", "max-age=60");
+  policy_.on_response(ctx, not_modified);
+  EXPECT_EQ(not_modified.status, 206);
+  EXPECT_EQ(not_modified.reason, "Partial Content");
+  EXPECT_EQ(*not_modified.headers.find("content-range"), "bytes 2-4/11");
+  ASSERT_NE(ctx.replacement_body, nullptr);
+  EXPECT_EQ(ctx.replacement_body.get(), stored_body("/s"));
+  EXPECT_EQ(ctx.replacement_slice.of(*ctx.replacement_body), "234");
+}
+
+// stale-while-revalidate: the client gets its range of the stale entry;
+// the background refresh asks for the whole response (a 206 could not
+// refresh the entry).
+TEST_F(CachePolicyRangeTest, ABackgroundRefreshAsksForTheWholeResponse) {
+  CacheConfig config;
+  config.stale_while_revalidate = std::chrono::seconds(60);
+  CachePolicy policy(config, runtime_, {});
+  FakeRequestContext fill_ctx;
+  request(fill_ctx, "GET", "/w", {});
+  ASSERT_EQ(policy.on_request(fill_ctx).kind(), RangeKind::kProceed);
+  http::ResponseHead r;
+  r.status = 200;
+  r.headers.add("Cache-Control", "max-age=0");
+  r.headers.add("ETag", "\"w1\"");
+  r.framing = http::BodyFraming::kContentLength;
+  r.content_length = 11;
+  policy.on_response(fill_ctx, r);
+  ASSERT_NE(fill_ctx.observer, nullptr);
+  fill_ctx.observer->on_body("01234567890");
+  fill_ctx.observer->on_complete();
+
+  FakeRequestContext ctx;
+  request(ctx, "GET", "/w", {{"Range", "bytes=0-2"}, {"If-Range", "\"w1\""}});
+  policy::RequestOutcome outcome = policy.on_request(ctx);
+  ASSERT_EQ(outcome.kind(), RangeKind::kRespond);
+  std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
+  EXPECT_EQ(reply->status, 206);
+  EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), "012");
+  ASSERT_EQ(ctx.fetches.size(), 1u);
+  EXPECT_EQ(ctx.fetches[0].headers.find("range"), nullptr);
+  EXPECT_EQ(ctx.fetches[0].headers.find("if-range"), nullptr);
+  EXPECT_EQ(*ctx.fetches[0].headers.find("if-none-match"), "\"w1\"");
+}
+
+}  // namespace
+}  // namespace gatehouse::policies::cache
