@@ -194,6 +194,7 @@ void DownstreamConnection::on_request_head() {
   response_chunked_ = false;
   response_head_pending_ = false;
   upstream_write_pending_ = false;
+  read_after_write_ = false;
   finish_pending_ = false;
   interim_sent_ = false;
   upstream_head_.clear();

@@ -199,6 +199,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool response_chunked_ = false;    // we frame the response body as chunked
   bool response_head_pending_ = false;  // response_head_ not yet handed to a write
   bool upstream_write_pending_ = false;
+  bool read_after_write_ = false;    // the upstream read starts when the request is written
   bool finish_pending_ = false;
   bool upstream_head_pending_ = false;  // upstream_head_ not yet handed to a write
   bool interim_sent_ = false;        // 100 Continue already sent for this request      // response done; waiting for the last upstream write

@@ -25,7 +25,10 @@ void DownstreamConnection::connect_upstream() {
   state_ = State::kConnecting;
   ++upstream_attempt_;
   UpstreamPool& pool = serving_->pool(route_->upstream_index);
-  upstream_ = pool.acquire(tried_targets_);
+  // A bodiless request can be sent again on a fresh connection if a reused
+  // one turns out closed (retry_on_fresh_connection), so the pool may skip
+  // probing a connection that was idle only for a moment.
+  upstream_ = pool.acquire(tried_targets_, parser_.head().framing == http::BodyFraming::kNone);
   if (!upstream_) {
     if (tried_targets_ == 0) {
       upstream_failed(503, "no healthy upstream target");
@@ -150,7 +153,13 @@ void DownstreamConnection::begin_forwarding() {
                              });
     return;
   }
-  read_upstream();
+  if (parser_.head().framing == http::BodyFraming::kNone) {
+    // The request goes out in one write; reading once it is written finds
+    // the response sooner, instead of first finding an empty socket.
+    read_after_write_ = true;
+  } else {
+    read_upstream();  // an early answer may cut a long body short
+  }
   forward_request_body();
 }
 
@@ -211,6 +220,10 @@ void DownstreamConnection::forward_request_body() {
 void DownstreamConnection::on_upstream_written(const boost::system::error_code& ec, bool request_complete) {
   upstream_write_pending_ = false;
   if (state_ != State::kForwarding) return;
+  if (read_after_write_) {
+    read_after_write_ = false;
+    read_upstream();  // on a failed write too: the read side decides what follows
+  }
   if (ec) {
     // The read side sees the same failure and decides (retry, 502, or the
     // early response the upstream sent before closing).

@@ -5,7 +5,11 @@ namespace gatehouse {
 UpstreamPool::UpstreamPool(boost::asio::any_io_executor executor, const config::UpstreamConfig& config)
     : executor_(std::move(executor)), config_(&config), targets_(config.targets.size()) {}
 
-std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(std::uint64_t tried) {
+namespace {
+constexpr std::chrono::seconds kUnprobedIdle{1};
+}  // namespace
+
+std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(std::uint64_t tried, bool retryable) {
   const std::size_t n = targets_.size();
   const bool lone = n == 1;
   Clock::time_point now{};
@@ -22,6 +26,10 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(std::uint64_t tried) {
     while (!target.idle.empty()) {
       std::unique_ptr<UpstreamConnection> c = std::move(target.idle.back());
       target.idle.pop_back();
+      if (retryable && c->socket().is_open() && c->buffer().empty() &&
+          Clock::now() - c->idle_since < kUnprobedIdle) {
+        return c;
+      }
       if (!c->idle_check_failed()) return c;
     }
     return std::make_unique<UpstreamConnection>(executor_, t);

@@ -29,8 +29,13 @@ class UpstreamPool {
 
   // The next usable target not in `tried` (bit i = target i already tried
   // for this request), with an idle connection when one is pooled. nullptr
-  // when every untried target is marked down.
-  std::unique_ptr<UpstreamConnection> acquire(std::uint64_t tried);
+  // when every untried target is marked down. A pooled connection is probed
+  // (UpstreamConnection::idle_check_failed, one system call) unless
+  // `retryable` (the caller can resend the request on a fresh connection if
+  // this one turns out closed) and it has been idle less than a second: an
+  // upstream that closes or talks on a connection that soon is rare, and
+  // under load connections are reused within microseconds.
+  std::unique_ptr<UpstreamConnection> acquire(std::uint64_t tried, bool retryable = false);
 
   // Returns a connection after a complete exchange that left it reusable.
   void release(std::unique_ptr<UpstreamConnection> connection);
