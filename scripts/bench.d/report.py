@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Parse wrk output and callgrind totals collected by scripts/bench; print tables.
 
-Usage: report.py [--markdown] [--policies POLICIES_TSV] THROUGHPUT_TSV CALLGRIND_TSV
+Usage: report.py [--markdown] [--policies POLICIES_TSV] [--paired PAIRED_TSV] THROUGHPUT_TSV CALLGRIND_TSV
 
 THROUGHPUT_TSV lines: proxy <TAB> status <TAB> wrk-output-file [<TAB> workload]
     status is "ok" or a short reason the proxy could not be measured;
@@ -157,6 +157,9 @@ def policy_rows(path: str) -> list:
     return table
 
 
+PAIRED_TITLE = ("TLS, Gatehouse and nginx side by side, sampled alternately "
+                "(median of the per-round ratios; the figures are that round's)")
+
 CALLGRIND_TITLES = {
     "keepalive": "User-space instructions per proxied request (callgrind)",
     "handshake": "User-space instructions per TLS handshake + request on a new connection (callgrind)",
@@ -212,6 +215,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--markdown", action="store_true", help="also print markdown tables")
     parser.add_argument("--policies", default="", help="the policy rows (POLICIES_TSV)")
+    parser.add_argument("--paired", default="", help="Gatehouse vs nginx sampled alternately (policies' format)")
     parser.add_argument("throughput")
     parser.add_argument("callgrind", nargs="?", default="")
     args = parser.parse_args()
@@ -222,6 +226,9 @@ def main() -> int:
         if tp:
             sections.append((WORKLOAD_TITLES.get(workload, workload),
                              ["proxy", "requests/s", "p50", "p99", "vs nginx", "notes"], tp))
+    if args.paired:
+        sections.append((PAIRED_TITLE, ["workload", "gatehouse requests/s", "p50", "p99", "nginx requests/s",
+                                        "vs nginx", "target", "notes"], policy_rows(args.paired)))
     if args.policies:
         sections.append((POLICY_TITLE, ["policy", "requests/s", "p50", "p99", "baseline requests/s",
                                         "vs no policy", "target", "notes"], policy_rows(args.policies)))
