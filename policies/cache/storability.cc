@@ -102,6 +102,7 @@ bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexc
 http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared) {
   StoredFieldFilter filter(response_headers, response_cc, shared);
   http::HeaderMap out;
+  out.reserve(response_headers.size());
   for (const http::Header& h : response_headers) {
     if (!filter.excluded(h.name)) out.add(h.name, h.value);
   }

@@ -54,6 +54,9 @@ class HeaderMap {
   // Forgets every field but keeps the slots' storage for reuse.
   void clear() noexcept { size_ = 0; }
 
+  // Room for `n` fields without growing (a map built from another's fields).
+  void reserve(std::size_t n) { slots_.reserve(n); }
+
   // Appends a field (duplicates allowed) and returns it.
   Header& add(std::string_view name, std::string_view value);
 
