@@ -12,6 +12,7 @@
 
 #include "policies/cache/cache_key.h"
 #include "policies/cache/cache_policy.h"
+#include "policies/cache/cache_test_support.h"
 #include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policies::cache {
@@ -26,13 +27,7 @@ class CachePolicyRangeTest : public ::testing::Test {
   CachePolicyRangeTest() : runtime_(services_.shared<CacheRuntime>()), policy_(CacheConfig{}, runtime_, {}) {}
 
   static void request(FakeRequestContext& ctx, const char* method, const char* target, const RangeFields& headers) {
-    http::RequestHead& head = ctx.request();
-    head.method = method;
-    head.method_id = http::method_from_string(method);
-    head.target = target;
-    head.headers.clear();
-    head.headers.add("Host", "example.test");
-    for (const auto& [n, v] : headers) head.headers.add(n, v);
+    test_support::set_request(ctx.request(), method, target, headers);
   }
 
   // A miss the upstream answers 200 with `headers` and `body`, stored.

@@ -10,6 +10,7 @@
 #include <gtest/gtest.h>
 
 #include "policies/cache/cache_policy.h"
+#include "policies/cache/cache_test_support.h"
 #include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policies::cache {
@@ -32,14 +33,8 @@ class CachePolicyTest : public ::testing::Test {
   }
 
   static void request(FakeRequestContext& ctx, const char* method, const char* target,
-                      std::vector<std::pair<std::string, std::string>> headers = {}) {
-    http::RequestHead& head = ctx.request();
-    head.method = method;
-    head.method_id = http::method_from_string(method);
-    head.target = target;
-    head.headers.clear();
-    head.headers.add("Host", "example.test");
-    for (const auto& [n, v] : headers) head.headers.add(n, v);
+                      const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+    test_support::set_request(ctx.request(), method, target, headers);
   }
 
   static http::ResponseHead response(int status, const char* cache_control, std::size_t length) {

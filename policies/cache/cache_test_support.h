@@ -6,8 +6,11 @@
 #include <string>
 #include <utility>
 
+#include <vector>
+
 #include "policies/cache/http_date.h"
 #include "proxy/http/header_map.h"
+#include "proxy/http/message.h"
 
 namespace gatehouse::policies::cache::test_support {
 
@@ -15,6 +18,18 @@ inline http::HeaderMap fields(std::initializer_list<std::pair<std::string, std::
   http::HeaderMap map;
   for (const auto& [name, value] : list) map.add(name, value);
   return map;
+}
+
+// Makes `head` the request `method target` to Host example.test with
+// `headers` (a policy test's request, in place of the parser's).
+inline void set_request(http::RequestHead& head, const char* method, const char* target,
+                        const std::vector<std::pair<std::string, std::string>>& headers = {}) {
+  head.method = method;
+  head.method_id = http::method_from_string(method);
+  head.target = target;
+  head.headers.clear();
+  head.headers.add("Host", "example.test");
+  for (const auto& [n, v] : headers) head.headers.add(n, v);
 }
 
 // 1994-11-06 08:49:37 UTC (RFC 9110's example date) plus `seconds`.
