@@ -15,8 +15,11 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
   auto entry = std::make_shared<StoredResponse>();
   entry->status = status;
   entry->reason = std::string(reason);
-  entry->headers = stored_headers(response_headers, response_cc, shared);
-  entry->headers.remove("x-request-id");
+  // The proxy's own per-exchange X-Request-Id is not part of the response.
+  const StoredFieldFilter filter(response_headers, response_cc, shared);
+  entry->headers = StoredFields::copy_if(response_headers, [&](const http::Header& h) {
+    return !filter.excluded(h.name) && !http::iequals(h.name, "x-request-id");
+  });
   entry->timing = timing;
   entry->vary = std::move(*vary);
   entry->key_extra = std::string(key_extra);
@@ -29,7 +32,7 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_pt
   if (options.generate_etag && body.size() <= options.etag_max_size &&
       wants_generated_etag(entry->status, entry->headers)) {
     std::string tag = generate_strong_etag(body);
-    if (!tag.empty()) entry->headers.set("ETag", tag);
+    if (!tag.empty()) entry->headers = entry->headers.with("ETag", tag);
   }
   entry->body = std::make_shared<const std::string>(std::move(body));
   const bool stored = runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
@@ -41,7 +44,7 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
                                                     const std::shared_ptr<const StoredResponse>& stored,
                                                     const http::HeaderMap& not_modified, const ResponseTiming& timing,
                                                     bool shared) {
-  if (!stored || !selected_for_update(stored->headers, not_modified, true)) return nullptr;
+  if (!stored || !selected_for_update(stored->headers.to_map(), not_modified, true)) return nullptr;
   std::shared_ptr<const StoredResponse> fresh = refreshed(*stored, not_modified, timing, shared);
   runtime.store().replace(primary, stored, fresh);
   runtime.publish_store_metrics();

@@ -8,16 +8,25 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-std::string key_authority(std::string_view scheme, std::string_view host) {
-  std::string out = to_lower(host);
-  std::size_t bracket = out.rfind(']');
-  std::size_t colon = out.rfind(':');
-  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) return out;
-  std::string_view port = std::string_view(out).substr(colon + 1);
+// Appends the authority lowercased, without a port that is the scheme's
+// default (or empty).
+void append_key_authority(std::string& out, std::string_view scheme, std::string_view host) {
+  const std::size_t start = out.size();
+  for (char c : host) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  const std::string_view authority = std::string_view(out).substr(start);
+  std::size_t bracket = authority.rfind(']');
+  std::size_t colon = authority.rfind(':');
+  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) return;
+  std::string_view port = authority.substr(colon + 1);
   std::optional<std::int64_t> number = parse_delta_seconds(port);  // 1*DIGIT
   bool is_default = port.empty() || (number.has_value() && ((*number == 80 && http::iequals(scheme, "http")) ||
                                                             (*number == 443 && http::iequals(scheme, "https"))));
-  if (is_default) out.resize(colon);
+  if (is_default) out.resize(start + colon);
+}
+
+std::string key_authority(std::string_view scheme, std::string_view host) {
+  std::string out;
+  append_key_authority(out, scheme, host);
   return out;
 }
 
@@ -47,19 +56,22 @@ std::string key_query(std::string_view query, const CacheKeyOptions& options) {
   return out;
 }
 
-// "<path>[?<query>]" normalised per the options.
-std::string key_path_and_query(std::string_view target, const CacheKeyOptions& options) {
+// Appends "<path>[?<query>]" normalised per the options.
+void append_key_path_and_query(std::string& out, std::string_view target, const CacheKeyOptions& options) {
   std::size_t q = target.find('?');
   std::string_view path = target.substr(0, q);
-  std::string out(path.empty() || path.front() != '/' ? "/" : "");
+  if (path.empty() || path.front() != '/') out.push_back('/');
   out.append(path);
-  if (q == std::string_view::npos) return out;
+  if (q == std::string_view::npos) return;
   bool rewrites = !options.ignore_query_params.empty() || options.sort_query;
+  if (!rewrites) {
+    out.append(target.substr(q));
+    return;
+  }
   std::string query = key_query(target.substr(q + 1), options);
-  if (rewrites && query.empty()) return out;
+  if (query.empty()) return;
   out.push_back('?');
   out.append(query);
-  return out;
 }
 
 // RFC 3986 §5.2.4.
@@ -107,10 +119,13 @@ bool key_has_scheme(std::string_view ref, std::string_view& scheme) {
 
 std::string primary_key(std::string_view scheme, std::string_view host, std::string_view target,
                         const CacheKeyOptions& options) {
-  std::string key = to_lower(scheme);
+  // Built in place, one allocation: this runs for every cacheable request.
+  std::string key;
+  key.reserve(scheme.size() + 3 + host.size() + target.size() + 1);
+  for (char c : scheme) key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
   key.append("://");
-  key.append(key_authority(scheme, host));
-  key.append(key_path_and_query(target, options));
+  append_key_authority(key, scheme, host);
+  append_key_path_and_query(key, target, options);
   return key;
 }
 

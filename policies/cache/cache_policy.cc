@@ -131,17 +131,22 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
     return policy::RequestOutcome::proceed();
   }
 
-  CacheControl response_cc = response_cache_control(stored->headers);
+  // The freshness and conditional functions read an http::HeaderMap: a
+  // worker-local one whose slots are reused, so a lookup does not allocate
+  // for it. Valid until the next lookup on this thread.
+  thread_local http::HeaderMap stored_fields;
+  stored->headers.copy_to(stored_fields);
+  CacheControl response_cc = response_cache_control(stored_fields);
   default_window(response_cc.stale_while_revalidate, config_.stale_while_revalidate);
   default_window(response_cc.stale_if_error, config_.stale_if_error);
-  Lifetime lifetime = freshness_lifetime(stored->status, stored->headers, response_cc,
+  Lifetime lifetime = freshness_lifetime(stored->status, stored_fields, response_cc,
                                          stored->timing.response_time, config_.freshness);
   if (lifetime.source == LifetimeSource::kNone && config_.default_ttl.count() > 0 &&
       (is_heuristically_cacheable(stored->status) || response_cc.is_public)) {
     lifetime = Lifetime{config_.default_ttl, LifetimeSource::kHeuristic};
   }
-  const Seconds age = current_age(stored->headers, stored->timing, now);
-  const bool validator = has_validator(stored->headers);
+  const Seconds age = current_age(stored_fields, stored->timing, now);
+  const bool validator = has_validator(stored_fields);
   const ReuseDecision decision = decide_reuse(
       ReuseInputs{.response_cc = response_cc, .lifetime = lifetime, .age = age, .request_cc = ex->request_cc,
                   .has_validator = validator},
@@ -162,7 +167,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       return serve(ctx, std::move(ex), *stored, decision.age.count(), decision.ttl.count(), counters_.stale);
     case ReuseAction::kRevalidate:
       ex->client_headers = request.headers;
-      add_revalidation_preconditions(request.headers, {&stored->headers});
+      add_revalidation_preconditions(request.headers, {&stored_fields});
       ex->mode = Exchange::Mode::kRevalidate;
       ex->status.fwd = why;
       ctx.set_data(this, std::move(ex));
@@ -189,7 +194,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
   policy::LocalReply reply;
   reply.content_type = "";
   reply.status = stored.status;
-  reply.headers = stored.headers;
+  stored.headers.copy_to(reply.headers);
   reply.headers.set("Age", decimal(age));
   reply.keep_content_length = stored.head_only;
   // If-Match / If-Unmodified-Since too: RFC 9111 §4.3.2 leaves them to the
@@ -257,7 +262,8 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
     }
     return false;
   });
-  add_revalidation_preconditions(fetch.headers, {&ex.stored->headers});
+  const http::HeaderMap stored_fields = ex.stored->headers.to_map();
+  add_revalidation_preconditions(fetch.headers, {&stored_fields});
 
   const FillOptions fill = fill_options();
   const StorabilityOptions storability_options = config_.storability;
@@ -333,9 +339,9 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
   const http::RequestHead& request = ctx.request();
   const http::HeaderMap& client = ex.client_headers ? *ex.client_headers : request.headers;
   const std::string* request_id = response.headers.find("x-request-id");
-  http::HeaderMap headers = stored.headers;
+  http::HeaderMap headers = stored.headers.to_map();
+  const Seconds age = current_age(headers, stored.timing, cache_now());
   if (request_id != nullptr) headers.set("X-Request-Id", *request_id);
-  const Seconds age = current_age(stored.headers, stored.timing, cache_now());
   headers.set("Age", decimal(age.count()));
   response.status = stored.status;
   response.reason = stored.reason;
@@ -413,7 +419,7 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
   if (response.status == 200) {
     if (std::shared_ptr<const StoredResponse> get_entry =
             runtime_.store().lookup(ex.key.primary, ex.key.extra, request_headers, false)) {
-      if (head_matches_stored(get_entry->headers, get_entry->body->size(), response.headers)) {
+      if (head_matches_stored(get_entry->headers.to_map(), get_entry->body->size(), response.headers)) {
         std::shared_ptr<const StoredResponse> fresh =
             refreshed(*get_entry, response.headers, timing, config_.freshness.shared);
         runtime_.store().replace(ex.key.primary, get_entry, fresh);

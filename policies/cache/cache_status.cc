@@ -58,9 +58,9 @@ std::string_view forward_reason_token(ForwardReason r) noexcept {
   return "miss";
 }
 
-std::string format_cache_status(const CacheStatus& status) {
-  std::string out;
-  out.reserve(64);
+namespace {
+
+void status_append_member(std::string& out, const CacheStatus& status) {
   status_append_token_or_string(out, status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name);
   if (status.hit) out.append("; hit");
   if (status.fwd.has_value()) out.append("; fwd=").append(forward_reason_token(*status.fwd));
@@ -82,11 +82,22 @@ std::string format_cache_status(const CacheStatus& status) {
     out.append("; detail=");
     status_append_token_or_string(out, status.detail);
   }
+}
+
+}  // namespace
+
+std::string format_cache_status(const CacheStatus& status) {
+  std::string out;
+  out.reserve(64);
+  status_append_member(out, status);
   return out;
 }
 
 void append_cache_status(http::HeaderMap& response_headers, const CacheStatus& status) {
-  response_headers.add("Cache-Status", format_cache_status(status));
+  // Formatted in place: a reused slot keeps its string's capacity.
+  http::Header& field = response_headers.add_empty();
+  field.name.assign("Cache-Status");
+  status_append_member(field.value, status);
 }
 
 }  // namespace gatehouse::policies::cache

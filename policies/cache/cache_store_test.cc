@@ -216,10 +216,10 @@ TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
   auto fresh = refreshed(*old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);
   EXPECT_FALSE(fresh->headers.contains("age"));
   EXPECT_EQ(*fresh->headers.find("date"), "Sun, 06 Nov 1994 09:06:18 GMT");
-  EXPECT_EQ(current_age(fresh->headers, fresh->timing, t0(1001)).count(), 1);
+  EXPECT_EQ(current_age(fresh->headers.to_map(), fresh->timing, t0(1001)).count(), 1);
   auto with_age = refreshed(*old, fields({{"Age", "7"}, {"Date", "Sun, 06 Nov 1994 09:06:18 GMT"}}), {t0(1000), t0(1001)}, true);
   EXPECT_EQ(*with_age->headers.find("age"), "7");
-  EXPECT_EQ(current_age(with_age->headers, with_age->timing, t0(1001)).count(), 8);
+  EXPECT_EQ(current_age(with_age->headers.to_map(), with_age->timing, t0(1001)).count(), 8);
 }
 
 // Workers insert, look up, replace and purge at once; the counters must add

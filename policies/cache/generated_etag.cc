@@ -5,10 +5,6 @@
 
 namespace gatehouse::policies::cache {
 
-bool wants_generated_etag(int status, const http::HeaderMap& headers) noexcept {
-  return status == 200 && !headers.contains("etag");
-}
-
 void GeneratedEtagHandler::on_whole_body(http::ResponseHead& head, std::string& body) {
   std::string tag = generate_strong_etag(body);
   if (tag.empty()) return;

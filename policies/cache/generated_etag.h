@@ -19,7 +19,11 @@ namespace gatehouse::policies::cache {
 // Whether a response gets a generated ETag: a 200 without an ETag of its
 // own whose content is at most `max_body` bytes. Other statuses are never
 // the target of a 304, so a tag would buy nothing.
-bool wants_generated_etag(int status, const http::HeaderMap& headers) noexcept;
+// `Fields`: an http::HeaderMap or a StoredFields.
+template <typename Fields>
+bool wants_generated_etag(int status, const Fields& headers) noexcept {
+  return status == 200 && !headers.contains("etag");
+}
 
 // Finishes a held response to a GET: sets the generated ETag and, when the
 // client's If-None-Match names it (weak comparison, or `*`), turns the

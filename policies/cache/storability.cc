@@ -89,9 +89,15 @@ bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
   static constexpr std::string_view kNeverStored[] = {
       "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
       "proxy-authenticate", "proxy-authentication-info", "proxy-authorization"};
-  for (std::string_view n : kNeverStored) {
-    if (http::iequals(n, name)) return true;
+  // Every never-stored name starts with one of these letters; most fields
+  // are decided here (this runs for each field of each stored response).
+  const char first = name.empty() ? '\0' : static_cast<char>(name.front() | 0x20);
+  if (first == 'c' || first == 'k' || first == 'p' || first == 't' || first == 'u') {
+    for (std::string_view n : kNeverStored) {
+      if (http::iequals(n, name)) return true;
+    }
   }
+  if (connection_fields_.empty() && directive_fields_.empty()) return false;
   return store_contains(connection_fields_, name) || store_contains(directive_fields_, name);
 }
 
@@ -99,12 +105,15 @@ bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexc
   return store_contains(directive_fields_, name);
 }
 
-http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared) {
+http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
+                               std::string_view also_excluded) {
   StoredFieldFilter filter(response_headers, response_cc, shared);
   http::HeaderMap out;
   out.reserve(response_headers.size());
   for (const http::Header& h : response_headers) {
-    if (!filter.excluded(h.name)) out.add(h.name, h.value);
+    if (!filter.excluded(h.name) && !(!also_excluded.empty() && http::iequals(h.name, also_excluded))) {
+      out.add(h.name, h.value);
+    }
   }
   return out;
 }

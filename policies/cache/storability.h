@@ -72,9 +72,10 @@ class StoredFieldFilter {
   std::vector<std::string> directive_fields_;   // lowercased
 };
 
-// The header section to store: the response's fields minus the excluded ones,
-// in order.
-http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared);
+// The header section to store: the response's fields minus the excluded ones
+// (and minus fields named `also_excluded`, when given), in order.
+http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
+                               std::string_view also_excluded = {});
 
 // §3.2: `stored` refreshed by a 304's (or HEAD's) header section: every field
 // the 304 carries replaces all stored lines of that name, except fields

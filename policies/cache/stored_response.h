@@ -13,16 +13,22 @@
 
 #include "policies/cache/freshness.h"
 #include "policies/cache/http_date.h"
+#include "policies/cache/stored_fields.h"
 #include "policies/cache/vary.h"
 #include "proxy/http/header_map.h"
 
 namespace gatehouse::policies::cache {
 
+// One empty body for all entries that have none (yet).
+const std::shared_ptr<const std::string>& empty_stored_body();
+
 struct StoredResponse {
   int status = 200;
   std::string reason;
-  http::HeaderMap headers;  // as stored_headers() filtered them
-  std::shared_ptr<const std::string> body = std::make_shared<const std::string>();
+  StoredFields headers;  // as StoredFieldFilter filtered them
+  // Never null: until filled, one empty string shared by every entry (not
+  // an allocation per entry).
+  std::shared_ptr<const std::string> body = empty_stored_body();
   ResponseTiming timing;          // of the exchange that stored or last validated it
   std::vector<VaryValue> vary;    // select_vary_values() of the request that filled it
   std::string key_extra;          // CacheKey::extra of that request

@@ -29,7 +29,12 @@ Header& HeaderMap::add_empty() {
 }
 
 Header& HeaderMap::add(std::string_view name, std::string_view value) {
-  Header& h = add_empty();
+  if (size_ == slots_.size()) {
+    // A new slot: constructing the strings is cheaper than assigning them.
+    slots_.push_back(Header{std::string(name), std::string(value)});
+    return slots_[size_++];
+  }
+  Header& h = slots_[size_++];
   h.name.assign(name);
   h.value.assign(value);
   return h;

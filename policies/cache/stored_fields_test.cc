@@ -1,0 +1,74 @@
+#include "policies/cache/stored_fields.h"
+
+#include <gtest/gtest.h>
+
+namespace gatehouse::policies::cache {
+namespace {
+
+http::HeaderMap sample_fields() {
+  http::HeaderMap m;
+  m.add("Content-Type", "application/octet-stream");
+  m.add("Set-Thing", "a");
+  m.add("X-Empty", "");
+  m.add("set-thing", "b");
+  return m;
+}
+
+TEST(StoredFieldsTest, KeepsOrderRepeatsAndEmptyValues) {
+  const StoredFields f(sample_fields());
+  ASSERT_EQ(f.size(), 4u);
+  EXPECT_EQ(f[0].name, "Content-Type");
+  EXPECT_EQ(f[0].value, "application/octet-stream");
+  EXPECT_EQ(f[2].name, "X-Empty");
+  EXPECT_EQ(f[2].value, "");
+  EXPECT_EQ(f[3].name, "set-thing");
+  EXPECT_EQ(f[3].value, "b");
+  EXPECT_EQ(f.text_size(), std::string("Content-Typeapplication/octet-streamSet-ThingaX-Emptyset-thingb").size());
+}
+
+TEST(StoredFieldsTest, FindIsCaseInsensitiveAndReturnsTheFirst) {
+  const StoredFields f(sample_fields());
+  ASSERT_TRUE(f.find("SET-THING").has_value());
+  EXPECT_EQ(*f.find("SET-THING"), "a");
+  EXPECT_TRUE(f.contains("x-empty"));
+  EXPECT_FALSE(f.contains("etag"));
+  EXPECT_FALSE(StoredFields().contains("etag"));
+}
+
+TEST(StoredFieldsTest, CopyIfKeepsOnlyTheChosenFields) {
+  const StoredFields f = StoredFields::copy_if(sample_fields(), [](const http::Header& h) {
+    return !http::iequals(h.name, "set-thing");
+  });
+  ASSERT_EQ(f.size(), 2u);
+  EXPECT_EQ(f[0].name, "Content-Type");
+  EXPECT_EQ(f[1].name, "X-Empty");
+  EXPECT_EQ(f.text_size(), std::string("Content-Typeapplication/octet-streamX-Empty").size());
+}
+
+TEST(StoredFieldsTest, CopyToReplacesWhatTheMapHeld) {
+  http::HeaderMap out;
+  out.add("Old", "field");
+  out.add("Another", "one");
+  out.add("Third", "x");
+  StoredFields(sample_fields()).copy_to(out);
+  ASSERT_EQ(out.size(), 4u);
+  EXPECT_EQ(out[0].name, "Content-Type");
+  EXPECT_EQ(out.count("set-thing"), 2u);
+  EXPECT_FALSE(out.contains("old"));
+  StoredFields().copy_to(out);
+  EXPECT_TRUE(out.empty());
+}
+
+TEST(StoredFieldsTest, WithReplacesEveryLineOfTheNameAtTheFirstPosition) {
+  const StoredFields f = StoredFields(sample_fields()).with("SET-THING", "c");
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[1].value, "c");
+  EXPECT_EQ(f[2].name, "X-Empty");
+  const StoredFields g = f.with("ETag", "\"x\"");
+  ASSERT_EQ(g.size(), 4u);
+  EXPECT_EQ(g[3].name, "ETag");
+  EXPECT_EQ(*g.find("etag"), "\"x\"");
+}
+
+}  // namespace
+}  // namespace gatehouse::policies::cache
