@@ -1,6 +1,7 @@
 #include "policies/cache/storability.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstdint>
 
@@ -85,19 +86,23 @@ StoredFieldFilter::StoredFieldFilter(const http::HeaderMap& response_headers, co
   if (shared) directive_fields_.insert(directive_fields_.end(), response_cc.private_fields.begin(), response_cc.private_fields.end());
 }
 
-bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
+bool StoredFieldFilter::excluded_slow(std::string_view name) const noexcept {
   static constexpr std::string_view kNeverStored[] = {
       "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
       "proxy-authenticate", "proxy-authentication-info", "proxy-authorization"};
-  // Every never-stored name starts with one of these letters; most fields
-  // are decided here (this runs for each field of each stored response).
-  const char first = name.empty() ? '\0' : static_cast<char>(name.front() | 0x20);
-  if (first == 'c' || first == 'k' || first == 'p' || first == 't' || first == 'u') {
+  // Lengths first: Content-Type, Content-Length, Cache-Control... share the
+  // first letter with Connection but none of these lengths.
+  constexpr std::size_t kMaxLength = 25;
+  static constexpr auto kLengths = [] {
+    std::array<bool, kMaxLength + 1> lengths{};
+    for (std::string_view n : kNeverStored) lengths[n.size()] = true;
+    return lengths;
+  }();
+  if (name.size() <= kMaxLength && kLengths[name.size()]) {
     for (std::string_view n : kNeverStored) {
       if (http::iequals(n, name)) return true;
     }
   }
-  if (connection_fields_.empty() && directive_fields_.empty()) return false;
   return store_contains(connection_fields_, name) || store_contains(directive_fields_, name);
 }
 

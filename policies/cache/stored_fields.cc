@@ -1,45 +1,58 @@
 #include "policies/cache/stored_fields.h"
 
+#include <cstring>
+
 namespace gatehouse::policies::cache {
 
 StoredFields::StoredFields(const http::HeaderMap& fields) {
   *this = copy_if(fields, [](const http::Header&) { return true; });
 }
 
-void StoredFields::reserve(std::size_t fields, std::size_t bytes) {
-  spans_.reserve(fields);
-  text_.reserve(bytes);
+StoredFields::StoredFields(const StoredFields& other) { *this = other; }
+
+StoredFields& StoredFields::operator=(const StoredFields& other) {
+  if (this == &other) return *this;
+  allocate(other.count_, other.text_size_);
+  if (other.count_ == 0) return *this;
+  std::memcpy(data_.get(), other.data_.get(), other.count_ * sizeof(Span));
+  std::memcpy(data_.get() + text_at_, other.text(), other.text_size_);
+  count_ = other.count_;
+  text_size_ = other.text_size_;
+  return *this;
 }
 
-void StoredFields::append(std::string_view name, std::string_view value) {
-  Span span;
-  span.name_at = static_cast<std::uint32_t>(text_.size());
-  span.name_size = static_cast<std::uint32_t>(name.size());
-  text_.append(name);
-  span.value_at = static_cast<std::uint32_t>(text_.size());
-  span.value_size = static_cast<std::uint32_t>(value.size());
-  text_.append(value);
-  spans_.push_back(span);
+void StoredFields::allocate(std::size_t fields, std::size_t bytes) {
+  count_ = 0;
+  text_size_ = 0;
+  text_at_ = static_cast<std::uint32_t>(fields * sizeof(Span));
+  const std::size_t total = text_at_ + bytes;
+  data_ = total == 0 ? nullptr : std::unique_ptr<char[]>(new char[total]);
+}
+
+StoredFields::Span StoredFields::span(std::size_t i) const noexcept {
+  Span s;
+  std::memcpy(&s, data_.get() + i * sizeof(Span), sizeof(Span));
+  return s;
 }
 
 FieldView StoredFields::operator[](std::size_t i) const noexcept {
-  const Span& s = spans_[i];
-  const std::string_view text(text_);
-  return FieldView{text.substr(s.name_at, s.name_size), text.substr(s.value_at, s.value_size)};
+  const Span s = span(i);
+  const std::string_view all(text(), text_size_);
+  return FieldView{all.substr(s.name_at, s.name_size), all.substr(s.value_at, s.value_size)};
 }
 
 std::optional<std::string_view> StoredFields::find(std::string_view name) const noexcept {
-  const std::string_view text(text_);
-  for (const Span& s : spans_) {
-    if (http::iequals(text.substr(s.name_at, s.name_size), name)) return text.substr(s.value_at, s.value_size);
+  for (std::size_t i = 0; i < count_; ++i) {
+    const FieldView f = (*this)[i];
+    if (http::iequals(f.name, name)) return f.value;
   }
   return std::nullopt;
 }
 
 void StoredFields::copy_to(http::HeaderMap& out) const {
   out.clear();
-  out.reserve(spans_.size());
-  for (std::size_t i = 0; i < spans_.size(); ++i) {
+  out.reserve(count_);
+  for (std::size_t i = 0; i < count_; ++i) {
     const FieldView f = (*this)[i];
     out.add(f.name, f.value);
   }

@@ -1,7 +1,7 @@
 #pragma once
-// The header section of a stored response, kept compactly: every name and
-// value in one buffer plus one array of offsets, so an entry costs two
-// allocations however many fields it has (an http::HeaderMap costs one per
+// The header section of a stored response, kept compactly: one allocation
+// holds an array of offsets and every name and value after it, however many
+// fields there are (an http::HeaderMap costs one per
 // field longer than the small-string buffer, each freed again on eviction;
 // a stored miss pays for both).
 //
@@ -13,10 +13,11 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "proxy/http/header_map.h"
 
@@ -30,6 +31,10 @@ struct FieldView {
 class StoredFields {
  public:
   StoredFields() = default;
+  StoredFields(const StoredFields& other);
+  StoredFields& operator=(const StoredFields& other);
+  StoredFields(StoredFields&&) noexcept = default;
+  StoredFields& operator=(StoredFields&&) noexcept = default;
   // Every field of `fields`, in order. Implicit: a stored section is
   // naturally made from a parsed one.
   StoredFields(const http::HeaderMap& fields);  // NOLINT(google-explicit-constructor)
@@ -39,18 +44,18 @@ class StoredFields {
   static StoredFields copy_if(const http::HeaderMap& fields, Keep keep) {
     // Room for all of them (a few bytes too many beats judging each field
     // twice), then one pass.
-    StoredFields out;
     std::size_t bytes = 0;
     for (const http::Header& h : fields) bytes += h.name.size() + h.value.size();
-    out.reserve(fields.size(), bytes);
+    StoredFields out;
+    out.allocate(fields.size(), bytes);
     for (const http::Header& h : fields) {
       if (keep(h)) out.append(h.name, h.value);
     }
     return out;
   }
 
-  std::size_t size() const noexcept { return spans_.size(); }
-  bool empty() const noexcept { return spans_.empty(); }
+  std::size_t size() const noexcept { return count_; }
+  bool empty() const noexcept { return count_ == 0; }
   FieldView operator[](std::size_t i) const noexcept;
 
   // The first field called `name`.
@@ -66,7 +71,7 @@ class StoredFields {
   StoredFields with(std::string_view name, std::string_view value) const;
 
   // Bytes of names and values.
-  std::size_t text_size() const noexcept { return text_.size(); }
+  std::size_t text_size() const noexcept { return text_size_; }
 
  private:
   struct Span {
@@ -75,11 +80,29 @@ class StoredFields {
     std::uint32_t value_at;
     std::uint32_t value_size;
   };
-  void reserve(std::size_t fields, std::size_t bytes);
-  void append(std::string_view name, std::string_view value);
+  // Room for `fields` spans and `bytes` of text; forgets what was held.
+  void allocate(std::size_t fields, std::size_t bytes);
+  // Within what allocate() made room for. Inline: it runs per stored field.
+  void append(std::string_view name, std::string_view value) noexcept {
+    char* at = data_.get() + text_at_ + text_size_;
+    const Span span{.name_at = text_size_,
+                    .name_size = static_cast<std::uint32_t>(name.size()),
+                    .value_at = static_cast<std::uint32_t>(text_size_ + name.size()),
+                    .value_size = static_cast<std::uint32_t>(value.size())};
+    if (!name.empty()) std::memcpy(at, name.data(), name.size());
+    if (!value.empty()) std::memcpy(at + name.size(), value.data(), value.size());
+    text_size_ += static_cast<std::uint32_t>(name.size() + value.size());
+    std::memcpy(data_.get() + count_ * sizeof(Span), &span, sizeof(Span));
+    ++count_;
+  }
+  // Read by copy: the buffer is chars, not Span objects.
+  Span span(std::size_t i) const noexcept;
+  const char* text() const noexcept { return data_.get() + text_at_; }
 
-  std::string text_;
-  std::vector<Span> spans_;
+  std::unique_ptr<char[]> data_;  // [Span x capacity][text]
+  std::uint32_t count_ = 0;
+  std::uint32_t text_at_ = 0;    // where the text starts in data_
+  std::uint32_t text_size_ = 0;
 };
 
 }  // namespace gatehouse::policies::cache
