@@ -34,7 +34,7 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_pt
     std::string tag = generate_strong_etag(body);
     if (!tag.empty()) entry->headers = entry->headers.with("ETag", tag);
   }
-  entry->body = std::make_shared<const std::string>(std::move(body));
+  entry->body_text = std::move(body);
   const bool stored = runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
   runtime.publish_store_metrics();
   return stored;
@@ -45,7 +45,7 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
                                                     const http::HeaderMap& not_modified, const ResponseTiming& timing,
                                                     bool shared) {
   if (!stored || !selected_for_update(stored->headers.to_map(), not_modified, true)) return nullptr;
-  std::shared_ptr<const StoredResponse> fresh = refreshed(*stored, not_modified, timing, shared);
+  std::shared_ptr<const StoredResponse> fresh = refreshed(stored, not_modified, timing, shared);
   runtime.store().replace(primary, stored, fresh);
   runtime.publish_store_metrics();
   return fresh;

@@ -218,7 +218,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
       reply.body = R"({"error":{"code":"precondition_failed","message":"a precondition of the request is false for the stored response"}})";
       break;
     case ConditionalOutcome::kServe:
-      reply.shared_body = stored.body;
+      reply.shared_body = shared_body(ex->stored);
       apply_byte_range(request.method_id, request.headers, reply.status, reply.headers, reply.shared_body,
                        reply.shared_slice);
       break;
@@ -314,7 +314,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
         // request made for that entry, and the client (whose own
         // conditionals were replaced) must not get a bare 304 it never
         // asked for: the entry is served as it was.
-        serve_in_response(ctx, *ex, response, fresh ? *fresh : *ex->stored);
+        serve_in_response(ctx, *ex, response, fresh ? fresh : ex->stored);
         return;
       }
       break;
@@ -325,7 +325,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
       response.status <= 599) {
     count_lookup(counters_.stale);
     ex->status.fwd_status = response.status;
-    serve_in_response(ctx, *ex, response, *ex->stored);
+    serve_in_response(ctx, *ex, response, ex->stored);
     return;
   }
   count_lookup(counters_.miss);
@@ -335,7 +335,8 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
 }
 
 void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,
-                                    const StoredResponse& stored) const {
+                                    const std::shared_ptr<const StoredResponse>& entry) const {
+  const StoredResponse& stored = *entry;
   const http::RequestHead& request = ctx.request();
   const http::HeaderMap& client = ex.client_headers ? *ex.client_headers : request.headers;
   const std::string* request_id = response.headers.find("x-request-id");
@@ -345,7 +346,7 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
   headers.set("Age", decimal(age.count()));
   response.status = stored.status;
   response.reason = stored.reason;
-  policy::SharedBody body = stored.body;
+  policy::SharedBody body = shared_body(entry);
   if (evaluate_conditionals(request.method_id, client, stored.status, headers, stored.timing.response_time) ==
       ConditionalOutcome::kNotModified) {
     headers = not_modified_headers(headers);
@@ -419,9 +420,9 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
   if (response.status == 200) {
     if (std::shared_ptr<const StoredResponse> get_entry =
             runtime_.store().lookup(ex.key.primary, ex.key.extra, request_headers, false)) {
-      if (head_matches_stored(get_entry->headers.to_map(), get_entry->body->size(), response.headers)) {
+      if (head_matches_stored(get_entry->headers.to_map(), get_entry->body().size(), response.headers)) {
         std::shared_ptr<const StoredResponse> fresh =
-            refreshed(*get_entry, response.headers, timing, config_.freshness.shared);
+            refreshed(get_entry, response.headers, timing, config_.freshness.shared);
         runtime_.store().replace(ex.key.primary, get_entry, fresh);
       } else {
         runtime_.store().invalidate(ex.key.primary);  // stale at best: gone

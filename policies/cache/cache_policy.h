@@ -56,7 +56,7 @@ class CachePolicy final : public policy::Policy {
   // Rewrites `response` into the stored one (after a 304 or for
   // stale-if-error), applying the client's own conditionals.
   void serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,
-                         const StoredResponse& stored) const;
+                         const std::shared_ptr<const StoredResponse>& entry) const;
   void start_refresh(policy::RequestContext& ctx, const Exchange& ex) const;
   void invalidate(const Exchange& ex, const http::ResponseHead& response) const;
   void maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const;

@@ -61,7 +61,7 @@ class CachePolicyRangeTest : public ::testing::Test {
     http::HeaderMap none;
     std::shared_ptr<const StoredResponse> entry =
         runtime_.store().lookup(primary_key("http", "example.test", target, {}), "", none, false);
-    return entry ? entry->body.get() : nullptr;
+    return entry ? shared_body(entry).get() : nullptr;
   }
 
   policy::PolicyServices services_;

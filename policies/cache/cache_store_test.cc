@@ -20,7 +20,7 @@ std::shared_ptr<const StoredResponse> response(std::string body, const http::Hea
                                                const http::HeaderMap& headers = {}, std::string extra = {}) {
   auto r = std::make_shared<StoredResponse>();
   r->headers = headers;
-  r->body = std::make_shared<const std::string>(std::move(body));
+  r->body_text = std::move(body);
   r->timing = {t0(), t0()};
   r->vary = select_vary_values(headers, request).value_or(std::vector<VaryValue>{});
   r->key_extra = std::move(extra);
@@ -92,7 +92,7 @@ TEST(CacheStoreTest, NewestMatchingVariantWins) {
   auto varied = response("varied", fields({{"A", "1"}}), fields({{"Vary", "A"}}));
   store.insert("k", varied);
   EXPECT_EQ(store.lookup("k", "", fields({{"A", "1"}})), varied);
-  EXPECT_EQ(store.lookup("k", "", fields({{"A", "2"}}))->body->compare("no-vary"), 0);
+  EXPECT_EQ(store.lookup("k", "", fields({{"A", "2"}}))->body(), "no-vary");
 }
 
 // A response filled by HEAD has no content: it answers HEAD only, and a
@@ -179,13 +179,18 @@ TEST(CacheStoreTest, ReplaceAfterNotModifiedIsCopyOnWrite) {
   auto old = response("body", {}, fields({{"Cache-Control", "max-age=1"}, {"ETag", "\"a\""}}));
   store.insert("k", old);
   auto held = store.lookup("k", "", {});
-  auto updated = refreshed(*old, fields({{"Cache-Control", "max-age=60"}}), {t0(100), t0(101)}, true);
+  auto updated = refreshed(old, fields({{"Cache-Control", "max-age=60"}}), {t0(100), t0(101)}, true);
   EXPECT_TRUE(store.replace("k", old, updated));
   EXPECT_EQ(*held->headers.find("cache-control"), "max-age=1");  // unchanged for its holder
   auto now = store.lookup("k", "", {});
   EXPECT_EQ(*now->headers.find("cache-control"), "max-age=60");
   EXPECT_EQ(*now->headers.find("etag"), "\"a\"");
-  EXPECT_EQ(now->body, old->body);  // shared, not copied
+  EXPECT_EQ(now->body().data(), old->body().data());  // shared, not copied
+  EXPECT_EQ(shared_body(now).get(), shared_body(old).get());
+  // A copy of a copy still shares the original bytes.
+  auto again = refreshed(now, fields({{"Cache-Control", "max-age=61"}}), {t0(102), t0(103)}, true);
+  EXPECT_EQ(again->body().data(), old->body().data());
+  EXPECT_EQ(again->body_owner, old);
   EXPECT_EQ(now->timing.response_time, t0(101));
   EXPECT_FALSE(store.replace("k", old, updated));  // `old` is gone now
   store.invalidate("k");
@@ -213,11 +218,11 @@ TEST(CacheStoreTest, InvalidatePurgePrefixAndPurgeAll) {
 // The refreshed copy's age counts from the validating exchange.
 TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
   auto old = response("b", {}, fields({{"Age", "500"}, {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}, {"ETag", "\"a\""}}));
-  auto fresh = refreshed(*old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);
+  auto fresh = refreshed(old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);
   EXPECT_FALSE(fresh->headers.contains("age"));
   EXPECT_EQ(*fresh->headers.find("date"), "Sun, 06 Nov 1994 09:06:18 GMT");
   EXPECT_EQ(current_age(fresh->headers.to_map(), fresh->timing, t0(1001)).count(), 1);
-  auto with_age = refreshed(*old, fields({{"Age", "7"}, {"Date", "Sun, 06 Nov 1994 09:06:18 GMT"}}), {t0(1000), t0(1001)}, true);
+  auto with_age = refreshed(old, fields({{"Age", "7"}, {"Date", "Sun, 06 Nov 1994 09:06:18 GMT"}}), {t0(1000), t0(1001)}, true);
   EXPECT_EQ(*with_age->headers.find("age"), "7");
   EXPECT_EQ(current_age(with_age->headers.to_map(), with_age->timing, t0(1001)).count(), 8);
 }
@@ -236,9 +241,9 @@ TEST(CacheStoreTest, ConcurrentUseKeepsCountersConsistent) {
         std::string body(100 + (i % 50), static_cast<char>('a' + t));
         if (i % 3 == 0) store.insert(key, response(body));
         if (auto r = store.lookup(key, "", {})) {
-          const std::string& b = *r->body;
+          const std::string_view b = r->body();
           if (b.empty() || b.find_first_not_of(b.front()) != std::string::npos) ++corrupt;
-          if (i % 5 == 0) store.replace(key, r, refreshed(*r, fields({{"X", "y"}}), {t0(), t0()}, true));
+          if (i % 5 == 0) store.replace(key, r, refreshed(r, fields({{"X", "y"}}), {t0(), t0()}, true));
         }
         if (i % 101 == 0) store.invalidate(key);
         if (t == 0 && i % 997 == 0) store.purge_prefix("http://h/1");

@@ -4,23 +4,25 @@
 
 namespace gatehouse::policies::cache {
 
-const std::shared_ptr<const std::string>& empty_stored_body() {
-  static const std::shared_ptr<const std::string> empty = std::make_shared<const std::string>();
-  return empty;
+std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const StoredResponse>& entry) {
+  if (entry->body_owner) return {entry->body_owner, &entry->body_owner->body_text};
+  return {entry, &entry->body_text};
 }
 
 std::size_t StoredResponse::charge() const noexcept {
   // A flat allowance for the object, its vectors and the index entry, so a
   // flood of tiny responses is bounded too.
   constexpr std::size_t kOverhead = 256;
-  std::size_t bytes = kOverhead + reason.size() + key_extra.size() + (body ? body->size() : 0);
+  std::size_t bytes = kOverhead + reason.size() + key_extra.size() + body().size();
   bytes += headers.text_size() + 16 * headers.size();
   for (const VaryValue& v : vary) bytes += v.name.size() + (v.value ? v.value->size() : 0) + 32;
   return bytes;
 }
 
-std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, const http::HeaderMap& not_modified,
+std::shared_ptr<const StoredResponse> refreshed(const std::shared_ptr<const StoredResponse>& entry,
+                                                const http::HeaderMap& not_modified,
                                                 const ResponseTiming& validation_timing, bool shared) {
+  const StoredResponse& stored = *entry;
   auto copy = std::make_shared<StoredResponse>();
   copy->status = stored.status;
   copy->reason = stored.reason;
@@ -28,7 +30,7 @@ std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, co
   if (!not_modified.contains("age")) headers.remove("age");
   if (!not_modified.contains("date")) headers.set("Date", format_http_date(validation_timing.response_time));
   copy->headers = StoredFields(headers);
-  copy->body = stored.body;
+  copy->body_owner = stored.body_owner ? stored.body_owner : entry;
   copy->timing = validation_timing;
   copy->vary = stored.vary;
   copy->key_extra = stored.key_extra;

@@ -19,16 +19,15 @@
 
 namespace gatehouse::policies::cache {
 
-// One empty body for all entries that have none (yet).
-const std::shared_ptr<const std::string>& empty_stored_body();
-
 struct StoredResponse {
   int status = 200;
   std::string reason;
   StoredFields headers;  // as StoredFieldFilter filtered them
-  // Never null: until filled, one empty string shared by every entry (not
-  // an allocation per entry).
-  std::shared_ptr<const std::string> body = empty_stored_body();
+  // The content (empty for a head_only entry). A refreshed copy keeps its
+  // original's bytes through body_owner instead: the body is never copied,
+  // and an entry costs no allocation of its own for sharing it.
+  std::string body_text;
+  std::shared_ptr<const StoredResponse> body_owner;
   ResponseTiming timing;          // of the exchange that stored or last validated it
   std::vector<VaryValue> vary;    // select_vary_values() of the request that filled it
   std::string key_extra;          // CacheKey::extra of that request
@@ -39,7 +38,14 @@ struct StoredResponse {
   // The bytes this entry is charged in the store: body, header fields and
   // per-entry bookkeeping.
   std::size_t charge() const noexcept;
+
+  std::string_view body() const noexcept { return body_owner ? body_owner->body_text : body_text; }
 };
+
+// `entry`'s body for the core to send (LocalReply::shared_body,
+// replace_response_body): it shares ownership of the entry holding the bytes,
+// so sending needs neither a copy nor an allocation. `entry` is not null.
+std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const StoredResponse>& entry);
 
 // §3.2 / §4.3.4: a copy of `stored` whose header section is updated from a
 // 304 (updated_headers()) and whose timing is the validating exchange's;
@@ -47,7 +53,8 @@ struct StoredResponse {
 // exchange (§4.2.3), the stored Age is dropped unless the 304 has one, and a
 // 304 without Date gets the validation's response_time as Date (RFC 9110
 // §6.6.1), so the old Date does not make the fresh copy look old.
-std::shared_ptr<const StoredResponse> refreshed(const StoredResponse& stored, const http::HeaderMap& not_modified,
+std::shared_ptr<const StoredResponse> refreshed(const std::shared_ptr<const StoredResponse>& stored,
+                                                const http::HeaderMap& not_modified,
                                                 const ResponseTiming& validation_timing, bool shared);
 
 }  // namespace gatehouse::policies::cache
