@@ -394,10 +394,10 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   }
   const std::size_t expected =
       response.framing == http::BodyFraming::kContentLength ? static_cast<std::size_t>(response.content_length) : 0;
-  ctx.observe_response_body(std::make_unique<StoreObserver>(
-      runtime_, ex.key.primary, std::move(entry), expected,
-      fill_options(),
-      ex.flight));
+  // The key moves to the observer: on_response runs once per exchange and
+  // nothing after it reads the key (a retried request builds a new Exchange).
+  ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, std::move(ex.key.primary), std::move(entry),
+                                                            expected, fill_options(), std::move(ex.flight)));
   ex.status.stored = true;
 }
 
