@@ -1,5 +1,7 @@
 #include "policies/cache/cache_runtime.h"
 
+#include <functional>
+
 #include <boost/asio/post.hpp>
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
@@ -16,6 +18,15 @@ struct CacheRuntime::Waiter {
   boost::asio::steady_timer timer;
   bool done = false;  // touched on `executor` only
 };
+
+std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept {
+  std::uint64_t h = std::hash<std::string_view>{}(primary);
+  if (extra.empty()) return h;
+  // boost::hash_combine's mixing step: order matters, so (a, b) and (b, a)
+  // differ.
+  h ^= std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
+  return h;
+}
 
 void Flight::finish() {
   if (!finished_.exchange(true)) runtime_.end_flight(key_);
@@ -72,14 +83,15 @@ std::map<std::string, double> CacheRuntime::lookup_totals() const {
   return totals;
 }
 
-std::shared_ptr<Flight> CacheRuntime::lead(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  if (stopped_ || flights_.contains(key)) return nullptr;
-  flights_.emplace(key, std::vector<std::shared_ptr<Waiter>>{});
+std::shared_ptr<Flight> CacheRuntime::lead(std::uint64_t key) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_ || !flights_.try_emplace(key).second) return nullptr;
+  }
   return std::make_shared<Flight>(*this, key);
 }
 
-bool CacheRuntime::wait(const std::string& key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
+bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
                         std::chrono::milliseconds max_wait) {
   auto waiter = std::make_shared<Waiter>(std::move(paused), executor);
   {
@@ -98,7 +110,7 @@ bool CacheRuntime::wait(const std::string& key, policy::PausedRequest paused, bo
   return true;
 }
 
-void CacheRuntime::end_flight(const std::string& key) {
+void CacheRuntime::end_flight(std::uint64_t key) {
   std::vector<std::shared_ptr<Waiter>> waiters;
   {
     std::lock_guard lock(mutex_);
@@ -130,7 +142,7 @@ void CacheRuntime::end_background(const std::string& key) {
 }
 
 void CacheRuntime::stop() {
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> dropped;
+  boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> dropped;
   std::lock_guard lock(mutex_);
   stopped_ = true;
   dropped.swap(flights_);

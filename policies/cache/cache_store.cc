@@ -39,17 +39,23 @@ StoreLimits CacheStore::limits() const {
   return {.max_size = max_size_.load(), .max_object_size = max_object_size_.load(), .max_variants = max_variants_.load()};
 }
 
-CacheStore::Shard& CacheStore::shard_for(std::string_view primary) const {
-  return *shards_[std::hash<std::string_view>{}(primary) % shards_.size()];
-}
+std::size_t CacheStore::key_hash(std::string_view primary) noexcept { return std::hash<std::string_view>{}(primary); }
 
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
-void CacheStore::erase_key(Shard& shard, std::list<KeyEntry>::iterator it) {
+void CacheStore::erase_key(Shard& shard, Lru::iterator it) {
   shard.bytes -= it->bytes;
   shard.entries -= it->variants.size();
-  shard.index.erase(std::string_view(it->key));
+  shard.index.erase(IndexKey{it->key, it->hash});
   shard.lru.erase(it);
+}
+
+void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i) {
+  const std::size_t charge = entry.variants[i].charge;
+  entry.bytes -= charge;
+  shard.bytes -= charge;
+  --shard.entries;
+  entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
@@ -62,11 +68,7 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
   // Only `keep` is left and its variants together are still too many bytes:
   // drop its oldest ones (the newest alone always fits, insert checked).
   while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
-    keep->bytes -= keep->charges.back();
-    shard.bytes -= keep->charges.back();
-    --shard.entries;
-    keep->variants.pop_back();
-    keep->charges.pop_back();
+    drop_variant(shard, *keep, keep->variants.size() - 1);
     ++evictions_;
   }
 }
@@ -74,15 +76,17 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
                                                          const http::HeaderMap& request_headers,
                                                          bool head_request, MissInfo* miss) {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return nullptr;
   auto it = found->second;
   shard.lru.splice(shard.lru.begin(), shard.lru, it);
-  for (const auto& variant : it->variants) {
-    if (variant->head_only && !head_request) continue;
-    if (variant->key_extra == key_extra && variant_matches(variant->vary, request_headers)) return variant;
+  for (const Variant& variant : it->variants) {
+    const StoredResponse& stored = *variant.response;
+    if (stored.head_only && !head_request) continue;
+    if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
   }
   if (miss != nullptr) {
     miss->has_variants = !it->variants.empty();
@@ -93,11 +97,12 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
 }
 
 void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until) {
-  // A bare key is charged its size plus the list and index nodes.
+  // A bare key is charged its size plus the list node and index slot.
   const std::size_t charge = primary.size() + 128;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found != shard.index.end()) {
     found->second->uncacheable_until = until;
     return;
@@ -106,61 +111,59 @@ void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_
   shard.lru.emplace_front();
   KeyEntry& entry = shard.lru.front();
   entry.key.assign(primary);
+  entry.hash = key.hash;
   entry.bytes = charge;
   entry.uncacheable_until = until;
-  shard.index.emplace(std::string_view(entry.key), shard.lru.begin());
+  shard.index.emplace(IndexKey{entry.key, entry.hash}, shard.lru.begin());
   shard.bytes += charge;
   evict_to(shard, shard_budget(), &entry);
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return {};
-  return found->second->variants;
+  std::vector<std::shared_ptr<const StoredResponse>> out;
+  out.reserve(found->second->variants.size());
+  for (const Variant& variant : found->second->variants) out.push_back(variant.response);
+  return out;
 }
 
 InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const StoredResponse> response) {
   if (response == nullptr) return InsertResult::kTooLarge;
-  std::size_t charge = response->charge() + primary.size();
-  std::size_t budget = shard_budget();
+  const std::size_t charge = response->charge() + primary.size();
+  const std::size_t budget = shard_budget();
   if (charge > max_object_size_.load() || charge > budget) return InsertResult::kTooLarge;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
-  std::list<KeyEntry>::iterator it;
+  auto found = shard.index.find(key);
+  Lru::iterator it;
   if (found == shard.index.end()) {
     shard.lru.emplace_front();
     it = shard.lru.begin();
     it->key.assign(primary);
-    shard.index.emplace(std::string_view(it->key), it);
+    it->hash = key.hash;
+    shard.index.emplace(IndexKey{it->key, it->hash}, it);
   } else {
     it = found->second;
     shard.lru.splice(shard.lru.begin(), shard.lru, it);
   }
   KeyEntry& entry = *it;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
-    if (!store_replaces(*entry.variants[i], *response)) continue;
-    entry.bytes -= entry.charges[i];
-    shard.bytes -= entry.charges[i];
-    --shard.entries;
-    entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
-    entry.charges.erase(entry.charges.begin() + static_cast<std::ptrdiff_t>(i));
+    if (!store_replaces(*entry.variants[i].response, *response)) continue;
+    drop_variant(shard, entry, i);
     break;
   }
-  entry.variants.insert(entry.variants.begin(), std::move(response));
-  entry.charges.insert(entry.charges.begin(), charge);
+  entry.variants.insert(entry.variants.begin(), Variant{std::move(response), charge});
   entry.bytes += charge;
   shard.bytes += charge;
   ++shard.entries;
-  std::size_t max_variants = max_variants_.load();
+  const std::size_t max_variants = max_variants_.load();
   while (entry.variants.size() > max_variants) {
-    entry.bytes -= entry.charges.back();
-    shard.bytes -= entry.charges.back();
-    --shard.entries;
-    entry.variants.pop_back();
-    entry.charges.pop_back();
+    drop_variant(shard, entry, entry.variants.size() - 1);
     ++evictions_;
   }
   evict_to(shard, budget, &entry);
@@ -170,29 +173,30 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
 bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const StoredResponse>& current,
                          std::shared_ptr<const StoredResponse> updated) {
   if (current == nullptr || updated == nullptr) return false;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return false;
   KeyEntry& entry = *found->second;
-  auto pos = std::find(entry.variants.begin(), entry.variants.end(), current);
+  auto pos = std::find_if(entry.variants.begin(), entry.variants.end(),
+                          [&](const Variant& v) { return v.response == current; });
   if (pos == entry.variants.end()) return false;
-  std::size_t i = static_cast<std::size_t>(pos - entry.variants.begin());
-  std::size_t charge = updated->charge() + primary.size();
-  entry.bytes = entry.bytes - entry.charges[i] + charge;
+  const std::size_t charge = updated->charge() + primary.size();
+  entry.bytes = entry.bytes - pos->charge + charge;
   shard.bytes += charge;
-  shard.bytes -= entry.charges[i];
-  entry.charges[i] = charge;
-  entry.variants[i] = std::move(updated);
+  shard.bytes -= pos->charge;
+  *pos = Variant{std::move(updated), charge};
   shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
   evict_to(shard, shard_budget(), &entry);
   return true;
 }
 
 std::size_t CacheStore::invalidate(std::string_view primary) {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return 0;
   std::size_t n = found->second->variants.size();
   erase_key(shard, found->second);

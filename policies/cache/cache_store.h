@@ -5,6 +5,8 @@
 //
 // Structure: N shards, each a mutex, a map from primary key (the URI, see
 // cache_key.h) to its variants, newest first, and an LRU list of keys. A
+// call hashes its primary key once: the hash picks the shard and is the
+// shard index's hash too (the index stores it, never rehashes a key). A
 // shard holds at most max_size / N bytes (StoredResponse::charge()); an
 // insert that would exceed it evicts least recently used keys (with all
 // their variants) first. Entries are std::shared_ptr<const StoredResponse>:
@@ -23,8 +25,10 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "policies/cache/stored_response.h"
 #include "proxy/http/header_map.h"
@@ -107,27 +111,52 @@ class CacheStore {
   StoreStats totals() const noexcept;
 
  private:
+  struct Variant {
+    std::shared_ptr<const StoredResponse> response;
+    std::size_t charge = 0;  // response->charge() + the key's size, as charged when stored
+  };
   struct KeyEntry {
     std::string key;
-    std::vector<std::shared_ptr<const StoredResponse>> variants;  // newest first
-    std::vector<std::size_t> charges;                             // parallel to variants
+    std::size_t hash = 0;  // key_hash(key)
+    // Newest first. Most keys have one variant: it lives inline, so a new
+    // key allocates only its list node (and its key if longer than SSO).
+    boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point uncacheable_until{};
   };
+  using Lru = std::list<KeyEntry>;
+  // A primary key with its hash, computed once per call. In the index the
+  // view points into a list node's key, which never moves.
+  struct IndexKey {
+    std::string_view key;
+    std::size_t hash;
+  };
+  struct IndexHash {
+    std::size_t operator()(const IndexKey& k) const noexcept { return k.hash; }
+  };
+  struct IndexEqual {
+    bool operator()(const IndexKey& a, const IndexKey& b) const noexcept {
+      return a.hash == b.hash && a.key == b.key;
+    }
+  };
   struct Shard {
     mutable std::mutex mutex;
-    std::list<KeyEntry> lru;  // front: most recently used
-    // Views into the list nodes' keys, which never move.
-    std::unordered_map<std::string_view, std::list<KeyEntry>::iterator> index;
+    Lru lru;  // front: most recently used
+    // Open addressing: no node per key; values are list iterators.
+    boost::unordered_flat_map<IndexKey, Lru::iterator, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
     std::atomic<std::size_t> bytes{0};
     std::atomic<std::size_t> entries{0};
   };
 
-  Shard& shard_for(std::string_view primary) const;
+  static std::size_t key_hash(std::string_view primary) noexcept;
+  static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
+  Shard& shard_for(const IndexKey& key) const noexcept { return *shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
-  // Both with the shard's mutex held.
-  void erase_key(Shard& shard, std::list<KeyEntry>::iterator it);
+  // All with the shard's mutex held.
+  void erase_key(Shard& shard, Lru::iterator it);
+  // Drops `entry`'s variant at `i`, uncharging it.
+  static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i);
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
