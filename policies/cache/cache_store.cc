@@ -1,7 +1,9 @@
 #include "policies/cache/cache_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
+#include <new>
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -41,13 +43,31 @@ StoreLimits CacheStore::limits() const {
 
 std::size_t CacheStore::key_hash(std::string_view primary) noexcept { return std::hash<std::string_view>{}(primary); }
 
+CacheStore::KeyEntry* CacheStore::new_key_entry(const IndexKey& key) {
+  void* memory = ::operator new(sizeof(KeyEntry) + key.key.size());
+  auto* entry = ::new (memory) KeyEntry(key.key.size(), key.hash);
+  std::memcpy(static_cast<char*>(memory) + sizeof(KeyEntry), key.key.data(), key.key.size());
+  return entry;
+}
+
+void CacheStore::delete_key_entry(KeyEntry* entry) noexcept {
+  entry->~KeyEntry();
+  ::operator delete(static_cast<void*>(entry));
+}
+
+CacheStore::Shard::~Shard() { lru.clear_and_dispose(&CacheStore::delete_key_entry); }
+
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
-void CacheStore::erase_key(Shard& shard, Lru::iterator it) {
-  shard.bytes -= it->bytes;
-  shard.entries -= it->variants.size();
-  shard.index.erase(IndexKey{it->key, it->hash});
-  shard.lru.erase(it);
+void CacheStore::erase_key(Shard& shard, KeyEntry& entry) {
+  shard.bytes -= entry.bytes;
+  shard.entries -= entry.variants.size();
+  shard.index.erase(IndexKey{entry.key(), entry.hash});
+  shard.lru.erase_and_dispose(shard.lru.iterator_to(entry), &CacheStore::delete_key_entry);
+}
+
+void CacheStore::touch(Shard& shard, KeyEntry& entry) noexcept {
+  shard.lru.splice(shard.lru.begin(), shard.lru, shard.lru.iterator_to(entry));
 }
 
 void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i) {
@@ -60,9 +80,9 @@ void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i) {
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
   while (shard.bytes > budget && !shard.lru.empty()) {
-    auto victim = std::prev(shard.lru.end());
-    if (&*victim == keep) break;
-    evictions_ += victim->variants.size();
+    KeyEntry& victim = shard.lru.back();
+    if (&victim == keep) break;
+    evictions_ += victim.variants.size();
     erase_key(shard, victim);
   }
   // Only `keep` is left and its variants together are still too many bytes:
@@ -81,23 +101,23 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return nullptr;
-  auto it = found->second;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it);
-  for (const Variant& variant : it->variants) {
+  KeyEntry& entry = *found->second;
+  touch(shard, entry);
+  for (const Variant& variant : entry.variants) {
     const StoredResponse& stored = *variant.response;
     if (stored.head_only && !head_request) continue;
     if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
   }
   if (miss != nullptr) {
-    miss->has_variants = !it->variants.empty();
-    miss->recently_uncacheable = it->uncacheable_until != std::chrono::steady_clock::time_point{} &&
-                                 std::chrono::steady_clock::now() < it->uncacheable_until;
+    miss->has_variants = !entry.variants.empty();
+    miss->recently_uncacheable = entry.uncacheable_until != std::chrono::steady_clock::time_point{} &&
+                                 std::chrono::steady_clock::now() < entry.uncacheable_until;
   }
   return nullptr;
 }
 
 void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until) {
-  // A bare key is charged its size plus the list node and index slot.
+  // A bare key is charged its size plus its entry and index slot.
   const std::size_t charge = primary.size() + 128;
   const IndexKey key = index_key(primary);
   Shard& shard = shard_for(key);
@@ -108,13 +128,11 @@ void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_
     return;
   }
   if (charge > shard_budget()) return;
-  shard.lru.emplace_front();
-  KeyEntry& entry = shard.lru.front();
-  entry.key.assign(primary);
-  entry.hash = key.hash;
+  KeyEntry& entry = *new_key_entry(key);
   entry.bytes = charge;
   entry.uncacheable_until = until;
-  shard.index.emplace(IndexKey{entry.key, entry.hash}, shard.lru.begin());
+  shard.lru.push_front(entry);
+  shard.index.emplace(IndexKey{entry.key(), entry.hash}, &entry);
   shard.bytes += charge;
   evict_to(shard, shard_budget(), &entry);
 }
@@ -140,18 +158,16 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
-  Lru::iterator it;
+  KeyEntry* stored = nullptr;
   if (found == shard.index.end()) {
-    shard.lru.emplace_front();
-    it = shard.lru.begin();
-    it->key.assign(primary);
-    it->hash = key.hash;
-    shard.index.emplace(IndexKey{it->key, it->hash}, it);
+    stored = new_key_entry(key);
+    shard.lru.push_front(*stored);
+    shard.index.emplace(IndexKey{stored->key(), stored->hash}, stored);
   } else {
-    it = found->second;
-    shard.lru.splice(shard.lru.begin(), shard.lru, it);
+    stored = found->second;
+    touch(shard, *stored);
   }
-  KeyEntry& entry = *it;
+  KeyEntry& entry = *stored;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
     if (!store_replaces(*entry.variants[i].response, *response)) continue;
     drop_variant(shard, entry, i);
@@ -187,7 +203,7 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   shard.bytes += charge;
   shard.bytes -= pos->charge;
   *pos = Variant{std::move(updated), charge};
-  shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+  touch(shard, entry);
   evict_to(shard, shard_budget(), &entry);
   return true;
 }
@@ -199,7 +215,7 @@ std::size_t CacheStore::invalidate(std::string_view primary) {
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return 0;
   std::size_t n = found->second->variants.size();
-  erase_key(shard, found->second);
+  erase_key(shard, *found->second);
   return n;
 }
 
@@ -208,12 +224,11 @@ std::size_t CacheStore::purge_prefix(std::string_view prefix) {
   for (auto& shard : shards_) {
     std::lock_guard lock(shard->mutex);
     for (auto it = shard->lru.begin(); it != shard->lru.end();) {
-      auto next = std::next(it);
-      if (std::string_view(it->key).starts_with(prefix)) {
-        removed += it->variants.size();
-        erase_key(*shard, it);
+      KeyEntry& entry = *it++;
+      if (entry.key().starts_with(prefix)) {
+        removed += entry.variants.size();
+        erase_key(*shard, entry);
       }
-      it = next;
     }
   }
   return removed;

@@ -20,7 +20,6 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -28,6 +27,7 @@
 #include <vector>
 
 #include <boost/container/small_vector.hpp>
+#include <boost/intrusive/list.hpp>
 #include <boost/unordered/unordered_flat_map.hpp>
 
 #include "policies/cache/stored_response.h"
@@ -115,18 +115,24 @@ class CacheStore {
     std::shared_ptr<const StoredResponse> response;
     std::size_t charge = 0;  // response->charge() + the key's size, as charged when stored
   };
-  struct KeyEntry {
-    std::string key;
-    std::size_t hash = 0;  // key_hash(key)
-    // Newest first. Most keys have one variant: it lives inline, so a new
-    // key allocates only its list node (and its key if longer than SSO).
+  // One primary key. Allocated together with the key's bytes, which follow
+  // it (new_key_entry / delete_key_entry): a new key costs one allocation,
+  // and the key never moves, so the index can view it.
+  struct KeyEntry : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+    KeyEntry(std::size_t key_size, std::size_t key_hash) noexcept : size(key_size), hash(key_hash) {}
+    std::string_view key() const noexcept { return {reinterpret_cast<const char*>(this) + sizeof(KeyEntry), size}; }
+
+    std::size_t size;  // of the key
+    std::size_t hash;  // key_hash(key())
+    // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point uncacheable_until{};
   };
-  using Lru = std::list<KeyEntry>;
+  // Owns its entries (delete_key_entry when unlinked).
+  using Lru = boost::intrusive::list<KeyEntry, boost::intrusive::constant_time_size<false>>;
   // A primary key with its hash, computed once per call. In the index the
-  // view points into a list node's key, which never moves.
+  // view points into a KeyEntry's key.
   struct IndexKey {
     std::string_view key;
     std::size_t hash;
@@ -140,21 +146,30 @@ class CacheStore {
     }
   };
   struct Shard {
+    Shard() = default;
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+    ~Shard();
+
     mutable std::mutex mutex;
     Lru lru;  // front: most recently used
-    // Open addressing: no node per key; values are list iterators.
-    boost::unordered_flat_map<IndexKey, Lru::iterator, IndexHash, IndexEqual> index;
+    // Open addressing: no node per key.
+    boost::unordered_flat_map<IndexKey, KeyEntry*, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
     std::atomic<std::size_t> bytes{0};
     std::atomic<std::size_t> entries{0};
   };
 
   static std::size_t key_hash(std::string_view primary) noexcept;
+  static KeyEntry* new_key_entry(const IndexKey& key);
+  static void delete_key_entry(KeyEntry* entry) noexcept;
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
   Shard& shard_for(const IndexKey& key) const noexcept { return *shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
   // All with the shard's mutex held.
-  void erase_key(Shard& shard, Lru::iterator it);
+  void erase_key(Shard& shard, KeyEntry& entry);
+  // Makes `entry` the shard's most recently used key.
+  static void touch(Shard& shard, KeyEntry& entry) noexcept;
   // Drops `entry`'s variant at `i`, uncharging it.
   static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i);
   // Evicts least recently used keys, never `keep` (the key just written),
