@@ -116,9 +116,10 @@ void CacheRuntime::end_flight(std::uint64_t key) {
     std::lock_guard lock(mutex_);
     auto it = flights_.find(key);
     if (it == flights_.end()) return;
-    waiters = std::move(it->second);
+    waiters.swap(it->second);
     flights_.erase(it);
   }
+  if (waiters.empty()) return;
   for (std::shared_ptr<Waiter>& waiter : waiters) {
     boost::asio::any_io_executor ex = waiter->executor;
     boost::asio::post(ex, [waiter = std::move(waiter)] {

@@ -16,14 +16,11 @@ bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming
 
 }  // namespace
 
-CacheStore::CacheStore(std::size_t shards) {
+CacheStore::CacheStore(std::size_t shards) : shards_(std::max<std::size_t>(shards, 1)) {
   StoreLimits defaults;
   max_size_ = defaults.max_size;
   max_object_size_ = defaults.max_object_size;
   max_variants_ = defaults.max_variants;
-  shards = std::max<std::size_t>(shards, 1);
-  shards_.reserve(shards);
-  for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
 void CacheStore::set_limits(const StoreLimits& limits) {
@@ -31,9 +28,9 @@ void CacheStore::set_limits(const StoreLimits& limits) {
   max_object_size_ = limits.max_object_size;
   max_variants_ = std::max<std::size_t>(limits.max_variants, 1);
   std::size_t budget = shard_budget();
-  for (auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    evict_to(*shard, budget, nullptr);
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    evict_to(shard, budget, nullptr);
   }
 }
 
@@ -221,13 +218,13 @@ std::size_t CacheStore::invalidate(std::string_view primary) {
 
 std::size_t CacheStore::purge_prefix(std::string_view prefix) {
   std::size_t removed = 0;
-  for (auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    for (auto it = shard->lru.begin(); it != shard->lru.end();) {
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
       KeyEntry& entry = *it++;
       if (entry.key().starts_with(prefix)) {
         removed += entry.variants.size();
-        erase_key(*shard, entry);
+        erase_key(shard, entry);
       }
     }
   }
@@ -238,9 +235,9 @@ std::size_t CacheStore::purge_all() { return purge_prefix(""); }
 
 StoreStats CacheStore::totals() const noexcept {
   StoreStats s;
-  for (const auto& shard : shards_) {
-    s.bytes += shard->bytes.load(std::memory_order_relaxed);
-    s.entries += shard->entries.load(std::memory_order_relaxed);
+  for (const Shard& shard : shards_) {
+    s.bytes += shard.bytes.load(std::memory_order_relaxed);
+    s.entries += shard.entries.load(std::memory_order_relaxed);
   }
   s.evictions = evictions_.load();
   return s;
@@ -248,11 +245,11 @@ StoreStats CacheStore::totals() const noexcept {
 
 StoreStats CacheStore::stats() const {
   StoreStats s;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    s.bytes += shard->bytes;
-    s.entries += shard->entries;
-    s.keys += shard->index.size();
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    s.bytes += shard.bytes;
+    s.entries += shard.entries;
+    s.keys += shard.index.size();
   }
   s.evictions = evictions_.load();
   return s;

@@ -145,7 +145,8 @@ class CacheStore {
       return a.hash == b.hash && a.key == b.key;
     }
   };
-  struct Shard {
+  // A line of its own: workers locking neighbouring shards do not share one.
+  struct alignas(64) Shard {
     Shard() = default;
     Shard(const Shard&) = delete;
     Shard& operator=(const Shard&) = delete;
@@ -164,7 +165,7 @@ class CacheStore {
   static KeyEntry* new_key_entry(const IndexKey& key);
   static void delete_key_entry(KeyEntry* entry) noexcept;
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
-  Shard& shard_for(const IndexKey& key) const noexcept { return *shards_[key.hash % shards_.size()]; }
+  Shard& shard_for(const IndexKey& key) const noexcept { return shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
   // All with the shard's mutex held.
   void erase_key(Shard& shard, KeyEntry& entry);
@@ -176,7 +177,9 @@ class CacheStore {
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
 
-  std::vector<std::unique_ptr<Shard>> shards_;
+  // Sized once (a Shard never moves); mutable: shard_for() on a const store
+  // locks one.
+  mutable std::vector<Shard> shards_;
   std::atomic<std::size_t> max_size_;
   std::atomic<std::size_t> max_object_size_;
   std::atomic<std::size_t> max_variants_;
