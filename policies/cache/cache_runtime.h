@@ -23,8 +23,8 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -95,11 +95,11 @@ class CacheRuntime {
   // Flights are keyed by the hash alone, so two different cache keys with
   // the same hash share one flight. That costs a delay, never a wrong
   // answer: a waiter is never handed the leader's response, it is resumed
-  // with retry() and looks its own key up again; that lookup misses (the
-  // leader stored another key), and a request that waited once never
-  // waits again, so it goes upstream, at most `max_wait` later than it
-  // would have. Only one flight exists per hash (lead() refuses a second),
-  // so ending one never ends another's.
+  // with retry() and looks its own key up again, finding only what is
+  // stored for that key; finding nothing (the leader stored another key),
+  // it goes upstream, since a request that waited once never waits again:
+  // at most `max_wait` later than it would have. Only one flight exists
+  // per hash (lead() refuses a second), so ending one never ends another's.
   std::shared_ptr<Flight> lead(std::uint64_t key);
   bool wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
             std::chrono::milliseconds max_wait);
