@@ -20,12 +20,15 @@ struct CacheRuntime::Waiter {
 };
 
 std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept {
-  std::uint64_t h = std::hash<std::string_view>{}(primary);
-  if (extra.empty()) return h;
+  return flight_hash_of(CacheStore::key_hash(primary), extra);
+}
+
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept {
+  if (extra.empty()) return primary_hash;
   // boost::hash_combine's mixing step: order matters, so (a, b) and (b, a)
   // differ.
-  h ^= std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (h << 6) + (h >> 2);
-  return h;
+  return primary_hash ^ (std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (primary_hash << 6) +
+                         (primary_hash >> 2));
 }
 
 void Flight::finish() {

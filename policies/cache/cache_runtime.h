@@ -55,6 +55,9 @@ inline void count_lookup(prometheus::Counter* counter) noexcept {
 // keys give equal hashes; what a collision of two different keys costs is
 // said at CacheRuntime::lead().
 std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept;
+// The same from CacheStore::key_hash(primary), as a lookup's MissInfo
+// reports it: flight_hash_of(CacheStore::key_hash(p), e) == flight_hash(p, e).
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept;
 
 // One in-flight miss that others may wait for. Ends (waking the waiters)
 // when its response is stored or judged not storable, or when the leading

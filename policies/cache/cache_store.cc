@@ -94,6 +94,7 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
                                                          const http::HeaderMap& request_headers,
                                                          bool head_request, MissInfo* miss) {
   const IndexKey key = index_key(primary);
+  if (miss != nullptr) miss->key_hash = key.hash;
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);

@@ -64,7 +64,14 @@ class CacheStore {
   struct MissInfo {
     bool has_variants = false;         // other variants are stored (a Vary miss)
     bool recently_uncacheable = false;  // mark_uncacheable() and its window not over
+    // key_hash(primary), which the lookup computed anyway: a caller derives
+    // other keys from it (flight_hash_of, cache_runtime.h) without hashing
+    // the key again.
+    std::size_t key_hash = 0;
   };
+
+  // The hash every member computes once per call for `primary`.
+  static std::size_t key_hash(std::string_view primary) noexcept;
 
   // The newest variant of `primary` whose key_extra equals `key_extra` and
   // whose Vary values match the request (vary.h); null when none (then
@@ -161,7 +168,6 @@ class CacheStore {
     std::atomic<std::size_t> entries{0};
   };
 
-  static std::size_t key_hash(std::string_view primary) noexcept;
   static KeyEntry* new_key_entry(const IndexKey& key);
   static void delete_key_entry(KeyEntry* entry) noexcept;
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }

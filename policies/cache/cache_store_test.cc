@@ -362,6 +362,16 @@ TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
   EXPECT_NE(flight_hash(primary, ""), flight_hash(primary, "x-tenant: a\n"));
   EXPECT_NE(flight_hash(primary, "x-tenant: a\n"), flight_hash(primary, "x-tenant: b\n"));
   EXPECT_NE(flight_hash("a", "b"), flight_hash("b", "a"));
+  // From the hash a lookup reports, whether it found the key or not.
+  CacheStore store;
+  store.insert(primary, response("x", fields({{"A", "1"}}), fields({{"Vary", "A"}})));
+  for (const std::string& key : {primary, std::string("http://example.test/absent")}) {
+    CacheStore::MissInfo miss;
+    ASSERT_EQ(store.lookup(key, "", fields({{"A", "2"}}), false, &miss), nullptr);
+    EXPECT_EQ(miss.key_hash, CacheStore::key_hash(key));
+    EXPECT_EQ(flight_hash_of(miss.key_hash, ""), flight_hash(key, ""));
+    EXPECT_EQ(flight_hash_of(miss.key_hash, "x-tenant: a\n"), flight_hash(key, "x-tenant: a\n"));
+  }
 }
 
 // One flight per hash at a time; finishing it (or dropping the leader's
