@@ -117,8 +117,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
     // Collapsing: only a GET can fill the store for the others, and not
     // while the key's last response could not be stored (hit-for-miss).
     if (!head && !waited && !miss.recently_uncacheable && config_.collapse_wait.count() > 0) {
-      const std::string flight_key =
-          ex->key.extra.empty() ? ex->key.primary : ex->key.primary + '\n' + ex->key.extra;
+      const std::uint64_t flight_key = flight_hash_of(miss.key_hash, ex->key.extra);
       ex->flight = runtime_.lead(flight_key);
       if (!ex->flight &&
           runtime_.wait(flight_key, ctx.pause_handle(), ctx.executor(), config_.collapse_wait)) {

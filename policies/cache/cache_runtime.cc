@@ -1,5 +1,7 @@
 #include "policies/cache/cache_runtime.h"
 
+#include <functional>
+
 #include <boost/asio/post.hpp>
 #include <prometheus/client_metric.h>
 #include <prometheus/metric_family.h>
@@ -16,6 +18,18 @@ struct CacheRuntime::Waiter {
   boost::asio::steady_timer timer;
   bool done = false;  // touched on `executor` only
 };
+
+std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept {
+  return flight_hash_of(CacheStore::key_hash(primary), extra);
+}
+
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept {
+  if (extra.empty()) return primary_hash;
+  // boost::hash_combine's mixing step: order matters, so (a, b) and (b, a)
+  // differ.
+  return primary_hash ^ (std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (primary_hash << 6) +
+                         (primary_hash >> 2));
+}
 
 void Flight::finish() {
   if (!finished_.exchange(true)) runtime_.end_flight(key_);
@@ -72,14 +86,15 @@ std::map<std::string, double> CacheRuntime::lookup_totals() const {
   return totals;
 }
 
-std::shared_ptr<Flight> CacheRuntime::lead(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  if (stopped_ || flights_.contains(key)) return nullptr;
-  flights_.emplace(key, std::vector<std::shared_ptr<Waiter>>{});
+std::shared_ptr<Flight> CacheRuntime::lead(std::uint64_t key) {
+  {
+    std::lock_guard lock(mutex_);
+    if (stopped_ || !flights_.try_emplace(key).second) return nullptr;
+  }
   return std::make_shared<Flight>(*this, key);
 }
 
-bool CacheRuntime::wait(const std::string& key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
+bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
                         std::chrono::milliseconds max_wait) {
   auto waiter = std::make_shared<Waiter>(std::move(paused), executor);
   {
@@ -98,15 +113,16 @@ bool CacheRuntime::wait(const std::string& key, policy::PausedRequest paused, bo
   return true;
 }
 
-void CacheRuntime::end_flight(const std::string& key) {
+void CacheRuntime::end_flight(std::uint64_t key) {
   std::vector<std::shared_ptr<Waiter>> waiters;
   {
     std::lock_guard lock(mutex_);
     auto it = flights_.find(key);
     if (it == flights_.end()) return;
-    waiters = std::move(it->second);
+    waiters.swap(it->second);
     flights_.erase(it);
   }
+  if (waiters.empty()) return;
   for (std::shared_ptr<Waiter>& waiter : waiters) {
     boost::asio::any_io_executor ex = waiter->executor;
     boost::asio::post(ex, [waiter = std::move(waiter)] {
@@ -130,7 +146,7 @@ void CacheRuntime::end_background(const std::string& key) {
 }
 
 void CacheRuntime::stop() {
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> dropped;
+  boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> dropped;
   std::lock_guard lock(mutex_);
   stopped_ = true;
   dropped.swap(flights_);

@@ -19,12 +19,12 @@
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <unordered_set>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/steady_timer.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/gauge.h>
@@ -50,12 +50,21 @@ inline void count_lookup(prometheus::Counter* counter) noexcept {
   if (counter != nullptr) counter->Increment();
 }
 
+// The key of a collapsing flight: a 64-bit hash of the cache key's primary
+// and extra parts (CacheKey), computed without building a string. Equal
+// keys give equal hashes; what a collision of two different keys costs is
+// said at CacheRuntime::lead().
+std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept;
+// The same from CacheStore::key_hash(primary), as a lookup's MissInfo
+// reports it: flight_hash_of(CacheStore::key_hash(p), e) == flight_hash(p, e).
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept;
+
 // One in-flight miss that others may wait for. Ends (waking the waiters)
 // when its response is stored or judged not storable, or when the leading
 // exchange ends, whichever comes first; finish() is idempotent.
 class Flight {
  public:
-  Flight(class CacheRuntime& runtime, std::string key) : runtime_(runtime), key_(std::move(key)) {}
+  Flight(class CacheRuntime& runtime, std::uint64_t key) : runtime_(runtime), key_(key) {}
   ~Flight() { finish(); }
   Flight(const Flight&) = delete;
   Flight& operator=(const Flight&) = delete;
@@ -63,7 +72,7 @@ class Flight {
 
  private:
   class CacheRuntime& runtime_;
-  std::string key_;
+  std::uint64_t key_;  // flight_hash()
   std::atomic<bool> finished_{false};
 };
 
@@ -79,13 +88,23 @@ class CacheRuntime {
   // gatehouse_cache_lookups_total summed over routes, by result (admin stats).
   std::map<std::string, double> lookup_totals() const;
 
-  // Request collapsing. lead(): the caller becomes the leader of `key`'s
-  // flight (non-null) unless one is in flight already (null). wait(): pause
-  // `paused` until the flight of `key` ends or `max_wait` passes, then
-  // resume it with RequestOutcome::retry() on `executor`; false when no
-  // flight is in progress (the caller should lead instead).
-  std::shared_ptr<Flight> lead(const std::string& key);
-  bool wait(const std::string& key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
+  // Request collapsing, keyed by flight_hash(). lead(): the caller becomes
+  // the leader of `key`'s flight (non-null) unless one is in flight already
+  // (null). wait(): pause `paused` until the flight of `key` ends or
+  // `max_wait` passes, then resume it with RequestOutcome::retry() on
+  // `executor`; false when no flight is in progress (the caller should lead
+  // instead).
+  //
+  // Flights are keyed by the hash alone, so two different cache keys with
+  // the same hash share one flight. That costs a delay, never a wrong
+  // answer: a waiter is never handed the leader's response, it is resumed
+  // with retry() and looks its own key up again, finding only what is
+  // stored for that key; finding nothing (the leader stored another key),
+  // it goes upstream, since a request that waited once never waits again:
+  // at most `max_wait` later than it would have. Only one flight exists
+  // per hash (lead() refuses a second), so ending one never ends another's.
+  std::shared_ptr<Flight> lead(std::uint64_t key);
+  bool wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
             std::chrono::milliseconds max_wait);
 
   // Background refreshes (stale-while-revalidate): one per entry at a time.
@@ -97,7 +116,7 @@ class CacheRuntime {
  private:
   friend class Flight;
   struct Waiter;
-  void end_flight(const std::string& key);
+  void end_flight(std::uint64_t key);
 
   CacheStore store_;
   prometheus::Family<prometheus::Counter>* lookups_;
@@ -107,7 +126,8 @@ class CacheRuntime {
   std::atomic<std::uint64_t> evictions_published_{0};
 
   std::mutex mutex_;
-  std::unordered_map<std::string, std::vector<std::shared_ptr<Waiter>>> flights_;
+  // Open addressing: a flight with no waiters allocates nothing here.
+  boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> flights_;
   std::unordered_set<std::string> background_;
   bool stopped_ = false;
 };

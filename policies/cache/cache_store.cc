@@ -1,7 +1,9 @@
 #include "policies/cache/cache_store.h"
 
 #include <algorithm>
+#include <cstring>
 #include <functional>
+#include <new>
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -14,14 +16,11 @@ bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming
 
 }  // namespace
 
-CacheStore::CacheStore(std::size_t shards) {
+CacheStore::CacheStore(std::size_t shards) : shards_(std::max<std::size_t>(shards, 1)) {
   StoreLimits defaults;
   max_size_ = defaults.max_size;
   max_object_size_ = defaults.max_object_size;
   max_variants_ = defaults.max_variants;
-  shards = std::max<std::size_t>(shards, 1);
-  shards_.reserve(shards);
-  for (std::size_t i = 0; i < shards; ++i) shards_.push_back(std::make_unique<Shard>());
 }
 
 void CacheStore::set_limits(const StoreLimits& limits) {
@@ -29,9 +28,9 @@ void CacheStore::set_limits(const StoreLimits& limits) {
   max_object_size_ = limits.max_object_size;
   max_variants_ = std::max<std::size_t>(limits.max_variants, 1);
   std::size_t budget = shard_budget();
-  for (auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    evict_to(*shard, budget, nullptr);
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    evict_to(shard, budget, nullptr);
   }
 }
 
@@ -39,34 +38,54 @@ StoreLimits CacheStore::limits() const {
   return {.max_size = max_size_.load(), .max_object_size = max_object_size_.load(), .max_variants = max_variants_.load()};
 }
 
-CacheStore::Shard& CacheStore::shard_for(std::string_view primary) const {
-  return *shards_[std::hash<std::string_view>{}(primary) % shards_.size()];
+std::size_t CacheStore::key_hash(std::string_view primary) noexcept { return std::hash<std::string_view>{}(primary); }
+
+CacheStore::KeyEntry* CacheStore::new_key_entry(const IndexKey& key) {
+  void* memory = ::operator new(sizeof(KeyEntry) + key.key.size());
+  auto* entry = ::new (memory) KeyEntry(key.key.size(), key.hash);
+  std::memcpy(static_cast<char*>(memory) + sizeof(KeyEntry), key.key.data(), key.key.size());
+  return entry;
 }
+
+void CacheStore::delete_key_entry(KeyEntry* entry) noexcept {
+  entry->~KeyEntry();
+  ::operator delete(static_cast<void*>(entry));
+}
+
+CacheStore::Shard::~Shard() { lru.clear_and_dispose(&CacheStore::delete_key_entry); }
 
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
-void CacheStore::erase_key(Shard& shard, std::list<KeyEntry>::iterator it) {
-  shard.bytes -= it->bytes;
-  shard.entries -= it->variants.size();
-  shard.index.erase(std::string_view(it->key));
-  shard.lru.erase(it);
+void CacheStore::erase_key(Shard& shard, KeyEntry& entry) {
+  shard.bytes -= entry.bytes;
+  shard.entries -= entry.variants.size();
+  shard.index.erase(IndexKey{entry.key(), entry.hash});
+  shard.lru.erase_and_dispose(shard.lru.iterator_to(entry), &CacheStore::delete_key_entry);
+}
+
+void CacheStore::touch(Shard& shard, KeyEntry& entry) noexcept {
+  shard.lru.splice(shard.lru.begin(), shard.lru, shard.lru.iterator_to(entry));
+}
+
+void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i) {
+  const std::size_t charge = entry.variants[i].charge;
+  entry.bytes -= charge;
+  shard.bytes -= charge;
+  --shard.entries;
+  entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
   while (shard.bytes > budget && !shard.lru.empty()) {
-    auto victim = std::prev(shard.lru.end());
-    if (&*victim == keep) break;
-    evictions_ += victim->variants.size();
+    KeyEntry& victim = shard.lru.back();
+    if (&victim == keep) break;
+    evictions_ += victim.variants.size();
     erase_key(shard, victim);
   }
   // Only `keep` is left and its variants together are still too many bytes:
   // drop its oldest ones (the newest alone always fits, insert checked).
   while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
-    keep->bytes -= keep->charges.back();
-    shard.bytes -= keep->charges.back();
-    --shard.entries;
-    keep->variants.pop_back();
-    keep->charges.pop_back();
+    drop_variant(shard, *keep, keep->variants.size() - 1);
     ++evictions_;
   }
 }
@@ -74,93 +93,91 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
                                                          const http::HeaderMap& request_headers,
                                                          bool head_request, MissInfo* miss) {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  if (miss != nullptr) miss->key_hash = key.hash;
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return nullptr;
-  auto it = found->second;
-  shard.lru.splice(shard.lru.begin(), shard.lru, it);
-  for (const auto& variant : it->variants) {
-    if (variant->head_only && !head_request) continue;
-    if (variant->key_extra == key_extra && variant_matches(variant->vary, request_headers)) return variant;
+  KeyEntry& entry = *found->second;
+  touch(shard, entry);
+  for (const Variant& variant : entry.variants) {
+    const StoredResponse& stored = *variant.response;
+    if (stored.head_only && !head_request) continue;
+    if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
   }
   if (miss != nullptr) {
-    miss->has_variants = !it->variants.empty();
-    miss->recently_uncacheable = it->uncacheable_until != std::chrono::steady_clock::time_point{} &&
-                                 std::chrono::steady_clock::now() < it->uncacheable_until;
+    miss->has_variants = !entry.variants.empty();
+    miss->recently_uncacheable = entry.uncacheable_until != std::chrono::steady_clock::time_point{} &&
+                                 std::chrono::steady_clock::now() < entry.uncacheable_until;
   }
   return nullptr;
 }
 
 void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until) {
-  // A bare key is charged its size plus the list and index nodes.
+  // A bare key is charged its size plus its entry and index slot.
   const std::size_t charge = primary.size() + 128;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found != shard.index.end()) {
     found->second->uncacheable_until = until;
     return;
   }
   if (charge > shard_budget()) return;
-  shard.lru.emplace_front();
-  KeyEntry& entry = shard.lru.front();
-  entry.key.assign(primary);
+  KeyEntry& entry = *new_key_entry(key);
   entry.bytes = charge;
   entry.uncacheable_until = until;
-  shard.index.emplace(std::string_view(entry.key), shard.lru.begin());
+  shard.lru.push_front(entry);
+  shard.index.emplace(IndexKey{entry.key(), entry.hash}, &entry);
   shard.bytes += charge;
   evict_to(shard, shard_budget(), &entry);
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return {};
-  return found->second->variants;
+  std::vector<std::shared_ptr<const StoredResponse>> out;
+  out.reserve(found->second->variants.size());
+  for (const Variant& variant : found->second->variants) out.push_back(variant.response);
+  return out;
 }
 
 InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const StoredResponse> response) {
   if (response == nullptr) return InsertResult::kTooLarge;
-  std::size_t charge = response->charge() + primary.size();
-  std::size_t budget = shard_budget();
+  const std::size_t charge = response->charge() + primary.size();
+  const std::size_t budget = shard_budget();
   if (charge > max_object_size_.load() || charge > budget) return InsertResult::kTooLarge;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
-  std::list<KeyEntry>::iterator it;
+  auto found = shard.index.find(key);
+  KeyEntry* stored = nullptr;
   if (found == shard.index.end()) {
-    shard.lru.emplace_front();
-    it = shard.lru.begin();
-    it->key.assign(primary);
-    shard.index.emplace(std::string_view(it->key), it);
+    stored = new_key_entry(key);
+    shard.lru.push_front(*stored);
+    shard.index.emplace(IndexKey{stored->key(), stored->hash}, stored);
   } else {
-    it = found->second;
-    shard.lru.splice(shard.lru.begin(), shard.lru, it);
+    stored = found->second;
+    touch(shard, *stored);
   }
-  KeyEntry& entry = *it;
+  KeyEntry& entry = *stored;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
-    if (!store_replaces(*entry.variants[i], *response)) continue;
-    entry.bytes -= entry.charges[i];
-    shard.bytes -= entry.charges[i];
-    --shard.entries;
-    entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
-    entry.charges.erase(entry.charges.begin() + static_cast<std::ptrdiff_t>(i));
+    if (!store_replaces(*entry.variants[i].response, *response)) continue;
+    drop_variant(shard, entry, i);
     break;
   }
-  entry.variants.insert(entry.variants.begin(), std::move(response));
-  entry.charges.insert(entry.charges.begin(), charge);
+  entry.variants.insert(entry.variants.begin(), Variant{std::move(response), charge});
   entry.bytes += charge;
   shard.bytes += charge;
   ++shard.entries;
-  std::size_t max_variants = max_variants_.load();
+  const std::size_t max_variants = max_variants_.load();
   while (entry.variants.size() > max_variants) {
-    entry.bytes -= entry.charges.back();
-    shard.bytes -= entry.charges.back();
-    --shard.entries;
-    entry.variants.pop_back();
-    entry.charges.pop_back();
+    drop_variant(shard, entry, entry.variants.size() - 1);
     ++evictions_;
   }
   evict_to(shard, budget, &entry);
@@ -170,46 +187,46 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
 bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const StoredResponse>& current,
                          std::shared_ptr<const StoredResponse> updated) {
   if (current == nullptr || updated == nullptr) return false;
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return false;
   KeyEntry& entry = *found->second;
-  auto pos = std::find(entry.variants.begin(), entry.variants.end(), current);
+  auto pos = std::find_if(entry.variants.begin(), entry.variants.end(),
+                          [&](const Variant& v) { return v.response == current; });
   if (pos == entry.variants.end()) return false;
-  std::size_t i = static_cast<std::size_t>(pos - entry.variants.begin());
-  std::size_t charge = updated->charge() + primary.size();
-  entry.bytes = entry.bytes - entry.charges[i] + charge;
+  const std::size_t charge = updated->charge() + primary.size();
+  entry.bytes = entry.bytes - pos->charge + charge;
   shard.bytes += charge;
-  shard.bytes -= entry.charges[i];
-  entry.charges[i] = charge;
-  entry.variants[i] = std::move(updated);
-  shard.lru.splice(shard.lru.begin(), shard.lru, found->second);
+  shard.bytes -= pos->charge;
+  *pos = Variant{std::move(updated), charge};
+  touch(shard, entry);
   evict_to(shard, shard_budget(), &entry);
   return true;
 }
 
 std::size_t CacheStore::invalidate(std::string_view primary) {
-  Shard& shard = shard_for(primary);
+  const IndexKey key = index_key(primary);
+  Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(primary);
+  auto found = shard.index.find(key);
   if (found == shard.index.end()) return 0;
   std::size_t n = found->second->variants.size();
-  erase_key(shard, found->second);
+  erase_key(shard, *found->second);
   return n;
 }
 
 std::size_t CacheStore::purge_prefix(std::string_view prefix) {
   std::size_t removed = 0;
-  for (auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    for (auto it = shard->lru.begin(); it != shard->lru.end();) {
-      auto next = std::next(it);
-      if (std::string_view(it->key).starts_with(prefix)) {
-        removed += it->variants.size();
-        erase_key(*shard, it);
+  for (Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
+      KeyEntry& entry = *it++;
+      if (entry.key().starts_with(prefix)) {
+        removed += entry.variants.size();
+        erase_key(shard, entry);
       }
-      it = next;
     }
   }
   return removed;
@@ -219,9 +236,9 @@ std::size_t CacheStore::purge_all() { return purge_prefix(""); }
 
 StoreStats CacheStore::totals() const noexcept {
   StoreStats s;
-  for (const auto& shard : shards_) {
-    s.bytes += shard->bytes.load(std::memory_order_relaxed);
-    s.entries += shard->entries.load(std::memory_order_relaxed);
+  for (const Shard& shard : shards_) {
+    s.bytes += shard.bytes.load(std::memory_order_relaxed);
+    s.entries += shard.entries.load(std::memory_order_relaxed);
   }
   s.evictions = evictions_.load();
   return s;
@@ -229,11 +246,11 @@ StoreStats CacheStore::totals() const noexcept {
 
 StoreStats CacheStore::stats() const {
   StoreStats s;
-  for (const auto& shard : shards_) {
-    std::lock_guard lock(shard->mutex);
-    s.bytes += shard->bytes;
-    s.entries += shard->entries;
-    s.keys += shard->index.size();
+  for (const Shard& shard : shards_) {
+    std::lock_guard lock(shard.mutex);
+    s.bytes += shard.bytes;
+    s.entries += shard.entries;
+    s.keys += shard.index.size();
   }
   s.evictions = evictions_.load();
   return s;

@@ -5,6 +5,8 @@
 //
 // Structure: N shards, each a mutex, a map from primary key (the URI, see
 // cache_key.h) to its variants, newest first, and an LRU list of keys. A
+// call hashes its primary key once: the hash picks the shard and is the
+// shard index's hash too (the index stores it, never rehashes a key). A
 // shard holds at most max_size / N bytes (StoredResponse::charge()); an
 // insert that would exceed it evicts least recently used keys (with all
 // their variants) first. Entries are std::shared_ptr<const StoredResponse>:
@@ -18,13 +20,15 @@
 #include <chrono>
 #include <cstddef>
 #include <cstdint>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <string_view>
-#include <unordered_map>
 #include <vector>
+
+#include <boost/container/small_vector.hpp>
+#include <boost/intrusive/list.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 
 #include "policies/cache/stored_response.h"
 #include "proxy/http/header_map.h"
@@ -60,7 +64,14 @@ class CacheStore {
   struct MissInfo {
     bool has_variants = false;         // other variants are stored (a Vary miss)
     bool recently_uncacheable = false;  // mark_uncacheable() and its window not over
+    // key_hash(primary), which the lookup computed anyway: a caller derives
+    // other keys from it (flight_hash_of, cache_runtime.h) without hashing
+    // the key again.
+    std::size_t key_hash = 0;
   };
+
+  // The hash every member computes once per call for `primary`.
+  static std::size_t key_hash(std::string_view primary) noexcept;
 
   // The newest variant of `primary` whose key_extra equals `key_extra` and
   // whose Vary values match the request (vary.h); null when none (then
@@ -107,32 +118,74 @@ class CacheStore {
   StoreStats totals() const noexcept;
 
  private:
-  struct KeyEntry {
-    std::string key;
-    std::vector<std::shared_ptr<const StoredResponse>> variants;  // newest first
-    std::vector<std::size_t> charges;                             // parallel to variants
+  struct Variant {
+    std::shared_ptr<const StoredResponse> response;
+    std::size_t charge = 0;  // response->charge() + the key's size, as charged when stored
+  };
+  // One primary key. Allocated together with the key's bytes, which follow
+  // it (new_key_entry / delete_key_entry): a new key costs one allocation,
+  // and the key never moves, so the index can view it.
+  struct KeyEntry : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
+    KeyEntry(std::size_t key_size, std::size_t key_hash) noexcept : size(key_size), hash(key_hash) {}
+    std::string_view key() const noexcept { return {reinterpret_cast<const char*>(this) + sizeof(KeyEntry), size}; }
+
+    std::size_t size;  // of the key
+    std::size_t hash;  // key_hash(key())
+    // Newest first. Most keys have one variant: it lives inline.
+    boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
     std::chrono::steady_clock::time_point uncacheable_until{};
   };
-  struct Shard {
+  // Owns its entries (delete_key_entry when unlinked).
+  using Lru = boost::intrusive::list<KeyEntry, boost::intrusive::constant_time_size<false>>;
+  // A primary key with its hash, computed once per call. In the index the
+  // view points into a KeyEntry's key.
+  struct IndexKey {
+    std::string_view key;
+    std::size_t hash;
+  };
+  struct IndexHash {
+    std::size_t operator()(const IndexKey& k) const noexcept { return k.hash; }
+  };
+  struct IndexEqual {
+    bool operator()(const IndexKey& a, const IndexKey& b) const noexcept {
+      return a.hash == b.hash && a.key == b.key;
+    }
+  };
+  // A line of its own: workers locking neighbouring shards do not share one.
+  struct alignas(64) Shard {
+    Shard() = default;
+    Shard(const Shard&) = delete;
+    Shard& operator=(const Shard&) = delete;
+    ~Shard();
+
     mutable std::mutex mutex;
-    std::list<KeyEntry> lru;  // front: most recently used
-    // Views into the list nodes' keys, which never move.
-    std::unordered_map<std::string_view, std::list<KeyEntry>::iterator> index;
+    Lru lru;  // front: most recently used
+    // Open addressing: no node per key.
+    boost::unordered_flat_map<IndexKey, KeyEntry*, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
     std::atomic<std::size_t> bytes{0};
     std::atomic<std::size_t> entries{0};
   };
 
-  Shard& shard_for(std::string_view primary) const;
+  static KeyEntry* new_key_entry(const IndexKey& key);
+  static void delete_key_entry(KeyEntry* entry) noexcept;
+  static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
+  Shard& shard_for(const IndexKey& key) const noexcept { return shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
-  // Both with the shard's mutex held.
-  void erase_key(Shard& shard, std::list<KeyEntry>::iterator it);
+  // All with the shard's mutex held.
+  void erase_key(Shard& shard, KeyEntry& entry);
+  // Makes `entry` the shard's most recently used key.
+  static void touch(Shard& shard, KeyEntry& entry) noexcept;
+  // Drops `entry`'s variant at `i`, uncharging it.
+  static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i);
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
 
-  std::vector<std::unique_ptr<Shard>> shards_;
+  // Sized once (a Shard never moves); mutable: shard_for() on a const store
+  // locks one.
+  mutable std::vector<Shard> shards_;
   std::atomic<std::size_t> max_size_;
   std::atomic<std::size_t> max_object_size_;
   std::atomic<std::size_t> max_variants_;

@@ -1,14 +1,18 @@
 // The shared store: variants, LRU by bytes, copy-on-write updates,
-// invalidation, purges, and concurrent use.
+// invalidation, purges, and concurrent use; the runtime's collapsing
+// flights, keyed by flight_hash().
 
+#include <algorithm>
 #include <atomic>
 #include <thread>
 
 #include <gtest/gtest.h>
 
+#include "policies/cache/cache_runtime.h"
 #include "policies/cache/cache_store.h"
 #include "policies/cache/cache_test_support.h"
 #include "proxy/policy/services.h"
+#include "tests/unit/fake_request_context.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -263,6 +267,163 @@ TEST(CacheStoreTest, ConcurrentUseKeepsCountersConsistent) {
   }
   EXPECT_EQ(s.entries, variants);
   EXPECT_EQ(s.bytes, bytes);
+}
+
+// Each variant keeps the charge it was stored with: replacing one variant,
+// refreshing another and dropping the oldest re-sum the key's bytes
+// exactly, and removing the key returns them all.
+TEST(CacheStoreTest, VariantChargesAreResummedOnEveryChange) {
+  auto store = one_shard(1 << 20);
+  store->set_limits({.max_size = 1 << 20, .max_object_size = 1 << 20, .max_variants = 2});
+  http::HeaderMap vary = fields({{"Vary", "A"}});
+  const std::string key = "http://example.test/a/key/longer/than/sso";
+  auto a = response(std::string(100, 'a'), fields({{"A", "1"}}), vary);
+  auto b = response(std::string(300, 'b'), fields({{"A", "2"}}), vary);
+  store->insert(key, a);
+  store->insert(key, b);
+  EXPECT_EQ(store->stats().bytes, a->charge() + b->charge() + 2 * key.size());
+  // Same Vary values as `a`: replaces it in place of adding a third.
+  auto a2 = response(std::string(700, 'A'), fields({{"A", "1"}}), vary);
+  store->insert(key, a2);
+  ASSERT_EQ(store->variants(key), (std::vector<std::shared_ptr<const StoredResponse>>{a2, b}));
+  EXPECT_EQ(store->stats().bytes, a2->charge() + b->charge() + 2 * key.size());
+  EXPECT_EQ(store->stats().evictions, 0u);
+  // A 304 refresh of the older variant: its new charge replaces its old one.
+  auto b2 = refreshed(b, fields({{"Cache-Control", "max-age=600"}, {"X-Long", std::string(200, 'x')}}),
+                      {t0(1), t0(2)}, true);
+  ASSERT_TRUE(store->replace(key, b, b2));
+  EXPECT_EQ(store->stats().bytes, a2->charge() + b2->charge() + 2 * key.size());
+  // A third variant over max_variants drops the oldest (b2) and its charge.
+  auto c = response(std::string(50, 'c'), fields({{"A", "3"}}), vary);
+  store->insert(key, c);
+  ASSERT_EQ(store->variants(key), (std::vector<std::shared_ptr<const StoredResponse>>{c, a2}));
+  StoreStats s = store->stats();
+  EXPECT_EQ(s.bytes, c->charge() + a2->charge() + 2 * key.size());
+  EXPECT_EQ(s.entries, 2u);
+  EXPECT_EQ(s.evictions, 1u);
+  EXPECT_EQ(store->invalidate(key), 2u);
+  EXPECT_EQ(store->stats().bytes, 0u);
+  EXPECT_EQ(store->stats().entries, 0u);
+}
+
+// A key whose variants outgrow the shard loses its oldest ones, one at a
+// time, until the rest fit; the newest stays.
+TEST(CacheStoreTest, TheOldestVariantsOfAKeyGoFirstByBytes) {
+  http::HeaderMap vary = fields({{"Vary", "A"}});
+  auto small = response(std::string(100, 's'), fields({{"A", "1"}}), vary);
+  auto small2 = response(std::string(100, 't'), fields({{"A", "3"}}), vary);
+  auto big = response(std::string(2'000, 'b'), fields({{"A", "2"}}), vary);
+  auto newest = response(std::string(1'000, 'n'), fields({{"A", "4"}}), vary);
+  // Charges as stored (each plus the key's size, 1): all but `newest` fit,
+  // and `newest` with `big` fit, but not with a small one as well.
+  const std::size_t s = small->charge() + 1, t = small2->charge() + 1, b = big->charge() + 1,
+                    n = newest->charge() + 1;
+  auto store = one_shard(std::max(s + t + b, n + b));
+  ASSERT_GT(n + b + std::min(s, t), std::max(s + t + b, n + b));
+  store->insert("k", small);
+  store->insert("k", small2);
+  store->insert("k", big);
+  EXPECT_EQ(store->variants("k").size(), 3u);
+  store->insert("k", newest);  // the two small ones must go, oldest first
+  EXPECT_EQ(store->variants("k"), (std::vector<std::shared_ptr<const StoredResponse>>{newest, big}));
+  EXPECT_EQ(store->stats().evictions, 2u);
+  EXPECT_EQ(store->stats().bytes, n + b);
+}
+
+// Thousands of keys in one shard (the index grows and rehashes many times)
+// are all found again, by their own key only, and each eviction or
+// invalidation removes exactly its key from the index.
+TEST(CacheStoreTest, ManyKeysInOneShardStayFindable) {
+  auto store = one_shard(std::size_t{64} << 20);
+  auto key_of = [](int i) { return "http://example.test/items/" + std::to_string(i) + "?page=long-enough-to-allocate"; };
+  std::vector<std::shared_ptr<const StoredResponse>> stored;
+  for (int i = 0; i < 5'000; ++i) {
+    stored.push_back(response(std::to_string(i)));
+    ASSERT_EQ(store->insert(key_of(i), stored.back()), InsertResult::kStored);
+  }
+  EXPECT_EQ(store->stats().keys, 5'000u);
+  for (int i = 0; i < 5'000; ++i) ASSERT_EQ(store->lookup(key_of(i), "", {}), stored[static_cast<std::size_t>(i)]) << i;
+  EXPECT_EQ(store->lookup("http://example.test/items/5000?page=long-enough-to-allocate", "", {}), nullptr);
+  for (int i = 0; i < 5'000; i += 2) ASSERT_EQ(store->invalidate(key_of(i)), 1u);
+  EXPECT_EQ(store->stats().keys, 2'500u);
+  for (int i = 0; i < 5'000; ++i) {
+    ASSERT_EQ(store->lookup(key_of(i), "", {}) != nullptr, i % 2 == 1) << i;
+  }
+  // Shrinking to about 100 entries evicts the least recently used keys.
+  store->set_limits({.max_size = (stored[0]->charge() + key_of(0).size() + 1) * 100});
+  EXPECT_LE(store->stats().keys, 100u);
+  EXPECT_GE(store->stats().keys, 90u);
+  EXPECT_NE(store->lookup(key_of(4'999), "", {}), nullptr);  // looked up last
+  EXPECT_EQ(store->lookup(key_of(1), "", {}), nullptr);
+}
+
+// The flight key: a pure function of both parts, computed without joining
+// them, and sensitive to each.
+TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
+  const std::string primary = "http://example.test/a";
+  EXPECT_EQ(flight_hash(primary, ""), flight_hash(std::string_view("http://example.test/a"), ""));
+  EXPECT_EQ(flight_hash(primary, "x-tenant: a\n"), flight_hash(primary, "x-tenant: a\n"));
+  EXPECT_NE(flight_hash(primary, ""), flight_hash("http://example.test/b", ""));
+  EXPECT_NE(flight_hash(primary, ""), flight_hash(primary, "x-tenant: a\n"));
+  EXPECT_NE(flight_hash(primary, "x-tenant: a\n"), flight_hash(primary, "x-tenant: b\n"));
+  EXPECT_NE(flight_hash("a", "b"), flight_hash("b", "a"));
+  // From the hash a lookup reports, whether it found the key or not.
+  CacheStore store;
+  store.insert(primary, response("x", fields({{"A", "1"}}), fields({{"Vary", "A"}})));
+  for (const std::string& key : {primary, std::string("http://example.test/absent")}) {
+    CacheStore::MissInfo miss;
+    ASSERT_EQ(store.lookup(key, "", fields({{"A", "2"}}), false, &miss), nullptr);
+    EXPECT_EQ(miss.key_hash, CacheStore::key_hash(key));
+    EXPECT_EQ(flight_hash_of(miss.key_hash, ""), flight_hash(key, ""));
+    EXPECT_EQ(flight_hash_of(miss.key_hash, "x-tenant: a\n"), flight_hash(key, "x-tenant: a\n"));
+  }
+}
+
+// One flight per hash at a time; finishing it (or dropping the leader's
+// handle) frees the hash for the next leader, and never another flight.
+TEST(CacheFlightTest, OneFlightPerHashUntilItEnds) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  std::shared_ptr<Flight> first = runtime.lead(1);
+  ASSERT_NE(first, nullptr);
+  EXPECT_EQ(runtime.lead(1), nullptr);
+  std::shared_ptr<Flight> other = runtime.lead(2);
+  ASSERT_NE(other, nullptr);
+  first->finish();
+  first->finish();  // idempotent: must not end a later flight of hash 1
+  std::shared_ptr<Flight> again = runtime.lead(1);
+  ASSERT_NE(again, nullptr);
+  first.reset();
+  EXPECT_EQ(runtime.lead(1), nullptr);
+  EXPECT_EQ(runtime.lead(2), nullptr);
+  other.reset();  // the destructor ends it
+  EXPECT_NE(runtime.lead(2), nullptr);
+}
+
+struct FlightRetryRecorder final : policy::ResumeTarget {
+  void resume_request(std::uint64_t, policy::RequestOutcome outcome) override { retries.push_back(outcome.is_retry()); }
+  std::vector<bool> retries;
+};
+
+// What a hash collision costs: a request whose key shares another key's
+// flight hash waits for that flight and is then resumed with retry(), to
+// look its own key up again; it is never handed the other's response.
+TEST(CacheFlightTest, AWaiterIsResumedWithRetryWhenTheFlightEnds) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  const std::uint64_t shared_hash = flight_hash("http://example.test/a", "");
+  std::shared_ptr<Flight> leader = runtime.lead(shared_hash);
+  ASSERT_NE(leader, nullptr);
+  testing_support::FakeRequestContext waiting;
+  auto recorder = std::make_shared<FlightRetryRecorder>();
+  waiting.target = recorder;
+  ASSERT_TRUE(runtime.wait(shared_hash, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
+  EXPECT_FALSE(runtime.wait(shared_hash + 1, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
+  waiting.io.poll();
+  EXPECT_TRUE(recorder->retries.empty());
+  leader->finish();
+  waiting.io.run_for(std::chrono::seconds(5));
+  EXPECT_EQ(recorder->retries, std::vector<bool>{true});
 }
 
 }  // namespace
