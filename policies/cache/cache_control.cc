@@ -113,10 +113,20 @@ CacheControl parse_cache_control(std::string_view value) {
 }
 
 CacheControl response_cache_control(const http::HeaderMap& response_headers) {
+  if (!response_headers.contains("cache-control")) return CacheControl{};  // the common case, without parsing
   return parse_cache_control(combined_field(response_headers, "cache-control"));
 }
 
 CacheControl request_cache_control(const http::HeaderMap& request_headers) {
+  // Most requests carry neither field: one look at each field name.
+  bool any = false;
+  for (const http::Header& h : request_headers) {
+    if (http::iequals(h.name, "cache-control") || http::iequals(h.name, "pragma")) {
+      any = true;
+      break;
+    }
+  }
+  if (!any) return CacheControl{};
   bool present = false;
   std::string value = combined_field(request_headers, "cache-control", &present);
   if (present) return parse_cache_control(value);

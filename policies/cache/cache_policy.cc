@@ -401,7 +401,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
 }
 
 bool CachePolicy::reusable(const http::ResponseHead& response, const CacheControl& response_cc) const {
-  if (has_validator(response.headers) || config_.default_ttl.count() > 0) return true;
+  if (config_.default_ttl.count() > 0 || has_validator(response.headers)) return true;
   if (response_cc.stale_while_revalidate.present || response_cc.stale_if_error.present ||
       config_.stale_while_revalidate.count() > 0 || config_.stale_if_error.count() > 0) {
     return true;

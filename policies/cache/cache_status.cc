@@ -61,7 +61,12 @@ std::string_view forward_reason_token(ForwardReason r) noexcept {
 namespace {
 
 void status_append_member(std::string& out, const CacheStatus& status) {
-  status_append_token_or_string(out, status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name);
+  const std::string_view name = status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name;
+  if (name == "gatehouse") {
+    out.append(name);  // the default, a token: no need to check it on every response
+  } else {
+    status_append_token_or_string(out, name);
+  }
   if (status.hit) out.append("; hit");
   if (status.fwd.has_value()) out.append("; fwd=").append(forward_reason_token(*status.fwd));
   if (status.fwd_status.has_value()) {

@@ -165,6 +165,7 @@ std::optional<std::string> normalized_field(const http::HeaderMap& request_heade
 
 std::optional<std::vector<VaryValue>> select_vary_values(const http::HeaderMap& response_headers,
                                                          const http::HeaderMap& request_headers) {
+  if (!response_headers.contains("vary")) return std::vector<VaryValue>{};  // most responses: nothing to parse
   std::optional<std::vector<std::string>> names = vary_names(response_headers);
   if (!names.has_value()) return std::nullopt;
   std::vector<VaryValue> values;
