@@ -52,7 +52,7 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 }
 
 StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
-                             std::size_t expected_size, FillOptions options, std::shared_ptr<Flight> flight)
+                             std::size_t expected_size, FillOptions options, Flight flight)
     : runtime_(runtime),
       primary_(std::move(primary)),
       entry_(std::move(entry)),
@@ -62,7 +62,7 @@ StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::sh
 }
 
 StoreObserver::~StoreObserver() {
-  if (flight_) flight_->finish();
+  flight_.finish();
 }
 
 void StoreObserver::on_body(std::string_view bytes) {
@@ -71,7 +71,7 @@ void StoreObserver::on_body(std::string_view bytes) {
     // Too large to store: stop holding it and let collapsed requests go.
     overflow_ = true;
     std::string().swap(body_);
-    if (flight_) flight_->finish();
+    flight_.finish();
     return;
   }
   body_.append(bytes);
@@ -79,7 +79,7 @@ void StoreObserver::on_body(std::string_view bytes) {
 
 void StoreObserver::on_complete() {
   if (!overflow_ && entry_) store_entry(runtime_, primary_, std::move(entry_), std::move(body_), options_);
-  if (flight_) flight_->finish();
+  flight_.finish();
 }
 
 }  // namespace gatehouse::policies::cache

@@ -59,7 +59,7 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 class StoreObserver final : public policy::ResponseBodyObserver {
  public:
   StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
-                std::size_t expected_size, FillOptions options, std::shared_ptr<Flight> flight);
+                std::size_t expected_size, FillOptions options, Flight flight);
   ~StoreObserver() override;
   void on_body(std::string_view bytes) override;
   void on_complete() override;
@@ -70,7 +70,7 @@ class StoreObserver final : public policy::ResponseBodyObserver {
   std::shared_ptr<StoredResponse> entry_;
   std::string body_;
   FillOptions options_;
-  std::shared_ptr<Flight> flight_;
+  Flight flight_;
   bool overflow_ = false;
 };
 

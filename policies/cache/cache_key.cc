@@ -12,7 +12,10 @@ namespace {
 // default (or empty).
 void append_key_authority(std::string& out, std::string_view scheme, std::string_view host) {
   const std::size_t start = out.size();
-  for (char c : host) out.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  out.append(host);
+  for (std::size_t i = start; i < out.size(); ++i) {
+    if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] | 0x20);
+  }
   const std::string_view authority = std::string_view(out).substr(start);
   std::size_t bracket = authority.rfind(']');
   std::size_t colon = authority.rfind(':');
@@ -122,7 +125,10 @@ std::string primary_key(std::string_view scheme, std::string_view host, std::str
   // Built in place, one allocation: this runs for every cacheable request.
   std::string key;
   key.reserve(scheme.size() + 3 + host.size() + target.size() + 1);
-  for (char c : scheme) key.push_back(c >= 'A' && c <= 'Z' ? static_cast<char>(c | 0x20) : c);
+  key.append(scheme);
+  for (char& c : key) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
+  }
   key.append("://");
   append_key_authority(key, scheme, host);
   append_key_path_and_query(key, target, options);

@@ -68,7 +68,7 @@ struct CachePolicy::Exchange final : policy::RequestData {
   CacheStatus status;
   bool waited = false;  // paused once for another request's miss
   bool known_uncacheable = false;  // the store's hit-for-miss mark is on for this key
-  std::shared_ptr<Flight> flight;
+  Flight flight;
 };
 
 policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) const {
@@ -388,7 +388,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
     if (!ex.known_uncacheable) {
       runtime_.store().mark_uncacheable(ex.key.primary, std::chrono::steady_clock::now() + kUncacheableWindow);
     }
-    if (ex.flight) ex.flight->finish();
+    ex.flight.finish();
     return;
   }
   const std::size_t expected =

@@ -32,7 +32,16 @@ std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra)
 }
 
 void Flight::finish() {
-  if (!finished_.exchange(true)) runtime_.end_flight(key_);
+  if (runtime_ != nullptr) std::exchange(runtime_, nullptr)->end_flight(key_);
+}
+
+Flight& Flight::operator=(Flight&& other) noexcept {
+  if (this != &other) {
+    finish();
+    runtime_ = std::exchange(other.runtime_, nullptr);
+    key_ = other.key_;
+  }
+  return *this;
 }
 
 CacheRuntime::CacheRuntime(policy::PolicyServices& services)
@@ -86,12 +95,12 @@ std::map<std::string, double> CacheRuntime::lookup_totals() const {
   return totals;
 }
 
-std::shared_ptr<Flight> CacheRuntime::lead(std::uint64_t key) {
+Flight CacheRuntime::lead(std::uint64_t key) {
   {
     std::lock_guard lock(mutex_);
-    if (stopped_ || !flights_.try_emplace(key).second) return nullptr;
+    if (stopped_ || !flights_.try_emplace(key).second) return Flight();
   }
-  return std::make_shared<Flight>(*this, key);
+  return Flight(*this, key);
 }
 
 bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,

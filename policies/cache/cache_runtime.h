@@ -20,6 +20,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <utility>
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
@@ -59,21 +60,26 @@ std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noex
 // reports it: flight_hash_of(CacheStore::key_hash(p), e) == flight_hash(p, e).
 std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept;
 
-// One in-flight miss that others may wait for. Ends (waking the waiters)
-// when its response is stored or judged not storable, or when the leading
-// exchange ends, whichever comes first; finish() is idempotent.
+// The leader's handle on one in-flight miss that others may wait for: a
+// move-only value (one owner at a time, on the leader's worker; no
+// allocation). The flight ends (waking the waiters) when its response is
+// stored or judged not storable, or when the handle is destroyed, whichever
+// comes first; finish() is idempotent. An empty handle (false) leads nothing.
 class Flight {
  public:
-  Flight(class CacheRuntime& runtime, std::uint64_t key) : runtime_(runtime), key_(key) {}
-  ~Flight() { finish(); }
+  Flight() = default;
+  Flight(class CacheRuntime& runtime, std::uint64_t key) : runtime_(&runtime), key_(key) {}
+  Flight(Flight&& other) noexcept : runtime_(std::exchange(other.runtime_, nullptr)), key_(other.key_) {}
+  Flight& operator=(Flight&& other) noexcept;
   Flight(const Flight&) = delete;
   Flight& operator=(const Flight&) = delete;
+  ~Flight() { finish(); }
+  explicit operator bool() const noexcept { return runtime_ != nullptr; }
   void finish();
 
  private:
-  class CacheRuntime& runtime_;
-  std::uint64_t key_;  // flight_hash()
-  std::atomic<bool> finished_{false};
+  class CacheRuntime* runtime_ = nullptr;  // null once finished
+  std::uint64_t key_ = 0;                  // flight_hash()
 };
 
 class CacheRuntime {
@@ -103,7 +109,7 @@ class CacheRuntime {
   // it goes upstream, since a request that waited once never waits again:
   // at most `max_wait` later than it would have. Only one flight exists
   // per hash (lead() refuses a second), so ending one never ends another's.
-  std::shared_ptr<Flight> lead(std::uint64_t key);
+  Flight lead(std::uint64_t key);
   bool wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
             std::chrono::milliseconds max_wait);
 

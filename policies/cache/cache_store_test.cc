@@ -384,20 +384,24 @@ TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
 TEST(CacheFlightTest, OneFlightPerHashUntilItEnds) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
-  std::shared_ptr<Flight> first = runtime.lead(1);
-  ASSERT_NE(first, nullptr);
-  EXPECT_EQ(runtime.lead(1), nullptr);
-  std::shared_ptr<Flight> other = runtime.lead(2);
-  ASSERT_NE(other, nullptr);
-  first->finish();
-  first->finish();  // idempotent: must not end a later flight of hash 1
-  std::shared_ptr<Flight> again = runtime.lead(1);
-  ASSERT_NE(again, nullptr);
-  first.reset();
-  EXPECT_EQ(runtime.lead(1), nullptr);
-  EXPECT_EQ(runtime.lead(2), nullptr);
-  other.reset();  // the destructor ends it
-  EXPECT_NE(runtime.lead(2), nullptr);
+  Flight first = runtime.lead(1);
+  ASSERT_TRUE(first);
+  EXPECT_FALSE(runtime.lead(1));
+  Flight other = runtime.lead(2);
+  ASSERT_TRUE(other);
+  first.finish();
+  first.finish();  // idempotent: must not end a later flight of hash 1
+  EXPECT_FALSE(first);
+  Flight again = runtime.lead(1);
+  ASSERT_TRUE(again);
+  first = Flight();
+  EXPECT_FALSE(runtime.lead(1));
+  EXPECT_FALSE(runtime.lead(2));
+  Flight moved = std::move(other);  // the flight moves with its handle
+  EXPECT_FALSE(other);
+  EXPECT_FALSE(runtime.lead(2));
+  moved = Flight();  // replacing the handle ends it
+  EXPECT_TRUE(runtime.lead(2));
 }
 
 struct FlightRetryRecorder final : policy::ResumeTarget {
@@ -412,8 +416,8 @@ TEST(CacheFlightTest, AWaiterIsResumedWithRetryWhenTheFlightEnds) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
   const std::uint64_t shared_hash = flight_hash("http://example.test/a", "");
-  std::shared_ptr<Flight> leader = runtime.lead(shared_hash);
-  ASSERT_NE(leader, nullptr);
+  Flight leader = runtime.lead(shared_hash);
+  ASSERT_TRUE(leader);
   testing_support::FakeRequestContext waiting;
   auto recorder = std::make_shared<FlightRetryRecorder>();
   waiting.target = recorder;
@@ -421,7 +425,7 @@ TEST(CacheFlightTest, AWaiterIsResumedWithRetryWhenTheFlightEnds) {
   EXPECT_FALSE(runtime.wait(shared_hash + 1, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
   waiting.io.poll();
   EXPECT_TRUE(recorder->retries.empty());
-  leader->finish();
+  leader.finish();
   waiting.io.run_for(std::chrono::seconds(5));
   EXPECT_EQ(recorder->retries, std::vector<bool>{true});
 }

@@ -59,6 +59,25 @@ TEST(StoredFieldsTest, CopyToReplacesWhatTheMapHeld) {
   EXPECT_TRUE(out.empty());
 }
 
+TEST(StoredFieldsTest, CopiesAreIndependentAndEmptySectionsWork) {
+  StoredFields original(sample_fields());
+  StoredFields copy = original;
+  original = StoredFields();  // the copy owns its own bytes
+  ASSERT_EQ(copy.size(), 4u);
+  EXPECT_EQ(copy[1].name, "Set-Thing");
+  EXPECT_EQ(*copy.find("content-type"), "application/octet-stream");
+  EXPECT_TRUE(original.empty());
+  EXPECT_FALSE(original.find("content-type").has_value());
+  StoredFields moved = std::move(copy);
+  EXPECT_EQ(moved.size(), 4u);
+  const StoredFields none(http::HeaderMap{});
+  EXPECT_TRUE(none.empty());
+  EXPECT_EQ(none.text_size(), 0u);
+  StoredFields assigned;
+  assigned = none;
+  EXPECT_TRUE(assigned.empty());
+}
+
 TEST(StoredFieldsTest, WithReplacesEveryLineOfTheNameAtTheFirstPosition) {
   const StoredFields f = StoredFields(sample_fields()).with("SET-THING", "c");
   ASSERT_EQ(f.size(), 3u);
