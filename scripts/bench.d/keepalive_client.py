@@ -8,7 +8,10 @@ changes between two runs is the number of requests. Every response must be
 proxy that answers 502 quickly must not look cheap).
 
 Usage: keepalive_client.py --port P --requests N [--path /bytes/1024]
-                           [--expect-bytes 1024] [--timeout 60]
+                           [--expect-bytes 1024] [--timeout 60] [--unique-paths]
+
+--unique-paths adds "?u=<n>" to each request's path, so that every request
+asks for a URL no earlier one did (a cache's miss that stores each response).
 """
 import argparse
 import socket
@@ -81,6 +84,7 @@ def main() -> int:
     parser.add_argument("--path", default="/bytes/1024")
     parser.add_argument("--expect-bytes", type=int, default=1024)
     parser.add_argument("--timeout", type=float, default=60.0)
+    parser.add_argument("--unique-paths", action="store_true")
     args = parser.parse_args()
 
     request = f"GET {args.path} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
@@ -88,6 +92,8 @@ def main() -> int:
     try:
         conn = Connection(args.port, args.timeout)
         for done in range(args.requests):
+            if args.unique_paths:
+                request = f"GET {args.path}?u={done} HTTP/1.1\r\nHost: bench\r\n\r\n".encode()
             one_request(conn, request, args.expect_bytes)
         done = args.requests
         conn.sock.close()
