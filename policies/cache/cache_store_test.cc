@@ -220,6 +220,20 @@ TEST(CacheStoreTest, InvalidatePurgePrefixAndPurgeAll) {
 }
 
 // The refreshed copy's age counts from the validating exchange.
+// max_size bounds memory: an entry is charged the heap it occupies, not
+// only its content; a refreshed copy also the original it keeps alive.
+TEST(StoredResponseTest, ChargeCountsTheHeapAnEntryOccupies) {
+  auto small = response("");
+  auto big = response(std::string(10'000, 'b'));
+  EXPECT_GE(small->charge(), sizeof(StoredResponse));
+  EXPECT_GE(big->charge() - small->charge(), 10'000u);
+  auto wide = std::make_shared<StoredResponse>(*small);
+  wide->headers = StoredFields(fields({{"X-Long", std::string(500, 'h')}, {"Y", "1"}}));
+  EXPECT_GE(wide->charge() - small->charge(), 500u);
+  auto copy = refreshed(big, fields({{"Cache-Control", "max-age=5"}}), {t0(1), t0(2)}, true);
+  EXPECT_GE(copy->charge(), big->charge());  // its own object, plus the original that holds the body
+}
+
 TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
   auto old = response("b", {}, fields({{"Age", "500"}, {"Date", "Sun, 06 Nov 1994 08:49:37 GMT"}, {"ETag", "\"a\""}}));
   auto fresh = refreshed(old, fields({{"ETag", "\"a\""}}), {t0(1000), t0(1001)}, true);

@@ -1,8 +1,15 @@
 #include "policies/cache/stored_fields.h"
 
+#include <algorithm>
 #include <cstring>
 
 namespace gatehouse::policies::cache {
+
+std::size_t heap_block_size(std::size_t requested) noexcept {
+  return requested == 0 ? 0 : std::max<std::size_t>(32, (requested + 8 + 15) & ~std::size_t{15});
+}
+
+std::size_t StoredFields::heap_size() const noexcept { return heap_block_size(allocated_); }
 
 StoredFields::StoredFields(const http::HeaderMap& fields) {
   *this = copy_if(fields, [](const http::Header&) { return true; });
@@ -26,6 +33,7 @@ void StoredFields::allocate(std::size_t fields, std::size_t bytes) {
   text_size_ = 0;
   text_at_ = static_cast<std::uint32_t>(fields * sizeof(Span));
   const std::size_t total = text_at_ + bytes;
+  allocated_ = static_cast<std::uint32_t>(total);
   data_ = total == 0 ? nullptr : std::unique_ptr<char[]>(new char[total]);
 }
 

@@ -23,6 +23,11 @@
 
 namespace gatehouse::policies::cache {
 
+// The bytes malloc takes for a block of `requested` bytes (glibc's size
+// header and 16-byte rounding); 0 for none. For charging stored entries what
+// they occupy.
+std::size_t heap_block_size(std::size_t requested) noexcept;
+
 struct FieldView {
   std::string_view name;
   std::string_view value;
@@ -72,6 +77,10 @@ class StoredFields {
 
   // Bytes of names and values.
   std::size_t text_size() const noexcept { return text_size_; }
+  // Bytes allocated for the section (offsets and text; before malloc's own).
+  std::size_t allocated() const noexcept { return allocated_; }
+  // The heap it occupies, as malloc sizes blocks (heap_block_size()).
+  std::size_t heap_size() const noexcept;
 
  private:
   struct Span {
@@ -103,6 +112,7 @@ class StoredFields {
   std::uint32_t count_ = 0;
   std::uint32_t text_at_ = 0;    // where the text starts in data_
   std::uint32_t text_size_ = 0;
+  std::uint32_t allocated_ = 0;
 };
 
 }  // namespace gatehouse::policies::cache

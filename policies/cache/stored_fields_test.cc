@@ -91,3 +91,20 @@ TEST(StoredFieldsTest, WithReplacesEveryLineOfTheNameAtTheFirstPosition) {
 
 }  // namespace
 }  // namespace gatehouse::policies::cache
+
+namespace gatehouse::policies::cache {
+namespace {
+
+TEST(HeapBlockSizeTest, GlibcHeaderAndRounding) {
+  EXPECT_EQ(heap_block_size(0), 0u);
+  EXPECT_EQ(heap_block_size(1), 32u);   // the smallest chunk
+  EXPECT_EQ(heap_block_size(24), 32u);  // fits with its 8-byte header
+  EXPECT_EQ(heap_block_size(25), 48u);
+  EXPECT_EQ(heap_block_size(1025), 1040u);
+  const StoredFields f(sample_fields());
+  EXPECT_EQ(f.allocated(), 4 * 16 + f.text_size());  // four offset records, then the text
+  EXPECT_EQ(f.heap_size(), heap_block_size(f.allocated()));
+}
+
+}  // namespace
+}  // namespace gatehouse::policies::cache

@@ -9,13 +9,31 @@ std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const Store
   return {entry, &entry->body_text};
 }
 
+namespace {
+
+// A string's heap block, if it has one (not the small-string buffer).
+std::size_t string_heap(const std::string& s) noexcept {
+  return s.capacity() > 15 ? heap_block_size(s.capacity() + 1) : 0;
+}
+
+}  // namespace
+
 std::size_t StoredResponse::charge() const noexcept {
-  // A flat allowance for the object, its vectors and the index entry, so a
-  // flood of tiny responses is bounded too.
-  constexpr std::size_t kOverhead = 256;
-  std::size_t bytes = kOverhead + reason.size() + key_extra.size() + body().size();
-  bytes += headers.text_size() + 16 * headers.size();
-  for (const VaryValue& v : vary) bytes += v.name.size() + (v.value ? v.value->size() : 0) + 32;
+  // The store's key entry and index slot, which the store adds the key's
+  // length to.
+  constexpr std::size_t kStoreBookkeeping = 96;
+  // The object with its shared_ptr control block (make_shared: one block).
+  constexpr std::size_t kObject = sizeof(StoredResponse) + 2 * sizeof(void*);
+  std::size_t bytes = kStoreBookkeeping + heap_block_size(kObject) + headers.heap_size();
+  bytes += string_heap(reason) + string_heap(key_extra);
+  if (body_owner) {
+    // The original stays alive for its body: its object and fields too.
+    bytes += heap_block_size(kObject) + body_owner->headers.heap_size() + string_heap(body_owner->body_text);
+  } else {
+    bytes += string_heap(body_text);
+  }
+  bytes += heap_block_size(vary.capacity() * sizeof(VaryValue));
+  for (const VaryValue& v : vary) bytes += string_heap(v.name) + (v.value ? string_heap(*v.value) : 0);
   return bytes;
 }
 

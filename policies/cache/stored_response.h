@@ -35,8 +35,10 @@ struct StoredResponse {
   // requests only (a GET needs the content).
   bool head_only = false;
 
-  // The bytes this entry is charged in the store: body, header fields and
-  // per-entry bookkeeping.
+  // The bytes this entry is charged in the store: the heap it occupies
+  // (object, header section, body capacity, Vary values, as malloc sizes
+  // blocks) plus an allowance for the store's bookkeeping, so that max_size
+  // bounds memory and not only content.
   std::size_t charge() const noexcept;
 
   std::string_view body() const noexcept { return body_owner ? body_owner->body_text : body_text; }
