@@ -34,6 +34,9 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_pt
     std::string tag = generate_strong_etag(body);
     if (!tag.empty()) entry->headers = entry->headers.with("ETag", tag);
   }
+  // A body that grew as it came (chunked, no Content-Length to reserve)
+  // may hold up to twice its size: stored entries live long, trim it.
+  if (body.capacity() - body.size() > body.size() / 4 + 64) body.shrink_to_fit();
   entry->body_text = std::move(body);
   const bool stored = runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
   runtime.publish_store_metrics();

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "policies/cache/cache_fill.h"
 #include "policies/cache/cache_runtime.h"
 #include "policies/cache/cache_store.h"
 #include "policies/cache/cache_test_support.h"
@@ -232,6 +233,24 @@ TEST(StoredResponseTest, ChargeCountsTheHeapAnEntryOccupies) {
   EXPECT_GE(wide->charge() - small->charge(), 500u);
   auto copy = refreshed(big, fields({{"Cache-Control", "max-age=5"}}), {t0(1), t0(2)}, true);
   EXPECT_GE(copy->charge(), big->charge());  // its own object, plus the original that holds the body
+}
+
+// A body that grew as it streamed in (no Content-Length to reserve for)
+// is trimmed when stored: the entry is charged, and holds, what it needs.
+TEST(StoredResponseTest, AGrownBodyIsTrimmedWhenStored) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  auto entry = std::make_shared<StoredResponse>();
+  entry->timing = {t0(), t0()};
+  std::string body;
+  body.reserve(8192);
+  body.assign(1000, 'x');
+  ASSERT_TRUE(store_entry(runtime, "http://h/grown", entry, std::move(body), FillOptions{}));
+  auto stored = runtime.store().lookup("http://h/grown", "", {});
+  ASSERT_NE(stored, nullptr);
+  EXPECT_EQ(stored->body(), std::string(1000, 'x'));
+  EXPECT_LT(stored->body_text.capacity(), 1300u);
+  EXPECT_LT(stored->charge(), 2000u);
 }
 
 TEST(StoredResponseTest, RefreshedDropsTheOldAgeAndDate) {
