@@ -16,10 +16,7 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
   entry->status = status;
   entry->reason = std::string(reason);
   // The proxy's own per-exchange X-Request-Id is not part of the response.
-  const StoredFieldFilter filter(response_headers, response_cc, shared);
-  entry->headers = StoredFields::copy_if(response_headers, [&](const http::Header& h) {
-    return !filter.excluded(h.name) && !http::iequals(h.name, "x-request-id");
-  });
+  entry->headers = stored_headers(response_headers, response_cc, shared, "x-request-id");
   entry->timing = timing;
   entry->vary = std::move(*vary);
   entry->key_extra = std::string(key_extra);

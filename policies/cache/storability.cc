@@ -110,17 +110,12 @@ bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexc
   return store_contains(directive_fields_, name);
 }
 
-http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
-                               std::string_view also_excluded) {
-  StoredFieldFilter filter(response_headers, response_cc, shared);
-  http::HeaderMap out;
-  out.reserve(response_headers.size());
-  for (const http::Header& h : response_headers) {
-    if (!filter.excluded(h.name) && !(!also_excluded.empty() && http::iequals(h.name, also_excluded))) {
-      out.add(h.name, h.value);
-    }
-  }
-  return out;
+StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
+                            std::string_view also_excluded) {
+  const StoredFieldFilter filter(response_headers, response_cc, shared);
+  return StoredFields::copy_if(response_headers, [&](const http::Header& h) {
+    return !filter.excluded(h.name) && !(!also_excluded.empty() && http::iequals(h.name, also_excluded));
+  });
 }
 
 http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool shared) {

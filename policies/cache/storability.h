@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "policies/cache/cache_control.h"
+#include "policies/cache/stored_fields.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/message.h"
 
@@ -83,8 +84,8 @@ class StoredFieldFilter {
 
 // The header section to store: the response's fields minus the excluded ones
 // (and minus fields named `also_excluded`, when given), in order.
-http::HeaderMap stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
-                               std::string_view also_excluded = {});
+StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
+                            std::string_view also_excluded = {});
 
 // §3.2: `stored` refreshed by a 304's (or HEAD's) header section: every field
 // the 304 carries replaces all stored lines of that name, except fields

@@ -22,6 +22,12 @@ std::vector<std::string> names_of(const http::HeaderMap& h) {
   return out;
 }
 
+std::vector<std::string> names_of(const StoredFields& h) {
+  std::vector<std::string> out;
+  for (std::size_t i = 0; i < h.size(); ++i) out.push_back(std::string(h[i].name) + ": " + std::string(h[i].value));
+  return out;
+}
+
 TEST(StorabilityTest, PlainCacheableResponseIsStorable) {
   EXPECT_EQ(verdict(200, fields({{"Cache-Control", "max-age=60"}})), StoreVerdict::kStorable);
   EXPECT_EQ(verdict(200, fields({})), StoreVerdict::kStorable);  // heuristically cacheable status
@@ -118,6 +124,9 @@ TEST(StoredHeadersTest, HopByHopAndConnectionNominatedFieldsAreDropped) {
                               {"ETag", "\"a\""}, {"X-Unknown", "kept"}});
   EXPECT_EQ(names_of(stored_headers(r, response_cache_control(r), true)),
             (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\"", "X-Unknown: kept"}));
+  // And a name the caller excludes (the proxy's own X-Request-Id), in any case.
+  EXPECT_EQ(names_of(stored_headers(r, response_cache_control(r), true, "x-unknown")),
+            (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\""}));
 }
 
 // §5.2.2.4 / §5.2.2.7: fields named by qualified no-cache (any cache) and
