@@ -86,12 +86,12 @@ StoredFieldFilter::StoredFieldFilter(const http::HeaderMap& response_headers, co
   if (shared) directive_fields_.insert(directive_fields_.end(), response_cc.private_fields.begin(), response_cc.private_fields.end());
 }
 
-bool StoredFieldFilter::excluded_slow(std::string_view name) const noexcept {
+bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
   static constexpr std::string_view kNeverStored[] = {
       "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
       "proxy-authenticate", "proxy-authentication-info", "proxy-authorization"};
-  // Lengths first: Content-Type, Content-Length, Cache-Control... share the
-  // first letter with Connection but none of these lengths.
+  // Lengths first (this runs for each field of each stored response): most
+  // names, Content-Type, Content-Length, Cache-Control..., have none of these.
   constexpr std::size_t kMaxLength = 25;
   static constexpr auto kLengths = [] {
     std::array<bool, kMaxLength + 1> lengths{};

@@ -64,20 +64,11 @@ StoreVerdict storability(http::Method request_method, const http::HeaderMap& req
 class StoredFieldFilter {
  public:
   StoredFieldFilter(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared);
-  bool excluded(std::string_view name) const noexcept {
-    // Every never-stored name starts with one of these letters; most fields
-    // are decided here (this runs for each field of each stored response).
-    const char first = name.empty() ? '\0' : static_cast<char>(name.front() | 0x20);
-    const bool maybe_never_stored = first == 'c' || first == 'k' || first == 'p' || first == 't' || first == 'u';
-    if (!maybe_never_stored && connection_fields_.empty() && directive_fields_.empty()) return false;
-    return excluded_slow(name);
-  }
+  bool excluded(std::string_view name) const noexcept;
   // Only by a no-cache / private field list.
   bool excluded_by_directive(std::string_view name) const noexcept;
 
  private:
-  bool excluded_slow(std::string_view name) const noexcept;
-
   std::vector<std::string> connection_fields_;  // lowercased
   std::vector<std::string> directive_fields_;   // lowercased
 };
