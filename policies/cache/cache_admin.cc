@@ -107,7 +107,6 @@ http::ServerResponse purge(CacheRuntime& runtime, const http::RequestHead& head)
   } else {
     return http::json_error_response(400, "give `url=`, `prefix=` or `all`");
   }
-  runtime.publish_store_metrics();
   return admin_json(200, boost::json::object{{"purged", purged}});
 }
 

@@ -35,9 +35,7 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_pt
   // may hold up to twice its size: stored entries live long, trim it.
   if (body.capacity() - body.size() > body.size() / 4 + 64) body.shrink_to_fit();
   entry->body_text = std::move(body);
-  const bool stored = runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
-  runtime.publish_store_metrics();
-  return stored;
+  return runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
 }
 
 std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::string_view primary,
@@ -47,7 +45,6 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
   if (!stored || !selected_for_update(stored->headers.to_map(), not_modified, true)) return nullptr;
   std::shared_ptr<const StoredResponse> fresh = refreshed(stored, not_modified, timing, shared);
   runtime.store().replace(primary, stored, fresh);
-  runtime.publish_store_metrics();
   return fresh;
 }
 

@@ -40,7 +40,7 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
 
 // Gives `entry` its body (and a generated ETag when asked and
 // wants_generated_etag() says so) and inserts it under `primary`; false when it does
-// not fit. Updates the store metrics.
+// not fit.
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
                  std::string body, const FillOptions& options);
 

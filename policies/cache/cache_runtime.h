@@ -89,7 +89,8 @@ class CacheRuntime {
   CacheStore& store() noexcept { return store_; }
   LookupCounters counters_for(std::string_view route);
   // Brings the stored-bytes/entries gauges and the evictions counter up to
-  // date with the store (after an insert, replace or purge).
+  // date with the store. Run before each scrape (a ScrapeHooks hook), not on
+  // the data path.
   void publish_store_metrics();
   // gatehouse_cache_lookups_total summed over routes, by result (admin stats).
   std::map<std::string, double> lookup_totals() const;

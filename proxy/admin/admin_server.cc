@@ -1,6 +1,7 @@
 #include "proxy/admin/admin_server.h"
 
 #include "proxy/admin/admin_routes.h"
+#include "proxy/admin/scrape_hooks.h"
 
 namespace gatehouse {
 namespace {
@@ -51,7 +52,10 @@ http::ServerResponse AdminServer::answer(const http::ServerRequest& request) con
     bool ready = ready_();
     return text(ready ? 200 : 503, "text/plain", ready ? "ready\n" : "draining\n");
   }
-  if (path == "/metrics") return text(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.serialize());
+  if (path == "/metrics") {
+    if (services_ != nullptr) services_->shared<ScrapeHooks>().run();
+    return text(200, "text/plain; version=0.0.4; charset=utf-8", metrics_.serialize());
+  }
   return http::json_error_response(404, "unknown admin path");
 }
 

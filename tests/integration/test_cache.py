@@ -430,6 +430,27 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(self.up.count("/api/b"), 2)
         self.assertEqual(self.up.count("/other"), 2)
 
+    def test_store_metrics_are_exact_when_scraped(self):
+        # 1 MiB over 16 shards: a 48 KiB body fills a shard's share, so
+        # storing 40 of them evicts.
+        self.start({"max_size": "1MiB", "max_object_size": "64KiB"})
+        body = b"x" * (48 * 1024)
+        for i in range(40):
+            self.up.set("/big/%d" % i, headers=[("Cache-Control", "max-age=60")], body=body)
+            self.assertEqual(self.get("/big/%d" % i).status, 200)
+        entries = self.admin_call("GET", "/cache/stats")[1]["entries"]
+        self.assertGreater(entries, 0)
+        self.assertLess(entries, 40)
+        self.assertEqual(self.gh.metric("gatehouse_cache_entries"), entries)
+        self.assertEqual(self.gh.metric("gatehouse_cache_evictions_total"), 40 - entries)
+        stored = self.gh.metric("gatehouse_cache_stored_bytes")
+        self.assertGreater(stored, entries * len(body))
+        self.assertLessEqual(stored, 1024 * 1024)
+        self.assertEqual(self.admin_call("POST", "/cache/purge?all"), (200, {"purged": entries}))
+        self.assertEqual(self.gh.metric("gatehouse_cache_entries"), 0)
+        self.assertEqual(self.gh.metric("gatehouse_cache_stored_bytes"), 0)
+        self.assertEqual(self.gh.metric("gatehouse_cache_evictions_total"), 40 - entries)
+
     def test_entries_survive_a_reload(self):
         gh = self.start()
         self.up.set("/kept", headers=[("Cache-Control", "max-age=60")], body=b"before")
