@@ -10,13 +10,20 @@
 # headers (the jwt rows' Authorization header included). A row's ratio is the
 # median of its per-round ratios: on a virtual machine throughput drifts by
 # more than the 5-10% a policy costs within seconds, so a single baseline
-# measured minutes earlier cannot resolve it.
+# measured minutes earlier cannot resolve it. Five short rounds rather than
+# three long ones: the median of five is not moved by one disturbed round
+# (nor by the cache row's first, which fills the store), and a shorter round
+# leaves the machine less time to drift between the two halves of a pair.
+# Each sample also records the CPU time the measured Gatehouse used
+# (/proc/PID/stat), so a row reports the policy's cost per request as well:
+# wrk and the upstream share the CPUs, which dilutes it in requests/s.
 #
 # Rows go to $TMP/policies.tsv: label <TAB> target <TAB> status <TAB> dir,
-# where dir holds wrk-R.txt (policy) and base-R.txt (baseline) for each round R.
+# where dir holds wrk-R.txt (policy) and base-R.txt (baseline) for each round R,
+# and wrk-R.cpu / base-R.cpu (CPU seconds) where the process could be read.
 
-POLICY_ROUNDS=3
-POLICY_SAMPLE=4s
+POLICY_ROUNDS=5
+POLICY_SAMPLE=3s
 REDIS_PORT=""  # set by start_redis
 REDIS_PID=""
 BASE_PORT=""  # the baseline Gatehouse, set by start_baseline
@@ -97,8 +104,8 @@ bench_policy() {
       "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
     local round
     for ((round = 1; round <= POLICY_ROUNDS; round++)); do
-      if ! sample "$dir/base-$round.txt" "$BASE_PORT" "${wrk_extra[@]}" ||
-        ! sample "$dir/wrk-$round.txt" "$port" "${wrk_extra[@]}"; then
+      if ! sample "$dir/base-$round.txt" "$BASE_PORT" "$BASE_PID" "${wrk_extra[@]}" ||
+        ! sample "$dir/wrk-$round.txt" "$port" "$pid" "${wrk_extra[@]}"; then
         result="wrk failed"
         break
       fi
@@ -118,12 +125,31 @@ bench_policy() {
   stop_child "$pid" TERM 15 || true
 }
 
-# sample OUT PORT [WRK_ARGS...]: one measurement of POLICY_SAMPLE against PORT.
+# sample OUT PORT PID [WRK_ARGS...]: one measurement of POLICY_SAMPLE against
+# PORT; with PID (the one process serving PORT; empty for nginx, whose
+# workers are its children), the CPU seconds it used go to OUT's .cpu file.
 sample() {
-  local out=$1 port=$2
-  shift 2
+  local out=$1 port=$2 pid=$3 before after
+  shift 3
+  before="$(process_cpu_ticks "$pid")"
   run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$POLICY_SAMPLE" --latency "$@" \
-    "http://127.0.0.1:$port$BENCH_PATH" >"$out" 2>&1
+    "http://127.0.0.1:$port$BENCH_PATH" >"$out" 2>&1 || return 1
+  after="$(process_cpu_ticks "$pid")"
+  if [[ -n $before && -n $after ]]; then
+    awk -v b="$before" -v a="$after" -v hz="$(getconf CLK_TCK)" 'BEGIN { printf "%.3f\n", (a - b) / hz }' \
+      >"${out%.txt}.cpu"
+  fi
+}
+
+# process_cpu_ticks PID: user + system clock ticks PID has used (fields 14
+# and 15 of /proc/PID/stat, counted after the parenthesised command name,
+# which may hold spaces); nothing when PID is empty or gone.
+process_cpu_ticks() {
+  [[ -n $1 && -r /proc/$1/stat ]] || return 0
+  local stat
+  stat="$(cat "/proc/$1/stat" 2>/dev/null)" || return 0
+  stat="${stat##*) }"
+  awk '{ print $12 + $13 }' <<<"$stat"
 }
 
 # start_baseline: Gatehouse without a policy, part 1's config, kept running
@@ -252,7 +278,7 @@ bench_cache_hits() {
     run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
     run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "http://127.0.0.1:$nginx_port$BENCH_PATH" >/dev/null 2>&1 || true
     for ((round = 1; round <= POLICY_ROUNDS; round++)); do
-      if ! sample "$dir/base-$round.txt" "$nginx_port" || ! sample "$dir/wrk-$round.txt" "$port"; then
+      if ! sample "$dir/base-$round.txt" "$nginx_port" "" || ! sample "$dir/wrk-$round.txt" "$port" "$pid"; then
         result="wrk failed"
         break
       fi

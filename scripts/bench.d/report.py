@@ -12,7 +12,8 @@ CALLGRIND_TSV lines:  proxy <TAB> status <TAB> Ir(N1) <TAB> Ir(N2) <TAB> N1 <TAB
 POLICIES_TSV lines:   label <TAB> target <TAB> status <TAB> sample-directory
     Gatehouse with one policy on the route; target is the ratio the row
     should reach (e.g. 0.95) or empty; the directory holds wrk-R.txt and
-    base-R.txt for each round R (see policy_rows).
+    base-R.txt for each round R, and wrk-R.cpu / base-R.cpu (the CPU seconds
+    the measured process used) where it could be read (see policy_rows).
 Ratios are relative to the "nginx" row; the policy rows' to a Gatehouse
 without the policy, sampled alternately with it (the median of the pairs).
 """
@@ -42,6 +43,9 @@ def parse_wrk(path: str) -> dict:
     if not m:
         raise ValueError("no Requests/sec line")
     result["rps"] = float(m.group(1))
+    m = re.search(r"^\s*(\d+) requests in", out, re.M)
+    if m:
+        result["requests"] = int(m.group(1))
     for pct in ("50", "99"):
         m = re.search(rf"^\s*{pct}%\s+(\S+)", out, re.M)
         if not m:
@@ -120,40 +124,65 @@ def throughput_rows(path: str, workload: str = "http") -> list:
 POLICY_TITLE = "Policies: Gatehouse with one policy on the route, plain HTTP keep-alive (wrk)"
 
 
-def policy_rows(path: str) -> list:
+def cpu_per_request(wrk_file: str, row: dict):
+    """Microseconds of CPU the measured process used per request in one
+    sample (its .cpu file next to the wrk output), or None."""
+    cpu_file = wrk_file[:-len(".txt")] + ".cpu"
+    try:
+        with open(cpu_file, encoding="utf-8") as f:
+            seconds = float(f.read().strip())
+    except (OSError, ValueError):
+        return None
+    return seconds * 1e6 / row["requests"] if row.get("requests") else None
+
+
+def policy_rows(path: str, with_cpu: bool = False) -> list:
     """The policy table. Each row's directory holds paired samples, wrk-R.txt
     (the policy) and base-R.txt (Gatehouse without it, measured just before);
     the ratio is the median of the per-round ratios, and the numbers shown
-    are those of the round with that median."""
+    are those of the round with that median. With with_cpu, a column shows
+    the CPU each side used per request and the ratio baseline / policy, of
+    the round whose CPU ratio is the median."""
     table = []
     for fields in read_tsv(path):
         label, target, status, sample_dir = (fields + ["", "", "", ""])[:4]
         target_text = f">= {float(target):.2f}x" if target else ""
         rounds = []
+        cpu_rounds = []
         notes = []
         if status == "ok":
             r = 1
             while os.path.exists(os.path.join(sample_dir, f"wrk-{r}.txt")):
-                pol = measured_row({}, "ok", os.path.join(sample_dir, f"wrk-{r}.txt"))
-                base = measured_row({}, "ok", os.path.join(sample_dir, f"base-{r}.txt"))
+                pol_file = os.path.join(sample_dir, f"wrk-{r}.txt")
+                base_file = os.path.join(sample_dir, f"base-{r}.txt")
+                pol = measured_row({}, "ok", pol_file)
+                base = measured_row({}, "ok", base_file)
                 if "rps" not in pol or "rps" not in base or base["rps"] <= 0:
                     status = pol["status"] if "rps" not in pol else base["status"]
                     break
                 notes += [e for e in pol["errors"] + ["baseline: " + x for x in base["errors"]] if e not in notes]
                 rounds.append((pol["rps"] / base["rps"], pol, base))
+                pol_cpu, base_cpu = cpu_per_request(pol_file, pol), cpu_per_request(base_file, base)
+                if pol_cpu and base_cpu:
+                    cpu_rounds.append((base_cpu / pol_cpu, pol_cpu, base_cpu))
                 r += 1
             if status == "ok" and not rounds:
                 status = "no samples"
+        cpu_cell = ["-"] if with_cpu else []
         if status != "ok":
-            table.append([label, "-", "-", "-", "-", "-", target_text, status])
+            table.append([label, "-", "-", "-", "-", "-"] + cpu_cell + [target_text, status])
             continue
         rounds.sort(key=lambda x: x[0])
         ratio, pol, base = rounds[len(rounds) // 2]
         notes.append(f"{len(rounds)} pairs, ratios {rounds[0][0]:.2f}-{rounds[-1][0]:.2f}")
         if target and ratio < float(target):
             notes.append("below target")
+        if with_cpu and len(cpu_rounds) == len(rounds):
+            cpu_rounds.sort(key=lambda x: x[0])
+            cpu_ratio, pol_cpu, base_cpu = cpu_rounds[len(cpu_rounds) // 2]
+            cpu_cell = [f"{pol_cpu:.1f} vs {base_cpu:.1f} us ({cpu_ratio:.2f}x)"]
         table.append([label, f"{pol['rps']:,.0f}", fmt_ms(pol["p50"]), fmt_ms(pol["p99"]), f"{base['rps']:,.0f}",
-                      f"{ratio:.2f}x", target_text, "; ".join(notes)])
+                      f"{ratio:.2f}x"] + cpu_cell + [target_text, "; ".join(notes)])
     return table
 
 
@@ -231,7 +260,8 @@ def main() -> int:
                                         "vs nginx", "target", "notes"], policy_rows(args.paired)))
     if args.policies:
         sections.append((POLICY_TITLE, ["policy", "requests/s", "p50", "p99", "baseline requests/s",
-                                        "vs no policy", "target", "notes"], policy_rows(args.policies)))
+                                        "vs no policy", "CPU/request (vs no policy)", "target", "notes"],
+                         policy_rows(args.policies, with_cpu=True)))
     seen = []
     for fields in read_tsv(args.callgrind):
         if callgrind_workload(fields) not in seen:
