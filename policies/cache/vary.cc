@@ -168,7 +168,7 @@ std::optional<std::string> unique_top_language(const http::HeaderMap& request_he
     }
   }
   if (tied || top->q == 0 || top->range == "*") return std::nullopt;
-  return std::move(top->range);
+  return top->range;
 }
 
 }  // namespace
