@@ -106,6 +106,16 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
     if (stored.head_only && !head_request) continue;
     if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
   }
+  // No exact match: a variant the origin would have chosen by language
+  // (vary.h). A second pass, so an exact match anywhere wins and a hit pays
+  // nothing for it.
+  for (const Variant& variant : entry.variants) {
+    const StoredResponse& stored = *variant.response;
+    if (stored.head_only && !head_request) continue;
+    if (stored.key_extra == key_extra && language_selects(stored.vary, stored.headers, request_headers)) {
+      return variant.response;
+    }
+  }
   if (miss != nullptr) {
     miss->has_variants = !entry.variants.empty();
     miss->recently_uncacheable = entry.uncacheable_until != std::chrono::steady_clock::time_point{} &&

@@ -74,7 +74,9 @@ class CacheStore {
   static std::size_t key_hash(std::string_view primary) noexcept;
 
   // The newest variant of `primary` whose key_extra equals `key_extra` and
-  // whose Vary values match the request (vary.h); null when none (then
+  // whose Vary values match the request (variant_matches(), vary.h); failing
+  // that, the newest such variant the request selects by its language
+  // (language_selects(), vary.h); null when none (then
   // `miss`, if given, says more). Variants filled by a HEAD request
   // (head_only) answer only `head_request`s. A lookup makes the key most
   // recently used.

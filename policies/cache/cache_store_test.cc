@@ -100,6 +100,35 @@ TEST(CacheStoreTest, NewestMatchingVariantWins) {
   EXPECT_EQ(store.lookup("k", "", fields({{"A", "2"}}))->body(), "no-vary");
 }
 
+// cache-tests vary-normalise-lang-select: the German variant stored for
+// "en, de" serves a request whose one first choice is German; an exact
+// match still wins over it, and the selection keeps key_extra and HEAD rules.
+TEST(CacheStoreTest, VariantIsSelectedByItsContentLanguage) {
+  CacheStore store;
+  http::HeaderMap vary = fields({{"Vary", "Accept-Language"}, {"Content-Language", "de"}});
+  auto de = response("de", fields({{"Accept-Language", "en, de"}}), vary);
+  store.insert("k", de);
+  const http::HeaderMap second = fields({{"Accept-Language", "fr;q=0.5, de;q=1.0"}});
+  EXPECT_EQ(store.lookup("k", "", second), de);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "fr, de;q=0.5"}})), nullptr);
+  EXPECT_EQ(store.lookup("k", "x-tenant: b\n", second), nullptr);
+
+  // Newer, but only selected by language: the exact match is served.
+  auto exact = response("exact", fields({{"Accept-Language", "de, fr;q=0.5"}}),
+                        fields({{"Vary", "Accept-Language"}, {"Content-Language", "de"}}));
+  auto other = response("other", fields({{"Accept-Language", "de"}}), vary);
+  store.insert("k", exact);
+  store.insert("k", other);
+  EXPECT_EQ(store.lookup("k", "", second), exact);
+  EXPECT_EQ(store.lookup("k", "", fields({{"Accept-Language", "de, en;q=0.1"}})), other);  // newest
+
+  auto head = std::make_shared<StoredResponse>(*response("", fields({{"Accept-Language", "en, de"}}), vary));
+  head->head_only = true;
+  store.insert("h", head);
+  EXPECT_EQ(store.lookup("h", "", second), nullptr);
+  EXPECT_EQ(store.lookup("h", "", second, /*head_request=*/true), head);
+}
+
 // A response filled by HEAD has no content: it answers HEAD only, and a
 // full response replaces it, never the other way round.
 TEST(CacheStoreTest, HeadOnlyVariantsAnswerHeadRequestsOnly) {

@@ -79,13 +79,11 @@ bool is_language_range(std::string_view s) noexcept {
   });
 }
 
-// Accept-Language in canonical form: ranges lowercased (RFC 4647 §2: they
-// compare case-insensitively), ordered by weight, highest first, then by
-// range (RFC 9110 §12.5.4 ranks by weight only; order among equal weights
-// carries no meaning), ";q=1" left out, other weights without trailing
-// zeros. nullopt when a member does not parse: the value is then compared
-// as an ordinary list, never reordered on a guess.
-std::optional<std::string> canonical_accept_language(std::string_view combined) {
+// The members of a combined Accept-Language value, in the order given; ranges
+// lowercased (RFC 4647 §2: they compare case-insensitively). nullopt when a
+// member is not language-range [ weight ]: such a value is never read as
+// preferences on a guess.
+std::optional<std::vector<LanguagePreference>> parse_accept_language(std::string_view combined) {
   std::vector<LanguagePreference> prefs;
   for (std::string_view member : split_list(combined)) {
     LanguagePreference pref;
@@ -103,6 +101,18 @@ std::optional<std::string> canonical_accept_language(std::string_view combined) 
     }
     prefs.push_back(std::move(pref));
   }
+  return prefs;
+}
+
+// Accept-Language in canonical form: ranges lowercased, ordered by weight,
+// highest first, then by range (RFC 9110 §12.5.4 ranks by weight only;
+// order among equal weights carries no meaning), ";q=1" left out, other
+// weights without trailing zeros. nullopt when a member does not parse: the
+// value is then compared as an ordinary list, never reordered on a guess.
+std::optional<std::string> canonical_accept_language(std::string_view combined) {
+  std::optional<std::vector<LanguagePreference>> parsed = parse_accept_language(combined);
+  if (!parsed) return std::nullopt;
+  std::vector<LanguagePreference>& prefs = *parsed;
   std::sort(prefs.begin(), prefs.end(), [](const LanguagePreference& a, const LanguagePreference& b) {
     return a.q != b.q ? a.q > b.q : a.range < b.range;
   });
@@ -116,6 +126,49 @@ std::optional<std::string> canonical_accept_language(std::string_view combined) 
     out.append(digits.empty() ? ";q=0" : ";q=0." + digits);
   }
   return out;
+}
+
+// The one language a stored response is in: its only Content-Language line
+// holding exactly one language tag. nullopt for none, for several lines or
+// tags (content meant for several audiences: which one a request picked it
+// for is unknown) and for anything that is not a tag.
+std::optional<std::string_view> single_content_language(const StoredFields& response_headers) {
+  std::optional<std::string_view> line;
+  for (std::size_t i = 0; i < response_headers.size(); ++i) {
+    const FieldView field = response_headers[i];
+    if (!http::iequals(field.name, "content-language")) continue;
+    if (line) return std::nullopt;
+    line = field.value;
+  }
+  if (!line) return std::nullopt;
+  const std::vector<std::string_view> tags = split_list(*line);
+  if (tags.size() != 1 || tags.front() == "*" || !is_language_range(tags.front())) return std::nullopt;
+  return tags.front();
+}
+
+// The range of the request's strictly most preferred language: the one
+// member with the highest weight, that weight above 0 and shared with no
+// other member. nullopt when Accept-Language is absent or malformed, when
+// the top weight is tied or 0, or when the top range is "*" (any language:
+// the origin's pick among its languages is then unknown).
+std::optional<std::string> unique_top_language(const http::HeaderMap& request_headers) {
+  const std::optional<std::string> value = normalized_field(request_headers, "accept-language");
+  if (!value) return std::nullopt;
+  std::optional<std::vector<LanguagePreference>> prefs = parse_accept_language(*value);
+  if (!prefs || prefs->empty()) return std::nullopt;
+  const LanguagePreference* top = &prefs->front();
+  bool tied = false;
+  for (std::size_t i = 1; i < prefs->size(); ++i) {
+    const LanguagePreference& pref = (*prefs)[i];
+    if (pref.q == top->q) {
+      tied = true;
+    } else if (pref.q > top->q) {
+      top = &pref;
+      tied = false;
+    }
+  }
+  if (tied || top->q == 0 || top->range == "*") return std::nullopt;
+  return top->range;
 }
 
 }  // namespace
@@ -180,6 +233,22 @@ std::optional<std::vector<VaryValue>> select_vary_values(const http::HeaderMap& 
 bool variant_matches(const std::vector<VaryValue>& stored, const http::HeaderMap& request_headers) {
   for (const VaryValue& v : stored) {
     if (normalized_field(request_headers, v.name) != v.value) return false;
+  }
+  return true;
+}
+
+bool language_selects(const std::vector<VaryValue>& stored, const StoredFields& response_headers,
+                      const http::HeaderMap& request_headers) {
+  // Cheapest first: most variants that reach here fail one of the first two.
+  const bool varies_by_language =
+      std::any_of(stored.begin(), stored.end(), [](const VaryValue& v) { return v.name == "accept-language"; });
+  if (!varies_by_language) return false;
+  const std::optional<std::string_view> language = single_content_language(response_headers);
+  if (!language) return false;
+  const std::optional<std::string> wanted = unique_top_language(request_headers);
+  if (!wanted || !http::iequals(*wanted, *language)) return false;
+  for (const VaryValue& v : stored) {
+    if (v.name != "accept-language" && normalized_field(request_headers, v.name) != v.value) return false;
   }
   return true;
 }

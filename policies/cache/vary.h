@@ -26,16 +26,27 @@
 //     "DE;q=1.0, en" are all "de, en". A value with a member that is not
 //     language-range [ weight ] is treated as Accept-Encoding is instead;
 //   - an absent field matches only an absent field, never an empty one.
-// Values are compared byte for byte after that. Not done: choosing a
-// stored variant by its Content-Language against the request's weights
-// (content negotiation, beyond normalisation).
+// Values are compared byte for byte after that.
 // cache_key.h's configured key headers are normalised the same way.
+//
+// Beyond normalisation, one case of selecting a variant by content
+// negotiation (§4.1 lets a cache do so; language_selects()): a variant in
+// exactly one language L, whose Accept-Language differs, still serves a
+// request whose single most preferred language (one top weight, not shared,
+// above 0, not "*") is L, compared case-insensitively. Why that is safe: the
+// Vary says the origin chose among its languages by Accept-Language alone,
+// and it has L; a request that puts L strictly first gets L from any origin
+// that honours the weights. Only exact equality counts, no RFC 4647 prefix
+// matching: "de" does not select a "de-CH" variant, since the origin may
+// well have a plain "de" one. Anything less certain (ties at the top, a
+// response in several languages or with none named) is left to the origin.
 
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "policies/cache/stored_fields.h"
 #include "proxy/http/header_map.h"
 
 namespace gatehouse::policies::cache {
@@ -62,5 +73,17 @@ std::optional<std::vector<VaryValue>> select_vary_values(const http::HeaderMap& 
 // Whether a new request selects a stored variant: every stored name has the
 // same normalised value (or is absent in both).
 bool variant_matches(const std::vector<VaryValue>& stored, const http::HeaderMap& request_headers);
+
+// Whether a new request selects a stored variant by its language (the
+// negotiation described at the top): `stored` names accept-language, every
+// other stored name matches as in variant_matches(), `response_headers` (the
+// variant's stored header section) has exactly one Content-Language line
+// holding one language tag L, and the request's Accept-Language parses and
+// has a unique highest weight, above 0, on a range equal to L ignoring case.
+// The Accept-Language the variant was stored with is not looked at: call it
+// after variant_matches() failed, so an exact match always wins and a hit
+// that matches exactly costs nothing more.
+bool language_selects(const std::vector<VaryValue>& stored, const StoredFields& response_headers,
+                      const http::HeaderMap& request_headers);
 
 }  // namespace gatehouse::policies::cache

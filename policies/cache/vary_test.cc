@@ -156,5 +156,86 @@ TEST(VaryTest, EveryNamedFieldMustMatch) {
   EXPECT_FALSE(variant_matches(*values, fields({{"A", "1"}})));
 }
 
+// Selecting a variant by its Content-Language (vary.h, language_selects()).
+// The variant of cache-tests vary-normalise-lang-select: stored for
+// "en, de", in German.
+std::vector<VaryValue> stored_for(const char* accept_language, const char* vary = "Accept-Language") {
+  return select_vary_values(fields({{"Vary", vary}}), fields({{"Accept-Language", accept_language}})).value();
+}
+
+bool selects(const http::HeaderMap& response, const http::HeaderMap& request,
+             const std::vector<VaryValue>& stored = stored_for("en, de")) {
+  return language_selects(stored, response, request);
+}
+
+TEST(VaryTest, LanguageSelectsAVariantInTheStrictlyPreferredLanguage) {
+  const http::HeaderMap german = fields({{"Content-Language", "de"}});
+  // The suite's request 2: no exact match, but German is its one first choice.
+  EXPECT_FALSE(variant_matches(stored_for("en, de"), fields({{"Accept-Language", "fr;q=0.5, de;q=1.0"}})));
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "fr;q=0.5, de;q=1.0"}})));
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "de"}})));
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "en;q=0.9, *;q=0.5, de"}})));
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "fr;q=0.2"}, {"Accept-Language", "de;q=0.3"}})));
+  // Tags compare ignoring case, on either side.
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "DE, fr;q=0.5"}})));
+  EXPECT_TRUE(selects(fields({{"content-language", " De-cH "}}), fields({{"Accept-Language", "de-ch"}})));
+  // Whatever the variant was stored for, even no Accept-Language at all.
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "de"}}), stored_for("fr")));
+  auto stored_without = select_vary_values(fields({{"Vary", "Accept-Language"}}), fields({})).value();
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "de"}}), stored_without));
+}
+
+TEST(VaryTest, LanguageDoesNotSelectWithoutAUniqueTopPreference) {
+  const http::HeaderMap german = fields({{"Content-Language", "de"}});
+  // Ties at the top weight: the origin's pick among them is unknown.
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "en, de"}}), stored_for("fr")));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de, fr"}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de;q=0.5, fr;q=0.5, en;q=0.1"}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de, de"}})));
+  // Another language first.
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "fr, de;q=0.5"}})));
+  // "*" first: any language, so the origin chose.
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "*, de;q=0.5"}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "*"}})));
+  // q=0 means "not acceptable", never a preference.
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de;q=0"}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de;q=0, fr;q=0"}})));
+  // No RFC 4647 prefix matching, either way.
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de-CH"}})));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "de-CH"}}), fields({{"Accept-Language", "de"}})));
+  // Absent, empty or malformed Accept-Language.
+  EXPECT_FALSE(selects(german, fields({})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", ""}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de;x=1"}})));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de_DE"}})));
+}
+
+TEST(VaryTest, LanguageSelectsOnlyAVariantInOneNamedLanguage) {
+  const http::HeaderMap request = fields({{"Accept-Language", "de"}});
+  EXPECT_FALSE(selects(fields({}), request));
+  EXPECT_FALSE(selects(fields({{"Content-Language", ""}}), request));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "de, en"}}), request));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "de"}, {"Content-Language", "en"}}), request));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "de"}, {"Content-Language", "de"}}), request));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "*"}}), fields({{"Accept-Language", "*"}})));
+  EXPECT_FALSE(selects(fields({{"Content-Language", "de;q=1"}}), request));
+  // A list with empty members still names one language (RFC 9110 §5.6.1).
+  EXPECT_TRUE(selects(fields({{"Content-Language", "de,"}}), request));
+}
+
+TEST(VaryTest, LanguageSelectsOnlyWhenEveryOtherFieldMatches) {
+  const http::HeaderMap german = fields({{"Content-Language", "de"}});
+  auto stored = select_vary_values(fields({{"Vary", "Accept-Language, Accept-Encoding"}}),
+                                   fields({{"Accept-Language", "en, de"}, {"Accept-Encoding", "gzip"}}))
+                    .value();
+  EXPECT_TRUE(selects(german, fields({{"Accept-Language", "de"}, {"Accept-Encoding", "gzip"}}), stored));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de"}, {"Accept-Encoding", "br"}}), stored));
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de"}}), stored));
+  // A Vary without Accept-Language leaves nothing to choose by language.
+  auto by_encoding =
+      select_vary_values(fields({{"Vary", "Accept-Encoding"}}), fields({{"Accept-Encoding", "gzip"}})).value();
+  EXPECT_FALSE(selects(german, fields({{"Accept-Language", "de"}, {"Accept-Encoding", "br"}}), by_encoding));
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache

@@ -1,9 +1,10 @@
 """The `cache` policy's value normalisation through the real binary: Vary
 values that RFC 9111 §4.1 lets a cache treat as equal select the stored
 variant (list spacing for any field, field lines combined, Accept-Language
-case and order), values that differ do not; an Expires whose names are in
-the wrong case still makes a response fresh (RFC 9111 §4.2). Each test says
-how many requests reached the upstream."""
+case and order), values that differ do not, except that a variant in one
+language serves a request whose single first choice is that language; an
+Expires whose names are in the wrong case still makes a response fresh (RFC
+9111 §4.2). Each test says how many requests reached the upstream."""
 
 from cache_upstream import CacheUpstream
 from harness import GatehouseTestCase, RawClient, simple_config
@@ -65,6 +66,22 @@ class CacheNormaliseTest(GatehouseTestCase):
         self.assert_served("/l", ["Accept-Language: en, de;q=0.5"], hit=False)
         self.assert_served("/l", ["Accept-Language: de;q=0.50, EN"], hit=True)
         self.assertEqual(self.up.count("/l"), 2)
+
+    def test_a_variant_is_selected_by_its_content_language(self):
+        # cache-tests vary-normalise-lang-select: a German variant stored for
+        # "en, de" serves a request whose one first choice is German.
+        self.up.set("/s", headers=[("Cache-Control", "max-age=5000"), ("Vary", "Accept-Language"),
+                                   ("Content-Language", "de")])
+        self.assert_served("/s", ["Accept-Language: en, de"], hit=False)
+        self.assert_served("/s", ["Accept-Language: fr;q=0.5, de;q=1.0"], hit=True)
+        self.assert_served("/s", ["Accept-Language: DE"], hit=True)
+        self.assertEqual(self.up.count("/s"), 1)
+        # Another language first, a tie at the top, or no Accept-Language: the origin chooses.
+        self.assert_served("/s", ["Accept-Language: fr, de;q=0.5"], hit=False)
+        self.assertEqual(self.up.count("/s"), 2)
+        self.assert_served("/s", ["Accept-Language: de, it"], hit=False)
+        self.assert_served("/s", [], hit=False)
+        self.assertEqual(self.up.count("/s"), 4)
 
     def test_expires_with_names_in_the_wrong_case_is_a_valid_date(self):
         for path, expires in (("/w", "THU, 18 Aug 2050 02:01:18 GMT"), ("/m", "Thu, 18 AUG 2050 02:01:18 GMT"),
