@@ -29,8 +29,9 @@ void CacheStore::set_limits(const StoreLimits& limits) {
   max_variants_ = std::max<std::size_t>(limits.max_variants, 1);
   std::size_t budget = shard_budget();
   for (Shard& shard : shards_) {
+    Released released;
     std::lock_guard lock(shard.mutex);
-    evict_to(shard, budget, nullptr);
+    evict_to(shard, budget, nullptr, released);
   }
 }
 
@@ -56,36 +57,38 @@ CacheStore::Shard::~Shard() { lru.clear_and_dispose(&CacheStore::delete_key_entr
 
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
-void CacheStore::erase_key(Shard& shard, KeyEntry& entry) {
+void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
   shard.bytes -= entry.bytes;
   shard.entries -= entry.variants.size();
   shard.index.erase(IndexKey{entry.key(), entry.hash});
-  shard.lru.erase_and_dispose(shard.lru.iterator_to(entry), &CacheStore::delete_key_entry);
+  shard.lru.erase(shard.lru.iterator_to(entry));
+  released.keys.push_back(entry);
 }
 
 void CacheStore::touch(Shard& shard, KeyEntry& entry) noexcept {
   shard.lru.splice(shard.lru.begin(), shard.lru, shard.lru.iterator_to(entry));
 }
 
-void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i) {
+void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released) {
   const std::size_t charge = entry.variants[i].charge;
   entry.bytes -= charge;
   shard.bytes -= charge;
   --shard.entries;
+  released.variants.push_back(std::move(entry.variants[i].response));
   entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
-void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep) {
+void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released) {
   while (shard.bytes > budget && !shard.lru.empty()) {
     KeyEntry& victim = shard.lru.back();
     if (&victim == keep) break;
     evictions_ += victim.variants.size();
-    erase_key(shard, victim);
+    erase_key(shard, victim, released);
   }
   // Only `keep` is left and its variants together are still too many bytes:
   // drop its oldest ones (the newest alone always fits, insert checked).
   while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
-    drop_variant(shard, *keep, keep->variants.size() - 1);
+    drop_variant(shard, *keep, keep->variants.size() - 1, released);
     ++evictions_;
   }
 }
@@ -129,6 +132,7 @@ void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_
   const std::size_t charge = primary.size() + 128;
   const IndexKey key = index_key(primary);
   Shard& shard = shard_for(key);
+  Released released;
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found != shard.index.end()) {
@@ -142,7 +146,7 @@ void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_
   shard.lru.push_front(entry);
   shard.index.emplace(IndexKey{entry.key(), entry.hash}, &entry);
   shard.bytes += charge;
-  evict_to(shard, shard_budget(), &entry);
+  evict_to(shard, shard_budget(), &entry, released);
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
@@ -164,6 +168,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
   if (charge > max_object_size_.load() || charge > budget) return InsertResult::kTooLarge;
   const IndexKey key = index_key(primary);
   Shard& shard = shard_for(key);
+  Released released;
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   KeyEntry* stored = nullptr;
@@ -178,7 +183,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
   KeyEntry& entry = *stored;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
     if (!store_replaces(*entry.variants[i].response, *response)) continue;
-    drop_variant(shard, entry, i);
+    drop_variant(shard, entry, i, released);
     break;
   }
   entry.variants.insert(entry.variants.begin(), Variant{std::move(response), charge});
@@ -187,10 +192,10 @@ InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const 
   ++shard.entries;
   const std::size_t max_variants = max_variants_.load();
   while (entry.variants.size() > max_variants) {
-    drop_variant(shard, entry, entry.variants.size() - 1);
+    drop_variant(shard, entry, entry.variants.size() - 1, released);
     ++evictions_;
   }
-  evict_to(shard, budget, &entry);
+  evict_to(shard, budget, &entry, released);
   return InsertResult::kStored;
 }
 
@@ -199,6 +204,7 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   if (current == nullptr || updated == nullptr) return false;
   const IndexKey key = index_key(primary);
   Shard& shard = shard_for(key);
+  Released released;
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return false;
@@ -210,32 +216,35 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   entry.bytes = entry.bytes - pos->charge + charge;
   shard.bytes += charge;
   shard.bytes -= pos->charge;
+  released.variants.push_back(std::move(pos->response));
   *pos = Variant{std::move(updated), charge};
   touch(shard, entry);
-  evict_to(shard, shard_budget(), &entry);
+  evict_to(shard, shard_budget(), &entry, released);
   return true;
 }
 
 std::size_t CacheStore::invalidate(std::string_view primary) {
   const IndexKey key = index_key(primary);
   Shard& shard = shard_for(key);
+  Released released;
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return 0;
   std::size_t n = found->second->variants.size();
-  erase_key(shard, *found->second);
+  erase_key(shard, *found->second, released);
   return n;
 }
 
 std::size_t CacheStore::purge_prefix(std::string_view prefix) {
   std::size_t removed = 0;
   for (Shard& shard : shards_) {
+    Released released;
     std::lock_guard lock(shard.mutex);
     for (auto it = shard.lru.begin(); it != shard.lru.end();) {
       KeyEntry& entry = *it++;
       if (entry.key().starts_with(prefix)) {
         removed += entry.variants.size();
-        erase_key(shard, entry);
+        erase_key(shard, entry, released);
       }
     }
   }

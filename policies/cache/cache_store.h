@@ -14,7 +14,8 @@
 // even if it is evicted or replaced meanwhile.
 //
 // Threading: every member is safe to call from any thread. Locks are held
-// only for map/list work and Vary matching, never for I/O.
+// only for map/list work and Vary matching, never for I/O; what a call
+// evicts or replaces is freed after it unlocks.
 
 #include <atomic>
 #include <chrono>
@@ -170,20 +171,33 @@ class CacheStore {
     std::atomic<std::size_t> entries{0};
   };
 
+  // What a call takes out of a shard: freed when this goes out of scope.
+  // Declared before the shard's lock, so that it is released after the
+  // unlock: an evicted entry's memory is cold, and freeing its key, header
+  // section and body would otherwise hold up the other workers on the shard.
+  struct Released {
+    Released() = default;
+    Released(const Released&) = delete;
+    Released& operator=(const Released&) = delete;
+    ~Released() { keys.clear_and_dispose(&CacheStore::delete_key_entry); }
+    Lru keys;
+    boost::container::small_vector<std::shared_ptr<const StoredResponse>, 2> variants;
+  };
+
   static KeyEntry* new_key_entry(const IndexKey& key);
   static void delete_key_entry(KeyEntry* entry) noexcept;
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
   Shard& shard_for(const IndexKey& key) const noexcept { return shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
-  // All with the shard's mutex held.
-  void erase_key(Shard& shard, KeyEntry& entry);
+  // All with the shard's mutex held; what they take out goes to `released`.
+  void erase_key(Shard& shard, KeyEntry& entry, Released& released);
   // Makes `entry` the shard's most recently used key.
   static void touch(Shard& shard, KeyEntry& entry) noexcept;
   // Drops `entry`'s variant at `i`, uncharging it.
-  static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i);
+  static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released);
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
-  void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep);
+  void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
 
   // Sized once (a Shard never moves); mutable: shard_for() on a const store
   // locks one.

@@ -4,6 +4,8 @@
 
 #include <algorithm>
 #include <atomic>
+#include <chrono>
+#include <future>
 #include <thread>
 
 #include <gtest/gtest.h>
@@ -174,6 +176,34 @@ TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
   StoreStats s = store->stats();
   EXPECT_EQ(s.evictions, 1u);
   EXPECT_LE(s.bytes, each * 3);
+}
+
+// An evicted entry is freed after its shard is unlocked: when the last
+// reference goes (here the entry's deleter runs), another thread can use the
+// shard. Were the lock still held, its lookup would wait for the insert to
+// return, past the deadline.
+TEST(CacheStoreTest, EvictedEntriesAreReleasedOutsideTheShardLock) {
+  auto sample = response(std::string(1'000, 'x'));
+  auto store = one_shard(sample->charge() + 2);
+  bool deleter_ran = false;
+  bool shard_was_free = false;
+  // Outlives the deleter: had the lock been held, the lookup finishes once
+  // insert() returns instead of deadlocking the test.
+  std::future<std::shared_ptr<const StoredResponse>> other;
+  auto* first = new StoredResponse(*sample);
+  store->insert("k1", std::shared_ptr<const StoredResponse>(first, [&](const StoredResponse* r) {
+    deleter_ran = true;
+    other = std::async(std::launch::async, [&] { return store->lookup("k2", "", {}); });
+    shard_was_free = other.wait_for(std::chrono::seconds(5)) == std::future_status::ready;
+    delete r;
+  }));
+  EXPECT_FALSE(deleter_ran);
+  EXPECT_EQ(store->insert("k2", response(std::string(1'000, 'x'))), InsertResult::kStored);
+  EXPECT_TRUE(deleter_ran);
+  EXPECT_TRUE(shard_was_free);
+  EXPECT_NE(other.get(), nullptr);  // it ran after k2 was in place
+  EXPECT_EQ(store->lookup("k1", "", {}), nullptr);
+  EXPECT_EQ(store->stats().evictions, 1u);
 }
 
 // Many variants of one key cannot outgrow the budget either.
