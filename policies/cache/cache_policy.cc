@@ -3,6 +3,7 @@
 #include <chrono>
 #include <optional>
 #include <string>
+#include <utility>
 
 #include "policies/cache/byte_range.h"
 #include "policies/cache/cache_admin.h"
@@ -16,6 +17,7 @@
 #include "policies/cache/http_date.h"
 #include "policies/cache/storability.h"
 #include "proxy/admin/scrape_hooks.h"
+#include "proxy/http/header_map_pool.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -158,13 +160,14 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
 
   switch (decision.action) {
     case ReuseAction::kServeFresh:
-      return serve(ctx, std::move(ex), *stored, decision.age.count(), decision.ttl.count(),
+      return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
                    waited ? counters_.collapsed : counters_.hit);
     case ReuseAction::kServeStaleWhileRevalidate:
       start_refresh(ctx, *ex);
       [[fallthrough]];
     case ReuseAction::kServeStale:
-      return serve(ctx, std::move(ex), *stored, decision.age.count(), decision.ttl.count(), counters_.stale);
+      return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
+                   counters_.stale);
     case ReuseAction::kRevalidate:
       ex->client_headers = request.headers;
       add_revalidation_preconditions(request.headers, {&stored_fields});
@@ -188,13 +191,13 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
 }
 
 policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
-                                          const StoredResponse& stored, std::int64_t age, std::int64_t ttl,
-                                          prometheus::Counter* counter) const {
+                                          const StoredResponse& stored, http::HeaderMap& stored_fields,
+                                          std::int64_t age, std::int64_t ttl, prometheus::Counter* counter) const {
   const http::RequestHead& request = ctx.request();
   policy::LocalReply reply;
   reply.content_type = "";
   reply.status = stored.status;
-  stored.headers.copy_to(reply.headers);
+  reply.headers = std::exchange(stored_fields, http::take_header_map());
   reply.headers.set("Age", decimal(age));
   reply.keep_content_length = stored.head_only;
   // If-Match / If-Unmodified-Since too: RFC 9111 §4.3.2 leaves them to the

@@ -50,9 +50,13 @@ class CachePolicy final : public policy::Policy {
  private:
   struct Exchange;
   policy::RequestOutcome lookup(policy::RequestContext& ctx, bool waited) const;
+  // Answers from `stored`, whose header section `stored_fields` holds (the
+  // lookup's worker-local copy): the reply takes that map, and
+  // `stored_fields` gets a pooled one in its place (header_map_pool.h), so a
+  // hit copies the section once and allocates nothing for it.
   policy::RequestOutcome serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
-                               const StoredResponse& stored, std::int64_t age, std::int64_t ttl,
-                               prometheus::Counter* counter) const;
+                               const StoredResponse& stored, http::HeaderMap& stored_fields, std::int64_t age,
+                               std::int64_t ttl, prometheus::Counter* counter) const;
   // Rewrites `response` into the stored one (after a 304 or for
   // stale-if-error), applying the client's own conditionals.
   void serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,

@@ -56,6 +56,8 @@ class HeaderMap {
 
   // Room for `n` fields without growing (a map built from another's fields).
   void reserve(std::size_t n) { slots_.reserve(n); }
+  // Slots made so far (each keeps its strings' capacity across clear()).
+  std::size_t slot_count() const noexcept { return slots_.size(); }
 
   // Appends a field (duplicates allowed) and returns it.
   Header& add(std::string_view name, std::string_view value);

@@ -7,6 +7,7 @@
 #include <openssl/err.h>
 
 #include "proxy/http/error_response.h"
+#include "proxy/http/header_map_pool.h"
 #include "proxy/http/serializer.h"
 #include "proxy/server/forwarding_headers.h"
 #include "proxy/server/worker.h"
@@ -366,7 +367,11 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   http::ResponseHead& head = local_head_;
   head.clear();
   head.status = reply.status;
-  head.headers = std::move(reply.headers);
+  // The reply's fields become the head's; the head's own map (cleared, its
+  // slots' strings still allocated) goes to the pool, for the next reply a
+  // policy builds with take_header_map().
+  std::swap(head.headers, reply.headers);
+  http::recycle_header_map(std::move(reply.headers));
   const bool has_own_body =
       local_shared_body_ ? !shared_slice.of(*local_shared_body_).empty() : !local_body_.empty();
   if (has_own_body && !reply.content_type.empty()) head.headers.set("Content-Type", reply.content_type);
