@@ -1,9 +1,25 @@
 #include "proxy/http/header_map.h"
 
+#include <cstring>
+
 namespace gatehouse::http {
 namespace {
 
 inline bool is_ows(char c) noexcept { return c == ' ' || c == '\t'; }
+
+// `s` = `v`. A reused slot usually gets a field no longer than last time
+// (often the same one): then the bytes are moved over the old ones and the
+// length stored, where assign() takes its general path for every field.
+// memmove before the resize: `v` may view `s` itself, and the resize
+// writes the terminator into it.
+inline void assign_in_place(std::string& s, std::string_view v) {
+  if (v.size() > s.size()) {
+    s.assign(v);
+    return;
+  }
+  if (!v.empty()) std::memmove(s.data(), v.data(), v.size());
+  s.resize(v.size());
+}
 
 }  // namespace
 
@@ -35,8 +51,8 @@ Header& HeaderMap::add(std::string_view name, std::string_view value) {
     return slots_[size_++];
   }
   Header& h = slots_[size_++];
-  h.name.assign(name);
-  h.value.assign(value);
+  assign_in_place(h.name, name);
+  assign_in_place(h.value, value);
   return h;
 }
 

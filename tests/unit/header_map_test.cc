@@ -134,6 +134,32 @@ TEST(HeaderMapTest, ClearReusesSlots) {
   EXPECT_EQ(values(m), (std::vector<std::string>{"x", "n"}));
 }
 
+// add() into a reused slot: a shorter, an equal and a longer field each
+// come out whole (the slot's old bytes never show), in the slot's buffer
+// while they fit.
+TEST(HeaderMapTest, AddIntoReusedSlotsOfEverySize) {
+  HeaderMap m;
+  m.add("Content-Type", "application/octet-stream");
+  m.add("X-Long", std::string(100, 'a'));
+  m.add("Age", "1");
+  const char* value_storage = m[0].value.data();
+  m.clear();
+  m.add("Content-Type", "text/plain");      // shorter: same buffer
+  m.add("X-Long", std::string(100, 'b'));   // equal
+  m.add("Age", "12345678901234567890123");  // longer than the old value
+  EXPECT_EQ(m[0].value.data(), value_storage);
+  EXPECT_EQ(values(m), (std::vector<std::string>{"text/plain", std::string(100, 'b'), "12345678901234567890123"}));
+  EXPECT_EQ(m[0].value.size(), 10u);
+  EXPECT_EQ(m[0].value.c_str()[10], '\0');
+  // Even a value viewing the old bytes of the slot it is written into (a
+  // cleared map's, which the contract does not promise) comes out whole.
+  m.clear();
+  std::string_view own(m.begin()->value.data() + 5, 5);  // "plain" of the cleared slot 0
+  const std::string expected(own);
+  m.add("Content-Type", own);
+  EXPECT_EQ(m[0].value, expected);
+}
+
 TEST(HeaderMapTest, RemovedSlotsAreReusedCleanly) {
   HeaderMap m;
   m.add("A", "1");
