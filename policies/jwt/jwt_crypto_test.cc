@@ -142,6 +142,27 @@ TEST(JwtAlgorithmMixTest, PssWithAnotherSaltLengthIsRefused) {
   EXPECT_FALSE(verify_signature(Algorithm::kPS256, verification_key(key), input, sig));
 }
 
+TEST(JwtAlgorithmMixTest, RsaSignatureShorterThanTheModulusIsRefused) {
+  // A PSS signature is randomised, so one in 256 starts with a zero octet;
+  // without it the octets encode the same integer. RFC 8017 §8.1.2 step 1
+  // still refuses it: a signature is exactly as long as the modulus.
+  for (Algorithm alg : {Algorithm::kPS256, Algorithm::kRS256}) {
+    const testing::TestKey key = make_key(alg);
+    const VerificationKey vk = verification_key(key);
+    CompactToken parsed;
+    std::string token;
+    for (int i = 0; i < 20000; ++i) {
+      token = make_token(key, {{"sub", "alice"}, {"n", std::to_string(i)}});
+      ASSERT_EQ(parse_compact(token, parsed), Failure::kNone);
+      if (parsed.signature[0] == '\0') break;
+    }
+    ASSERT_EQ(parsed.signature[0], '\0') << algorithm_name(alg);
+    EXPECT_TRUE(verify_signature(alg, vk, parsed.signing_input, parsed.signature));
+    EXPECT_FALSE(verify_signature(alg, vk, parsed.signing_input, parsed.signature.substr(1)))
+        << algorithm_name(alg);
+  }
+}
+
 TEST(JwtAttackTest, HmacSignedWithThePublicKeyAsSecretIsRefused) {
   // The classic confusion: the attacker signs HS256 with the RSA public key
   // (PEM text) as the HMAC secret. The public key is never an HMAC key.

@@ -131,6 +131,12 @@ bool verify_public(Algorithm alg, const VerificationKey& key, std::string_view i
     if (!converted) return false;
     der = std::move(*converted);
     signature = der;
+  } else if (key.type == KeyType::kRsa &&
+             signature.size() != static_cast<std::size_t>(EVP_PKEY_get_size(key.public_key.get()))) {
+    // RFC 8017 §8.1.2 and §8.2.2 step 1: a signature is exactly k octets.
+    // OpenSSL checks this for PKCS#1 v1.5 but not for PSS, where a signature
+    // whose leading zero octet was dropped is the same integer and verifies.
+    return false;
   }
   std::unique_ptr<EVP_MD_CTX, Free> ctx(EVP_MD_CTX_new());
   if (!ctx) return false;
