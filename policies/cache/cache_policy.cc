@@ -71,6 +71,7 @@ struct CachePolicy::Exchange final : policy::RequestData {
   CacheStatus status;
   bool waited = false;  // paused once for another request's miss
   bool known_uncacheable = false;  // the store's hit-for-miss mark is on for this key
+  std::size_t key_hash = 0;        // CacheStore::key_hash(key.primary), from the lookup
   Flight flight;
 };
 
@@ -106,6 +107,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   CacheStore::MissInfo miss;
   std::shared_ptr<const StoredResponse> stored =
       runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head, &miss);
+  ex->key_hash = miss.key_hash;
   if (!stored) {
     ex->known_uncacheable = miss.recently_uncacheable;
     if (ex->request_cc.only_if_cached) {
@@ -390,7 +392,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   }
   if (!entry) {
     if (!ex.known_uncacheable) {
-      runtime_.store().mark_uncacheable(ex.key.primary, std::chrono::steady_clock::now() + kUncacheableWindow);
+      runtime_.store().mark_uncacheable(ex.key_hash, std::chrono::steady_clock::now() + kUncacheableWindow);
     }
     ex.flight.finish();
     return;

@@ -101,52 +101,40 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
   Shard& shard = shard_for(key);
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
-  if (found == shard.index.end()) return nullptr;
-  KeyEntry& entry = *found->second;
-  touch(shard, entry);
-  for (const Variant& variant : entry.variants) {
-    const StoredResponse& stored = *variant.response;
-    if (stored.head_only && !head_request) continue;
-    if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
-  }
-  // No exact match: a variant the origin would have chosen by language
-  // (vary.h). A second pass, so an exact match anywhere wins and a hit pays
-  // nothing for it.
-  for (const Variant& variant : entry.variants) {
-    const StoredResponse& stored = *variant.response;
-    if (stored.head_only && !head_request) continue;
-    if (stored.key_extra == key_extra && language_selects(stored.vary, stored.headers, request_headers)) {
-      return variant.response;
+  if (found != shard.index.end()) {
+    KeyEntry& entry = *found->second;
+    touch(shard, entry);
+    for (const Variant& variant : entry.variants) {
+      const StoredResponse& stored = *variant.response;
+      if (stored.head_only && !head_request) continue;
+      if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
     }
+    // No exact match: a variant the origin would have chosen by language
+    // (vary.h). A second pass, so an exact match anywhere wins and a hit pays
+    // nothing for it.
+    for (const Variant& variant : entry.variants) {
+      const StoredResponse& stored = *variant.response;
+      if (stored.head_only && !head_request) continue;
+      if (stored.key_extra == key_extra && language_selects(stored.vary, stored.headers, request_headers)) {
+        return variant.response;
+      }
+    }
+    if (miss != nullptr) miss->has_variants = !entry.variants.empty();
   }
-  if (miss != nullptr) {
-    miss->has_variants = !entry.variants.empty();
-    miss->recently_uncacheable = entry.uncacheable_until != std::chrono::steady_clock::time_point{} &&
-                                 std::chrono::steady_clock::now() < entry.uncacheable_until;
-  }
+  if (miss != nullptr) miss->recently_uncacheable = marked_uncacheable(shard, key.hash);
   return nullptr;
 }
 
-void CacheStore::mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until) {
-  // A bare key is charged its size plus its entry and index slot.
-  const std::size_t charge = primary.size() + 128;
-  const IndexKey key = index_key(primary);
-  Shard& shard = shard_for(key);
-  Released released;
+bool CacheStore::marked_uncacheable(const Shard& shard, std::size_t hash) const {
+  const Shard::UncacheableMark& mark = shard.marks[mark_index(hash)];
+  return mark.hash == hash && mark.until != std::chrono::steady_clock::time_point{} &&
+         std::chrono::steady_clock::now() < mark.until;
+}
+
+void CacheStore::mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until) {
+  Shard& shard = shards_[primary_hash % shards_.size()];
   std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(key);
-  if (found != shard.index.end()) {
-    found->second->uncacheable_until = until;
-    return;
-  }
-  if (charge > shard_budget()) return;
-  KeyEntry& entry = *new_key_entry(key);
-  entry.bytes = charge;
-  entry.uncacheable_until = until;
-  shard.lru.push_front(entry);
-  shard.index.emplace(IndexKey{entry.key(), entry.hash}, &entry);
-  shard.bytes += charge;
-  evict_to(shard, shard_budget(), &entry, released);
+  shard.marks[mark_index(primary_hash)] = {.hash = primary_hash, .until = until};
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {

@@ -17,6 +17,7 @@
 // only for map/list work and Vary matching, never for I/O; what a call
 // evicts or replaces is freed after it unlocks.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstddef>
@@ -85,11 +86,17 @@ class CacheStore {
                                                const http::HeaderMap& request_headers, bool head_request = false,
                                                MissInfo* miss = nullptr);
 
-  // Remembers until `until` that `primary`'s last response could not be
-  // stored ("hit-for-miss"), so that concurrent misses for it go upstream
-  // at once instead of waiting for one another. Keeps the key (charged its
-  // size) even with no variant; an insert does not clear the mark.
-  void mark_uncacheable(std::string_view primary, std::chrono::steady_clock::time_point until);
+  // Remembers until `until` that the last response for the primary key
+  // whose key_hash() is `primary_hash` could not be stored ("hit-for-miss"),
+  // so that concurrent misses for it go upstream at once instead of waiting
+  // for one another. Marks live in a fixed table per shard, by hash
+  // (kUncacheableMarks slots): a mark allocates nothing, is charged nothing
+  // and evicts no stored response, however many distinct keys are marked;
+  // a key whose slot another key's mark took over is simply no longer marked
+  // (its next concurrent misses collapse once more). Neither an insert nor a
+  // purge clears a mark.
+  void mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until);
+  static constexpr std::size_t kUncacheableMarks = 1024;  // per shard
 
   // Every variant stored for `primary`, newest first (to build a
   // revalidation request, or to select responses for a 304, §4.3.4).
@@ -137,7 +144,6 @@ class CacheStore {
     // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
-    std::chrono::steady_clock::time_point uncacheable_until{};
   };
   // Owns its entries (delete_key_entry when unlinked).
   using Lru = boost::intrusive::list<KeyEntry, boost::intrusive::constant_time_size<false>>;
@@ -169,6 +175,12 @@ class CacheStore {
     // Written with `mutex` held; read without it by totals().
     std::atomic<std::size_t> bytes{0};
     std::atomic<std::size_t> entries{0};
+    // mark_uncacheable()'s table, with `mutex` held.
+    struct UncacheableMark {
+      std::size_t hash = 0;
+      std::chrono::steady_clock::time_point until{};
+    };
+    std::array<UncacheableMark, kUncacheableMarks> marks{};
   };
 
   // What a call takes out of a shard: freed when this goes out of scope.
@@ -189,6 +201,10 @@ class CacheStore {
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
   Shard& shard_for(const IndexKey& key) const noexcept { return shards_[key.hash % shards_.size()]; }
   std::size_t shard_budget() const noexcept;
+  // Whether `shard` (the one for `hash`) holds an unexpired mark for it.
+  bool marked_uncacheable(const Shard& shard, std::size_t hash) const;
+  // Its slot in the shard's table (the shard took the hash's low part).
+  std::size_t mark_index(std::size_t hash) const noexcept { return (hash / shards_.size()) % kUncacheableMarks; }
   // All with the shard's mutex held; what they take out goes to `released`.
   void erase_key(Shard& shard, KeyEntry& entry, Released& released);
   // Makes `entry` the shard's most recently used key.

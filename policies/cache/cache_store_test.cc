@@ -52,6 +52,45 @@ TEST(CacheStoreTest, IsOneProcessWideService) {
   EXPECT_NE(b.lookup("k", "", {}), nullptr);
 }
 
+// Hit-for-miss marks: a miss reports its key's unexpired mark, whether or
+// not the key has variants; a mark is charged nothing and evicts nothing,
+// however many keys are marked.
+TEST(CacheStoreTest, UncacheableMarksAreReportedUntilTheyExpireAndCostTheStoreNothing) {
+  auto store = one_shard(4096);
+  const auto now = std::chrono::steady_clock::now();
+  auto recently_uncacheable = [&](std::string_view key, const http::HeaderMap& request = {}) {
+    CacheStore::MissInfo miss;
+    EXPECT_EQ(store->lookup(key, "", request, false, &miss), nullptr);
+    return miss.recently_uncacheable;
+  };
+  EXPECT_FALSE(recently_uncacheable("http://a/x"));
+  store->mark_uncacheable(CacheStore::key_hash("http://a/x"), now + std::chrono::seconds(10));
+  EXPECT_TRUE(recently_uncacheable("http://a/x"));
+  EXPECT_FALSE(recently_uncacheable("http://a/y"));
+  store->mark_uncacheable(CacheStore::key_hash("http://a/y"), now - std::chrono::seconds(1));
+  EXPECT_FALSE(recently_uncacheable("http://a/y"));  // its window is over
+  EXPECT_EQ(store->stats().keys, 0u);
+  EXPECT_EQ(store->stats().bytes, 0u);
+
+  // A Vary miss on a marked key reports both.
+  auto stored = response("v", fields({{"A", "1"}}), fields({{"Vary", "A"}}));
+  ASSERT_EQ(store->insert("http://a/x", stored), InsertResult::kStored);
+  CacheStore::MissInfo miss;
+  EXPECT_EQ(store->lookup("http://a/x", "", fields({{"A", "2"}}), false, &miss), nullptr);
+  EXPECT_TRUE(miss.has_variants);
+  EXPECT_TRUE(miss.recently_uncacheable);
+
+  // Marking ten thousand keys leaves the stored entry and its charge alone.
+  const StoreStats before = store->stats();
+  for (int i = 0; i < 10000; ++i) {
+    store->mark_uncacheable(CacheStore::key_hash("http://a/n" + std::to_string(i)), now + std::chrono::seconds(10));
+  }
+  EXPECT_EQ(store->lookup("http://a/x", "", fields({{"A", "1"}})), stored);
+  EXPECT_EQ(store->stats().bytes, before.bytes);
+  EXPECT_EQ(store->stats().keys, 1u);
+  EXPECT_EQ(store->stats().evictions, 0u);
+}
+
 TEST(CacheStoreTest, InsertAndLookup) {
   CacheStore store;
   EXPECT_EQ(store.lookup("k", "", {}), nullptr);
