@@ -86,23 +86,30 @@ StoredFieldFilter::StoredFieldFilter(const http::HeaderMap& response_headers, co
   if (shared) directive_fields_.insert(directive_fields_.end(), response_cc.private_fields.begin(), response_cc.private_fields.end());
 }
 
-bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
-  static constexpr std::string_view kNeverStored[] = {
-      "connection", "keep-alive", "proxy-connection", "te", "transfer-encoding", "upgrade",
-      "proxy-authenticate", "proxy-authentication-info", "proxy-authorization"};
-  // Lengths first (this runs for each field of each stored response): most
-  // names, Content-Type, Content-Length, Cache-Control..., have none of these.
-  constexpr std::size_t kMaxLength = 25;
-  static constexpr auto kLengths = [] {
-    std::array<bool, kMaxLength + 1> lengths{};
-    for (std::string_view n : kNeverStored) lengths[n.size()] = true;
-    return lengths;
-  }();
-  if (name.size() <= kMaxLength && kLengths[name.size()]) {
-    for (std::string_view n : kNeverStored) {
-      if (http::iequals(n, name)) return true;
-    }
+namespace {
+
+// §3.1's fields that are never stored, by length first: this runs for each
+// field of each stored response, and most names (Content-Type, Date,
+// Cache-Control...) have none of these lengths.
+bool never_stored(std::string_view name) noexcept {
+  switch (name.size()) {
+    case 2: return http::iequals(name, "te");
+    case 7: return http::iequals(name, "upgrade");
+    case 10: return http::iequals(name, "connection") || http::iequals(name, "keep-alive");
+    case 16: return http::iequals(name, "proxy-connection");
+    case 17: return http::iequals(name, "transfer-encoding");
+    case 18: return http::iequals(name, "proxy-authenticate");
+    case 19: return http::iequals(name, "proxy-authorization");
+    case 25: return http::iequals(name, "proxy-authentication-info");
+    default: return false;
   }
+}
+
+}  // namespace
+
+bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
+  if (never_stored(name)) return true;
+  if (connection_fields_.empty() && directive_fields_.empty()) return false;
   return store_contains(connection_fields_, name) || store_contains(directive_fields_, name);
 }
 

@@ -121,12 +121,16 @@ TEST(StoredHeadersTest, HopByHopAndConnectionNominatedFieldsAreDropped) {
                               {"Keep-Alive", "timeout=5"}, {"Transfer-Encoding", "chunked"}, {"TE", "trailers"},
                               {"Upgrade", "h2c"}, {"Proxy-Connection", "keep-alive"},
                               {"Proxy-Authenticate", "Basic"}, {"Proxy-Authentication-Info", "x"},
-                              {"ETag", "\"a\""}, {"X-Unknown", "kept"}});
+                              {"proxy-authorization", "Basic eA=="}, {"ETag", "\"a\""}, {"X-Unknown", "kept"},
+                              // The excluded names' lengths, other names.
+                              {"Content-Location", "/a"}, {"X-Upstream-Request", "1"}, {"Vary", "a"}});
   EXPECT_EQ(names_of(stored_headers(r, response_cache_control(r), true)),
-            (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\"", "X-Unknown: kept"}));
+            (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\"", "X-Unknown: kept",
+                                      "Content-Location: /a", "X-Upstream-Request: 1", "Vary: a"}));
   // And a name the caller excludes (the proxy's own X-Request-Id), in any case.
   EXPECT_EQ(names_of(stored_headers(r, response_cache_control(r), true, "x-unknown")),
-            (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\""}));
+            (std::vector<std::string>{"Content-Type: text/plain", "ETag: \"a\"", "Content-Location: /a",
+                                      "X-Upstream-Request: 1", "Vary: a"}));
 }
 
 // §5.2.2.4 / §5.2.2.7: fields named by qualified no-cache (any cache) and

@@ -53,9 +53,25 @@ class StoredFields {
     for (const http::Header& h : fields) bytes += h.name.size() + h.value.size();
     StoredFields out;
     out.allocate(fields.size(), bytes);
+    // The cursor in locals: stores through a char* may alias members, which
+    // the compiler would otherwise reload after every copy.
+    char* const spans = out.data_.get();
+    char* const text = spans + out.text_at_;
+    std::uint32_t at = 0;
+    std::uint32_t count = 0;
     for (const http::Header& h : fields) {
-      if (keep(h)) out.append(h.name, h.value);
+      if (!keep(h)) continue;
+      const auto name_size = static_cast<std::uint32_t>(h.name.size());
+      const auto value_size = static_cast<std::uint32_t>(h.value.size());
+      const Span span{.name_at = at, .name_size = name_size, .value_at = at + name_size, .value_size = value_size};
+      std::memcpy(spans + count * sizeof(Span), &span, sizeof(Span));
+      std::memcpy(text + at, h.name.data(), name_size);
+      std::memcpy(text + at + name_size, h.value.data(), value_size);
+      at += name_size + value_size;
+      ++count;
     }
+    out.count_ = count;
+    out.text_size_ = at;
     return out;
   }
 
@@ -91,19 +107,6 @@ class StoredFields {
   };
   // Room for `fields` spans and `bytes` of text; forgets what was held.
   void allocate(std::size_t fields, std::size_t bytes);
-  // Within what allocate() made room for. Inline: it runs per stored field.
-  void append(std::string_view name, std::string_view value) noexcept {
-    char* at = data_.get() + text_at_ + text_size_;
-    const Span span{.name_at = text_size_,
-                    .name_size = static_cast<std::uint32_t>(name.size()),
-                    .value_at = static_cast<std::uint32_t>(text_size_ + name.size()),
-                    .value_size = static_cast<std::uint32_t>(value.size())};
-    if (!name.empty()) std::memcpy(at, name.data(), name.size());
-    if (!value.empty()) std::memcpy(at + name.size(), value.data(), value.size());
-    text_size_ += static_cast<std::uint32_t>(name.size() + value.size());
-    std::memcpy(data_.get() + count_ * sizeof(Span), &span, sizeof(Span));
-    ++count_;
-  }
   // Read by copy: the buffer is chars, not Span objects.
   Span span(std::size_t i) const noexcept;
   const char* text() const noexcept { return data_.get() + text_at_; }
