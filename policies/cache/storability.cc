@@ -119,10 +119,20 @@ bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexc
 
 StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
                             std::string_view also_excluded) {
+  auto also = [also_excluded](std::string_view name) {
+    return name.size() == also_excluded.size() && !also_excluded.empty() && http::iequals(name, also_excluded);
+  };
+  // The usual response names no field in Connection nor in a directive:
+  // then only the fixed names are judged, with no filter to build.
+  const bool lists = response_cc.qualified_no_cache() || (shared && response_cc.qualified_private()) ||
+                     response_headers.contains("connection");
+  if (!lists) {
+    return StoredFields::copy_if(response_headers,
+                                 [&](const http::Header& h) { return !never_stored(h.name) && !also(h.name); });
+  }
   const StoredFieldFilter filter(response_headers, response_cc, shared);
-  return StoredFields::copy_if(response_headers, [&](const http::Header& h) {
-    return !filter.excluded(h.name) && !(!also_excluded.empty() && http::iequals(h.name, also_excluded));
-  });
+  return StoredFields::copy_if(response_headers,
+                               [&](const http::Header& h) { return !filter.excluded(h.name) && !also(h.name); });
 }
 
 http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool shared) {
