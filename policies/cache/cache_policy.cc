@@ -196,10 +196,14 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
                                           const StoredResponse& stored, http::HeaderMap& stored_fields,
                                           std::int64_t age, std::int64_t ttl, prometheus::Counter* counter) const {
   const http::RequestHead& request = ctx.request();
-  policy::LocalReply reply;
-  reply.content_type = "";
-  reply.status = stored.status;
-  reply.headers = std::exchange(stored_fields, http::take_header_map());
+  // Designated: the default content_type (a JSON error's) would allocate,
+  // only to be cleared; a stored response carries its own.
+  policy::LocalReply reply{.status = stored.status,
+                           .headers = std::exchange(stored_fields, http::take_header_map()),
+                           .body = {},
+                           .shared_body = {},
+                           .shared_slice = {},
+                           .content_type = {}};
   reply.headers.set("Age", decimal(age));
   reply.keep_content_length = stored.head_only;
   // If-Match / If-Unmodified-Since too: RFC 9111 §4.3.2 leaves them to the

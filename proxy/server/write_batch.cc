@@ -28,7 +28,7 @@ void WriteBatch::add_body(std::string_view bytes, bool chunked) {
 
 void WriteBatch::add_last_chunk() { add_view(http::kLastChunk); }
 
-const std::vector<boost::asio::const_buffer>& WriteBatch::buffers() {
+std::span<const boost::asio::const_buffer> WriteBatch::buffers() {
   buffers_.clear();
   for (const Piece& p : pieces_) {
     const char* data = p.data != nullptr ? p.data : owned_.data() + p.offset;

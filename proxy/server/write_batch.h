@@ -4,6 +4,7 @@
 // valid until the write completes; owned pieces live in the batch.
 
 #include <cstddef>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -30,8 +31,10 @@ class WriteBatch {
   // The terminating zero-size chunk.
   void add_last_chunk();
 
-  // The buffers to hand to async_write; valid until the next change.
-  const std::vector<boost::asio::const_buffer>& buffers();
+  // The buffers to hand to async_write; valid until the next change. A view,
+  // not the vector: asio copies the sequence into its write operation, and a
+  // vector's copy would allocate on every write.
+  std::span<const boost::asio::const_buffer> buffers();
 
  private:
   struct Piece {
