@@ -11,7 +11,8 @@
 // insert that would exceed it evicts least recently used keys (with all
 // their variants) first. Entries are std::shared_ptr<const StoredResponse>:
 // a lookup hands one out and the worker serves from it without any lock,
-// even if it is evicted or replaced meanwhile.
+// even if it is evicted or replaced meanwhile. Beside its keys, a shard
+// keeps a fixed table of hit-for-miss marks (mark_uncacheable()).
 //
 // Threading: every member is safe to call from any thread. Locks are held
 // only for map/list work and Vary matching, never for I/O; what a call
