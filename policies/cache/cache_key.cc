@@ -120,10 +120,12 @@ bool key_has_scheme(std::string_view ref, std::string_view& scheme) {
 
 }  // namespace
 
-std::string primary_key(std::string_view scheme, std::string_view host, std::string_view target,
+namespace {
+
+// The primary key appended to `key` (empty or not: it is cleared first).
+void assign_primary_key(std::string& key, std::string_view scheme, std::string_view host, std::string_view target,
                         const CacheKeyOptions& options) {
-  // Built in place, one allocation: this runs for every cacheable request.
-  std::string key;
+  key.clear();
   key.reserve(scheme.size() + 3 + host.size() + target.size() + 1);
   key.append(scheme);
   for (char& c : key) {
@@ -132,13 +134,22 @@ std::string primary_key(std::string_view scheme, std::string_view host, std::str
   key.append("://");
   append_key_authority(key, scheme, host);
   append_key_path_and_query(key, target, options);
+}
+
+}  // namespace
+
+std::string primary_key(std::string_view scheme, std::string_view host, std::string_view target,
+                        const CacheKeyOptions& options) {
+  // Built in place, one allocation: this runs for every cacheable request.
+  std::string key;
+  assign_primary_key(key, scheme, host, target, options);
   return key;
 }
 
-CacheKey make_cache_key(std::string_view scheme, std::string_view host, std::string_view target,
-                        const http::HeaderMap& request_headers, const CacheKeyOptions& options) {
-  CacheKey key;
-  key.primary = primary_key(scheme, host, target, options);
+void build_cache_key(CacheKey& key, std::string_view scheme, std::string_view host, std::string_view target,
+                     const http::HeaderMap& request_headers, const CacheKeyOptions& options) {
+  assign_primary_key(key.primary, scheme, host, target, options);
+  key.extra.clear();
   for (const std::string& name : options.include_headers) {
     std::optional<std::string> value = normalized_field(request_headers, name);
     key.extra.append(to_lower(name));
@@ -147,6 +158,12 @@ CacheKey make_cache_key(std::string_view scheme, std::string_view host, std::str
     key.extra.append(value.has_value() ? ": " + *value : std::string(":\x01"));
     key.extra.push_back('\n');
   }
+}
+
+CacheKey make_cache_key(std::string_view scheme, std::string_view host, std::string_view target,
+                        const http::HeaderMap& request_headers, const CacheKeyOptions& options) {
+  CacheKey key;
+  build_cache_key(key, scheme, host, target, request_headers, options);
   return key;
 }
 

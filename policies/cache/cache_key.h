@@ -43,6 +43,10 @@ struct CacheKey {
 // `target` its origin-form path and query.
 CacheKey make_cache_key(std::string_view scheme, std::string_view host, std::string_view target,
                         const http::HeaderMap& request_headers, const CacheKeyOptions& options);
+// The same into `key`, replacing what it held but reusing its strings'
+// capacity (a worker-local key that every lookup rebuilds).
+void build_cache_key(CacheKey& key, std::string_view scheme, std::string_view host, std::string_view target,
+                     const http::HeaderMap& request_headers, const CacheKeyOptions& options);
 
 // Only the primary part (no headers): for invalidation and purges.
 std::string primary_key(std::string_view scheme, std::string_view host, std::string_view target,

@@ -48,6 +48,15 @@ void default_window(DeltaDirective& directive, Seconds fallback) {
   directive.seconds = fallback.count();
 }
 
+// The key a lookup builds, worker-local so that its strings keep their
+// capacity: a request served from the store never needs its key again, so
+// only the requests that go on copy it into their Exchange. Valid until the
+// worker's next lookup (serve() runs within lookup()).
+CacheKey& worker_lookup_key() {
+  thread_local CacheKey key;
+  return key;
+}
+
 bool has_validator(const http::HeaderMap& headers) {
   return headers.contains("etag") || headers.contains("last-modified");
 }
@@ -99,16 +108,19 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   auto ex = std::make_unique<Exchange>();
   ex->waited = waited;
   ex->scheme = ctx.is_tls() ? "https" : "http";
-  ex->key = make_cache_key(ex->scheme, host_of(request), request.origin_form(), request.headers, config_.key);
+  CacheKey& lookup_key = worker_lookup_key();
+  build_cache_key(lookup_key, ex->scheme, host_of(request), request.origin_form(), request.headers, config_.key);
+  auto keep_key = [&ex, &lookup_key] { ex->key = lookup_key; };
   ex->request_cc = request_cache_control(request.headers);
   const HttpTime now = cache_now();
   ex->request_time = now;
 
   CacheStore::MissInfo miss;
   std::shared_ptr<const StoredResponse> stored =
-      runtime_.store().lookup(ex->key.primary, ex->key.extra, request.headers, head, &miss);
+      runtime_.store().lookup(lookup_key.primary, lookup_key.extra, request.headers, head, &miss);
   ex->key_hash = miss.key_hash;
   if (!stored) {
+    keep_key();
     ex->known_uncacheable = miss.recently_uncacheable;
     if (ex->request_cc.only_if_cached) {
       ex->mode = Exchange::Mode::kServed;
@@ -165,12 +177,14 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
                    waited ? counters_.collapsed : counters_.hit);
     case ReuseAction::kServeStaleWhileRevalidate:
+      keep_key();
       start_refresh(ctx, *ex);
       [[fallthrough]];
     case ReuseAction::kServeStale:
       return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
                    counters_.stale);
     case ReuseAction::kRevalidate:
+      keep_key();
       ex->client_headers = request.headers;
       add_revalidation_preconditions(request.headers, {&stored_fields});
       ex->mode = Exchange::Mode::kRevalidate;
@@ -178,6 +192,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       ctx.set_data(this, std::move(ex));
       return policy::RequestOutcome::proceed();
     case ReuseAction::kForward:
+      keep_key();
       ex->status.fwd = why;
       ctx.set_data(this, std::move(ex));
       return policy::RequestOutcome::proceed();
@@ -213,6 +228,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
                                 stored.timing.response_time,
                                 {.origin_preconditions = OriginPreconditions::kEvaluate})) {
     case ConditionalOutcome::kForward:
+      ex->key = worker_lookup_key();
       ex->mode = Exchange::Mode::kForward;
       ex->status.fwd = ForwardReason::kRequest;
       ctx.set_data(this, std::move(ex));
