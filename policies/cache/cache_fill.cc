@@ -12,11 +12,14 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
                                            std::string_view key_extra, const ResponseTiming& timing, bool shared) {
   std::optional<std::vector<VaryValue>> vary = select_vary_values(response_headers, request_headers);
   if (!vary) return nullptr;
-  auto entry = std::make_shared<StoredResponse>();
+  // The header section lives in the entry's own block.
+  char* storage = nullptr;
+  std::shared_ptr<StoredResponse> entry =
+      make_stored_response(StoredFields::storage_size(response_headers), &storage);
   entry->status = status;
   entry->reason = std::string(reason);
   // The proxy's own per-exchange X-Request-Id is not part of the response.
-  entry->headers = stored_headers(response_headers, response_cc, shared, "x-request-id");
+  entry->headers = stored_headers_into(storage, response_headers, response_cc, shared, "x-request-id");
   entry->timing = timing;
   entry->vary = std::move(*vary);
   entry->key_extra = std::string(key_extra);

@@ -14,6 +14,7 @@
 #include "policies/cache/cache_runtime.h"
 #include "policies/cache/cache_store.h"
 #include "policies/cache/cache_test_support.h"
+#include "policies/cache/storability.h"
 #include "proxy/policy/services.h"
 #include "tests/unit/fake_request_context.h"
 
@@ -490,6 +491,34 @@ TEST(CacheStoreTest, ManyKeysInOneShardStayFindable) {
 
 // The flight key: a pure function of both parts, computed without joining
 // them, and sensitive to each.
+// make_entry() allocates the header section with the entry, one block, and
+// charges it as much as a separately allocated one; a copy owns its own.
+TEST(CacheFillTest, AnEntryHoldsItsHeaderSectionInItsOwnBlock) {
+  const http::HeaderMap response = fields(
+      {{"Content-Type", "text/plain"}, {"Connection", "close"}, {"ETag", "\"a\""}, {"X-Request-Id", "r-1"}});
+  const CacheControl cc = response_cache_control(response);
+  std::shared_ptr<StoredResponse> entry = make_entry(200, "OK", response, cc, {}, "", {t0(), t0()}, true);
+  ASSERT_NE(entry, nullptr);
+  EXPECT_FALSE(entry->headers.owns_storage());
+  ASSERT_EQ(entry->headers.size(), 2u);  // Connection and the proxy's X-Request-Id are not stored
+  EXPECT_EQ(entry->headers[0].name, "Content-Type");
+  EXPECT_EQ(*entry->headers.find("etag"), "\"a\"");
+
+  auto separate = std::make_shared<StoredResponse>();
+  separate->reason = "OK";
+  separate->headers = stored_headers(response, cc, true, "x-request-id");
+  EXPECT_TRUE(separate->headers.owns_storage());
+  // The same bytes, give or take malloc's rounding and the allocator kept
+  // in the block.
+  EXPECT_NEAR(static_cast<double>(entry->charge()), static_cast<double>(separate->charge()), 48.0);
+
+  // A copy is charged for its own section only, like a copy of the other.
+  const StoredResponse copy = *entry;
+  EXPECT_TRUE(copy.headers.owns_storage());
+  EXPECT_EQ(copy.headers[1].value, "\"a\"");
+  EXPECT_EQ(copy.charge(), StoredResponse(*separate).charge());
+}
+
 TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
   const std::string primary = "http://example.test/a";
   EXPECT_EQ(flight_hash(primary, ""), flight_hash(std::string_view("http://example.test/a"), ""));

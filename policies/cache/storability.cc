@@ -117,8 +117,13 @@ bool StoredFieldFilter::excluded_by_directive(std::string_view name) const noexc
   return store_contains(directive_fields_, name);
 }
 
-StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
-                            std::string_view also_excluded) {
+namespace {
+
+// The stored fields of a response, made by copy(keep) (StoredFields::copy_if
+// or copy_if_into with the judgement `keep`).
+template <typename Copy>
+StoredFields select_stored_fields(const http::HeaderMap& response_headers, const CacheControl& response_cc,
+                                  bool shared, std::string_view also_excluded, Copy copy) {
   auto also = [also_excluded](std::string_view name) {
     return name.size() == also_excluded.size() && !also_excluded.empty() && http::iequals(name, also_excluded);
   };
@@ -126,13 +131,24 @@ StoredFields stored_headers(const http::HeaderMap& response_headers, const Cache
   // then only the fixed names are judged, with no filter to build.
   const bool lists = response_cc.qualified_no_cache() || (shared && response_cc.qualified_private()) ||
                      response_headers.contains("connection");
-  if (!lists) {
-    return StoredFields::copy_if(response_headers,
-                                 [&](const http::Header& h) { return !never_stored(h.name) && !also(h.name); });
-  }
+  if (!lists) return copy([&](const http::Header& h) { return !never_stored(h.name) && !also(h.name); });
   const StoredFieldFilter filter(response_headers, response_cc, shared);
-  return StoredFields::copy_if(response_headers,
-                               [&](const http::Header& h) { return !filter.excluded(h.name) && !also(h.name); });
+  return copy([&](const http::Header& h) { return !filter.excluded(h.name) && !also(h.name); });
+}
+
+}  // namespace
+
+StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
+                            std::string_view also_excluded) {
+  return select_stored_fields(response_headers, response_cc, shared, also_excluded,
+                              [&](auto keep) { return StoredFields::copy_if(response_headers, keep); });
+}
+
+StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_headers,
+                                 const CacheControl& response_cc, bool shared, std::string_view also_excluded) {
+  return select_stored_fields(response_headers, response_cc, shared, also_excluded, [&](auto keep) {
+    return StoredFields::copy_if_into(storage, response_headers, keep);
+  });
 }
 
 http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool shared) {

@@ -77,6 +77,10 @@ class StoredFieldFilter {
 // (and minus fields named `also_excluded`, when given), in order.
 StoredFields stored_headers(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared,
                             std::string_view also_excluded = {});
+// The same into `storage` (StoredFields::storage_size(response_headers)
+// bytes; see StoredFields::copy_if_into for who owns them).
+StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_headers,
+                                 const CacheControl& response_cc, bool shared, std::string_view also_excluded = {});
 
 // §3.2: `stored` refreshed by a 304's (or HEAD's) header section: every field
 // the 304 carries replaces all stored lines of that name, except fields

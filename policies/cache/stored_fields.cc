@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <utility>
 
 namespace gatehouse::policies::cache {
 
@@ -9,7 +10,26 @@ std::size_t heap_block_size(std::size_t requested) noexcept {
   return requested == 0 ? 0 : std::max<std::size_t>(32, (requested + 8 + 15) & ~std::size_t{15});
 }
 
-std::size_t StoredFields::heap_size() const noexcept { return heap_block_size(allocated_); }
+std::size_t StoredFields::heap_size() const noexcept { return owned_ ? heap_block_size(allocated_) : 0; }
+
+StoredFields::StoredFields(StoredFields&& other) noexcept
+    : owned_(std::move(other.owned_)),
+      data_(std::exchange(other.data_, nullptr)),
+      count_(std::exchange(other.count_, 0)),
+      text_at_(std::exchange(other.text_at_, 0)),
+      text_size_(std::exchange(other.text_size_, 0)),
+      allocated_(std::exchange(other.allocated_, 0)) {}
+
+StoredFields& StoredFields::operator=(StoredFields&& other) noexcept {
+  if (this == &other) return *this;
+  owned_ = std::move(other.owned_);
+  data_ = std::exchange(other.data_, nullptr);
+  count_ = std::exchange(other.count_, 0);
+  text_at_ = std::exchange(other.text_at_, 0);
+  text_size_ = std::exchange(other.text_size_, 0);
+  allocated_ = std::exchange(other.allocated_, 0);
+  return *this;
+}
 
 StoredFields::StoredFields(const http::HeaderMap& fields) {
   *this = copy_if(fields, [](const http::Header&) { return true; });
@@ -21,8 +41,8 @@ StoredFields& StoredFields::operator=(const StoredFields& other) {
   if (this == &other) return *this;
   allocate(other.count_, other.text_size_);
   if (other.count_ == 0) return *this;
-  std::memcpy(data_.get(), other.data_.get(), other.count_ * sizeof(Span));
-  std::memcpy(data_.get() + text_at_, other.text(), other.text_size_);
+  std::memcpy(data_, other.data_, other.count_ * sizeof(Span));
+  std::memcpy(data_ + text_at_, other.text(), other.text_size_);
   count_ = other.count_;
   text_size_ = other.text_size_;
   return *this;
@@ -34,12 +54,13 @@ void StoredFields::allocate(std::size_t fields, std::size_t bytes) {
   text_at_ = static_cast<std::uint32_t>(fields * sizeof(Span));
   const std::size_t total = text_at_ + bytes;
   allocated_ = static_cast<std::uint32_t>(total);
-  data_ = total == 0 ? nullptr : std::unique_ptr<char[]>(new char[total]);
+  owned_ = total == 0 ? nullptr : std::unique_ptr<char[]>(new char[total]);
+  data_ = owned_.get();
 }
 
 StoredFields::Span StoredFields::span(std::size_t i) const noexcept {
   Span s;
-  std::memcpy(&s, data_.get() + i * sizeof(Span), sizeof(Span));
+  std::memcpy(&s, data_ + i * sizeof(Span), sizeof(Span));
   return s;
 }
 

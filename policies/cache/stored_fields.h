@@ -38,8 +38,8 @@ class StoredFields {
   StoredFields() = default;
   StoredFields(const StoredFields& other);
   StoredFields& operator=(const StoredFields& other);
-  StoredFields(StoredFields&&) noexcept = default;
-  StoredFields& operator=(StoredFields&&) noexcept = default;
+  StoredFields(StoredFields&& other) noexcept;
+  StoredFields& operator=(StoredFields&& other) noexcept;
   // Every field of `fields`, in order. Implicit: a stored section is
   // naturally made from a parsed one.
   StoredFields(const http::HeaderMap& fields);  // NOLINT(google-explicit-constructor)
@@ -49,14 +49,46 @@ class StoredFields {
   static StoredFields copy_if(const http::HeaderMap& fields, Keep keep) {
     // Room for all of them (a few bytes too many beats judging each field
     // twice), then one pass.
+    StoredFields out;
+    out.allocate(fields.size(), text_bytes(fields));
+    out.fill_if(fields, keep);
+    return out;
+  }
+
+  // The bytes copy_if_into() needs for any selection of `fields`.
+  static std::size_t storage_size(const http::HeaderMap& fields) noexcept {
+    return fields.size() * sizeof(Span) + text_bytes(fields);
+  }
+  // copy_if() into `storage` (storage_size(fields) bytes, which the caller
+  // owns and keeps alive as long as the result and never moves: the bytes
+  // of the StoredResponse that holds the result, allocated with it). A copy
+  // of the result owns its own bytes.
+  template <typename Keep>
+  static StoredFields copy_if_into(char* storage, const http::HeaderMap& fields, Keep keep) {
+    StoredFields out;
+    out.data_ = storage;
+    out.text_at_ = static_cast<std::uint32_t>(fields.size() * sizeof(Span));
+    out.allocated_ = static_cast<std::uint32_t>(storage_size(fields));
+    out.fill_if(fields, keep);
+    return out;
+  }
+  // Whether the bytes are this object's own (not copy_if_into()'s storage).
+  bool owns_storage() const noexcept { return owned_ != nullptr; }
+
+  ~StoredFields() = default;
+
+ private:
+  static std::size_t text_bytes(const http::HeaderMap& fields) noexcept {
     std::size_t bytes = 0;
     for (const http::Header& h : fields) bytes += h.name.size() + h.value.size();
-    StoredFields out;
-    out.allocate(fields.size(), bytes);
+    return bytes;
+  }
+  template <typename Keep>
+  void fill_if(const http::HeaderMap& fields, Keep keep) {
     // The cursor in locals: stores through a char* may alias members, which
     // the compiler would otherwise reload after every copy.
-    char* const spans = out.data_.get();
-    char* const text = spans + out.text_at_;
+    char* const spans = data_;
+    char* const text = spans + text_at_;
     std::uint32_t at = 0;
     std::uint32_t count = 0;
     for (const http::Header& h : fields) {
@@ -70,10 +102,11 @@ class StoredFields {
       at += name_size + value_size;
       ++count;
     }
-    out.count_ = count;
-    out.text_size_ = at;
-    return out;
+    count_ = count;
+    text_size_ = at;
   }
+
+ public:
 
   std::size_t size() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
@@ -95,7 +128,8 @@ class StoredFields {
   std::size_t text_size() const noexcept { return text_size_; }
   // Bytes allocated for the section (offsets and text; before malloc's own).
   std::size_t allocated() const noexcept { return allocated_; }
-  // The heap it occupies, as malloc sizes blocks (heap_block_size()).
+  // The heap it occupies, as malloc sizes blocks (heap_block_size()); 0
+  // for copy_if_into()'s storage, which its owner accounts for.
   std::size_t heap_size() const noexcept;
 
  private:
@@ -109,9 +143,10 @@ class StoredFields {
   void allocate(std::size_t fields, std::size_t bytes);
   // Read by copy: the buffer is chars, not Span objects.
   Span span(std::size_t i) const noexcept;
-  const char* text() const noexcept { return data_.get() + text_at_; }
+  const char* text() const noexcept { return data_ + text_at_; }
 
-  std::unique_ptr<char[]> data_;  // [Span x capacity][text]
+  std::unique_ptr<char[]> owned_;  // data_'s bytes when they are this object's
+  char* data_ = nullptr;           // [Span x capacity][text]
   std::uint32_t count_ = 0;
   std::uint32_t text_at_ = 0;    // where the text starts in data_
   std::uint32_t text_size_ = 0;

@@ -1,5 +1,8 @@
 #include "policies/cache/stored_fields.h"
 
+#include <algorithm>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 namespace gatehouse::policies::cache {
@@ -33,6 +36,33 @@ TEST(StoredFieldsTest, FindIsCaseInsensitiveAndReturnsTheFirst) {
   EXPECT_TRUE(f.contains("x-empty"));
   EXPECT_FALSE(f.contains("etag"));
   EXPECT_FALSE(StoredFields().contains("etag"));
+}
+
+// Into storage the caller owns (a StoredResponse's own block): the fields
+// are read from it, a copy owns its bytes, a move leaves the source empty.
+TEST(StoredFieldsTest, CopyIfIntoUsesTheCallersStorageAndCopiesOwnTheirs) {
+  const http::HeaderMap fields = sample_fields();
+  std::vector<char> storage(StoredFields::storage_size(fields));
+  const StoredFields f = StoredFields::copy_if_into(
+      storage.data(), fields, [](const http::Header& h) { return !http::iequals(h.name, "x-empty"); });
+  EXPECT_FALSE(f.owns_storage());
+  EXPECT_EQ(f.heap_size(), 0u);  // its owner accounts for the storage
+  ASSERT_EQ(f.size(), 3u);
+  EXPECT_EQ(f[1].value, "a");
+  EXPECT_GE(f[1].value.data(), storage.data());
+  EXPECT_LT(f[1].value.data(), storage.data() + storage.size());
+
+  StoredFields copy = f;
+  EXPECT_TRUE(copy.owns_storage());
+  EXPECT_GT(copy.heap_size(), 0u);
+  std::fill(storage.begin(), storage.end(), '#');  // the copy does not read it
+  EXPECT_EQ(copy[0].name, "Content-Type");
+  EXPECT_EQ(copy[2].value, "b");
+
+  StoredFields moved = std::move(copy);
+  EXPECT_EQ(moved[2].value, "b");
+  EXPECT_EQ(copy.size(), 0u);  // NOLINT(bugprone-use-after-move): the moved-from state is specified
+  EXPECT_FALSE(copy.contains("set-thing"));
 }
 
 TEST(StoredFieldsTest, CopyIfKeepsOnlyTheChosenFields) {

@@ -1,5 +1,8 @@
 #include "policies/cache/stored_response.h"
 
+#include <cstddef>
+#include <new>
+
 #include "policies/cache/storability.h"
 
 namespace gatehouse::policies::cache {
@@ -11,6 +14,37 @@ std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const Store
 
 namespace {
 
+// allocate_shared's allocator for make_stored_response(): the block it
+// allocates (the control block with the object in it) is followed by
+// `tail` bytes, whose address it reports.
+template <typename T>
+struct TailAllocator {
+  using value_type = T;
+  TailAllocator(std::size_t tail_bytes, char** tail_at) noexcept : tail(tail_bytes), at(tail_at) {}
+  template <typename U>
+  TailAllocator(const TailAllocator<U>& other) noexcept : tail(other.tail), at(other.at) {}  // NOLINT
+
+  T* allocate(std::size_t n) {
+    const std::size_t head = head_size(n);
+    char* block = static_cast<char*>(::operator new(head + tail));
+    if (at != nullptr) *at = block + head;
+    return reinterpret_cast<T*>(block);
+  }
+  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(static_cast<void*>(p), head_size(n) + tail); }
+  // The tail starts suitably aligned for anything.
+  static std::size_t head_size(std::size_t n) noexcept {
+    constexpr std::size_t kAlign = alignof(std::max_align_t);
+    return (n * sizeof(T) + kAlign - 1) / kAlign * kAlign;
+  }
+  template <typename U>
+  bool operator==(const TailAllocator<U>& other) const noexcept {
+    return tail == other.tail;
+  }
+
+  std::size_t tail;
+  char** at;
+};
+
 // A string's heap block, if it has one (not the small-string buffer).
 std::size_t string_heap(const std::string& s) noexcept {
   return s.capacity() > 15 ? heap_block_size(s.capacity() + 1) : 0;
@@ -18,17 +52,30 @@ std::size_t string_heap(const std::string& s) noexcept {
 
 }  // namespace
 
+std::shared_ptr<StoredResponse> make_stored_response(std::size_t tail_bytes, char** tail) {
+  *tail = nullptr;
+  std::shared_ptr<StoredResponse> entry =
+      std::allocate_shared<StoredResponse>(TailAllocator<StoredResponse>(tail_bytes, tail));
+  entry->tail.bytes = tail_bytes;
+  return entry;
+}
+
 std::size_t StoredResponse::charge() const noexcept {
   // The store's key entry and index slot, which the store adds the key's
   // length to.
   constexpr std::size_t kStoreBookkeeping = 96;
-  // The object with its shared_ptr control block (make_shared: one block).
+  // The object with its shared_ptr control block (make_shared: one block;
+  // make_stored_response() adds its allocator and the tail to it).
   constexpr std::size_t kObject = sizeof(StoredResponse) + 2 * sizeof(void*);
-  std::size_t bytes = kStoreBookkeeping + heap_block_size(kObject) + headers.heap_size();
+  constexpr std::size_t kTailAllocator = 2 * sizeof(void*);
+  const std::size_t object = tail.bytes == 0 ? kObject : kObject + kTailAllocator + tail.bytes;
+  std::size_t bytes = kStoreBookkeeping + heap_block_size(object) + headers.heap_size();
   bytes += string_heap(reason) + string_heap(key_extra);
   if (body_owner) {
     // The original stays alive for its body: its object and fields too.
-    bytes += heap_block_size(kObject) + body_owner->headers.heap_size() + string_heap(body_owner->body_text);
+    const std::size_t owner_object =
+        body_owner->tail.bytes == 0 ? kObject : kObject + kTailAllocator + body_owner->tail.bytes;
+    bytes += heap_block_size(owner_object) + body_owner->headers.heap_size() + string_heap(body_owner->body_text);
   } else {
     bytes += string_heap(body_text);
   }

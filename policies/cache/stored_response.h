@@ -34,6 +34,16 @@ struct StoredResponse {
   // Filled by a HEAD request: no body was seen, so it may answer HEAD
   // requests only (a GET needs the content).
   bool head_only = false;
+  // The bytes allocated after this object in its block
+  // (make_stored_response()). A copy is a block of its own, without them:
+  // copying does not copy the count.
+  struct BlockTail {
+    std::size_t bytes = 0;
+    BlockTail() = default;
+    BlockTail(const BlockTail&) noexcept {}
+    BlockTail& operator=(const BlockTail&) noexcept { return *this; }
+  };
+  BlockTail tail;
 
   // The bytes this entry is charged in the store: the heap it occupies
   // (object, header section, body capacity, Vary values, as malloc sizes
@@ -43,6 +53,12 @@ struct StoredResponse {
 
   std::string_view body() const noexcept { return body_owner ? body_owner->body_text : body_text; }
 };
+
+// A new StoredResponse with `tail_bytes` more in the same allocation, for
+// its header section (StoredFields::copy_if_into): an entry costs one block
+// fewer to make, to free, and to touch when evicted. `*tail` is where they
+// start; they live as long as the object.
+std::shared_ptr<StoredResponse> make_stored_response(std::size_t tail_bytes, char** tail);
 
 // `entry`'s body for the core to send (LocalReply::shared_body,
 // replace_response_body): it shares ownership of the entry holding the bytes,
