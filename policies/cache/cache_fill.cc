@@ -26,8 +26,8 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
   return entry;
 }
 
-bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
-                 std::string body, const FillOptions& options) {
+bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
+                 std::shared_ptr<StoredResponse> entry, std::string body, const FillOptions& options) {
   if (body.size() > options.max_object_size) return false;
   if (options.generate_etag && body.size() <= options.etag_max_size &&
       wants_generated_etag(entry->status, entry->headers)) {
@@ -38,7 +38,7 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_pt
   // may hold up to twice its size: stored entries live long, trim it.
   if (body.capacity() - body.size() > body.size() / 4 + 64) body.shrink_to_fit();
   entry->body_text = std::move(body);
-  return runtime.store().insert(primary, std::move(entry)) == InsertResult::kStored;
+  return runtime.store().insert(primary, primary_hash, std::move(entry)) == InsertResult::kStored;
 }
 
 std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::string_view primary,
@@ -51,10 +51,12 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
   return fresh;
 }
 
-StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
-                             std::size_t expected_size, FillOptions options, Flight flight)
+StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
+                             std::shared_ptr<StoredResponse> entry, std::size_t expected_size, FillOptions options,
+                             Flight flight)
     : runtime_(runtime),
       primary_(std::move(primary)),
+      primary_hash_(primary_hash),
       entry_(std::move(entry)),
       options_(options),
       flight_(std::move(flight)) {
@@ -78,7 +80,7 @@ void StoreObserver::on_body(std::string_view bytes) {
 }
 
 void StoreObserver::on_complete() {
-  if (!overflow_ && entry_) store_entry(runtime_, primary_, std::move(entry_), std::move(body_), options_);
+  if (!overflow_ && entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), std::move(body_), options_);
   flight_.finish();
 }
 

@@ -39,10 +39,10 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
                                            std::string_view key_extra, const ResponseTiming& timing, bool shared);
 
 // Gives `entry` its body (and a generated ETag when asked and
-// wants_generated_etag() says so) and inserts it under `primary`; false when it does
-// not fit.
-bool store_entry(CacheRuntime& runtime, std::string_view primary, std::shared_ptr<StoredResponse> entry,
-                 std::string body, const FillOptions& options);
+// wants_generated_etag() says so) and inserts it under `primary`, whose
+// CacheStore::key_hash() is `primary_hash`; false when it does not fit.
+bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
+                 std::shared_ptr<StoredResponse> entry, std::string body, const FillOptions& options);
 
 // §4.3.4 with one candidate: when the 304 selects `stored`, swaps in its
 // refreshed copy and returns it (also when the store no longer held
@@ -58,8 +58,8 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 // collapsed requests retry as soon as the entry is there.
 class StoreObserver final : public policy::ResponseBodyObserver {
  public:
-  StoreObserver(CacheRuntime& runtime, std::string primary, std::shared_ptr<StoredResponse> entry,
-                std::size_t expected_size, FillOptions options, Flight flight);
+  StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
+                std::shared_ptr<StoredResponse> entry, std::size_t expected_size, FillOptions options, Flight flight);
   ~StoreObserver() override;
   void on_body(std::string_view bytes) override;
   void on_complete() override;
@@ -67,6 +67,7 @@ class StoreObserver final : public policy::ResponseBodyObserver {
  private:
   CacheRuntime& runtime_;
   std::string primary_;
+  std::size_t primary_hash_;
   std::shared_ptr<StoredResponse> entry_;
   std::string body_;
   FillOptions options_;

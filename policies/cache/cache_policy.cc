@@ -313,7 +313,9 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
         std::shared_ptr<StoredResponse> entry = make_entry(result.status, http::reason_phrase(result.status),
                                                            result.headers, response_cc, request_headers, extra,
                                                            timing, fill.shared);
-        if (entry) store_entry(runtime, primary, std::move(entry), std::move(result.body), fill);
+        if (entry) {
+          store_entry(runtime, primary, CacheStore::key_hash(primary), std::move(entry), std::move(result.body), fill);
+        }
       });
 }
 
@@ -421,8 +423,9 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
       response.framing == http::BodyFraming::kContentLength ? static_cast<std::size_t>(response.content_length) : 0;
   // The key moves to the observer: on_response runs once per exchange and
   // nothing after it reads the key (a retried request builds a new Exchange).
-  ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, std::move(ex.key.primary), std::move(entry),
-                                                            expected, fill_options(), std::move(ex.flight)));
+  ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, std::move(ex.key.primary), ex.key_hash,
+                                                            std::move(entry), expected, fill_options(),
+                                                            std::move(ex.flight)));
   ex.status.stored = true;
 }
 

@@ -149,12 +149,13 @@ std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::str
   return out;
 }
 
-InsertResult CacheStore::insert(std::string_view primary, std::shared_ptr<const StoredResponse> response) {
+InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_hash,
+                               std::shared_ptr<const StoredResponse> response) {
   if (response == nullptr) return InsertResult::kTooLarge;
   const std::size_t charge = response->charge() + primary.size();
   const std::size_t budget = shard_budget();
   if (charge > max_object_size_.load() || charge > budget) return InsertResult::kTooLarge;
-  const IndexKey key = index_key(primary);
+  const IndexKey key{primary, primary_hash};
   Shard& shard = shard_for(key);
   Released released;
   std::lock_guard lock(shard.mutex);

@@ -108,7 +108,13 @@ class CacheStore {
   // replaces only a head_only one: it cannot stand in for content).
   // kTooLarge (nothing changes) when its charge exceeds max_object_size or a
   // shard's budget.
-  InsertResult insert(std::string_view primary, std::shared_ptr<const StoredResponse> response);
+  InsertResult insert(std::string_view primary, std::shared_ptr<const StoredResponse> response) {
+    return insert(primary, key_hash(primary), std::move(response));
+  }
+  // The same with key_hash(primary) already known (a lookup's
+  // MissInfo::key_hash), so a fill does not hash its key twice.
+  InsertResult insert(std::string_view primary, std::size_t primary_hash,
+                      std::shared_ptr<const StoredResponse> response);
 
   // Copy-on-write update after a 304: swaps `current` for `updated` if
   // `current` is still stored; false (nothing changes) if it was evicted,

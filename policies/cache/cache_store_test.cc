@@ -344,7 +344,8 @@ TEST(StoredResponseTest, AGrownBodyIsTrimmedWhenStored) {
   std::string body;
   body.reserve(8192);
   body.assign(1000, 'x');
-  ASSERT_TRUE(store_entry(runtime, "http://h/grown", entry, std::move(body), FillOptions{}));
+  ASSERT_TRUE(store_entry(runtime, "http://h/grown", CacheStore::key_hash("http://h/grown"), entry, std::move(body),
+                          FillOptions{}));
   auto stored = runtime.store().lookup("http://h/grown", "", {});
   ASSERT_NE(stored, nullptr);
   EXPECT_EQ(stored->body(), std::string(1000, 'x'));
