@@ -1,9 +1,9 @@
 #pragma once
-// The header section of a stored response, kept compactly: one allocation
-// holds an array of offsets and every name and value after it, however many
-// fields there are (an http::HeaderMap costs one per
-// field longer than the small-string buffer, each freed again on eviction;
-// a stored miss pays for both).
+// The header section of a stored response, kept compactly: one block holds
+// an array of offsets and every name and value after it, however many
+// fields there are (an http::HeaderMap costs one allocation per field longer
+// than the small-string buffer, each freed again on eviction). The block is
+// its own allocation, or (copy_if_into) part of the StoredResponse's.
 //
 // Contract: immutable once built, like the StoredResponse that holds it;
 // field order and repeated fields are kept as given; names compare
@@ -75,39 +75,6 @@ class StoredFields {
   // Whether the bytes are this object's own (not copy_if_into()'s storage).
   bool owns_storage() const noexcept { return owned_ != nullptr; }
 
-  ~StoredFields() = default;
-
- private:
-  static std::size_t text_bytes(const http::HeaderMap& fields) noexcept {
-    std::size_t bytes = 0;
-    for (const http::Header& h : fields) bytes += h.name.size() + h.value.size();
-    return bytes;
-  }
-  template <typename Keep>
-  void fill_if(const http::HeaderMap& fields, Keep keep) {
-    // The cursor in locals: stores through a char* may alias members, which
-    // the compiler would otherwise reload after every copy.
-    char* const spans = data_;
-    char* const text = spans + text_at_;
-    std::uint32_t at = 0;
-    std::uint32_t count = 0;
-    for (const http::Header& h : fields) {
-      if (!keep(h)) continue;
-      const auto name_size = static_cast<std::uint32_t>(h.name.size());
-      const auto value_size = static_cast<std::uint32_t>(h.value.size());
-      const Span span{.name_at = at, .name_size = name_size, .value_at = at + name_size, .value_size = value_size};
-      std::memcpy(spans + count * sizeof(Span), &span, sizeof(Span));
-      std::memcpy(text + at, h.name.data(), name_size);
-      std::memcpy(text + at + name_size, h.value.data(), value_size);
-      at += name_size + value_size;
-      ++count;
-    }
-    count_ = count;
-    text_size_ = at;
-  }
-
- public:
-
   std::size_t size() const noexcept { return count_; }
   bool empty() const noexcept { return count_ == 0; }
   FieldView operator[](std::size_t i) const noexcept;
@@ -141,6 +108,36 @@ class StoredFields {
   };
   // Room for `fields` spans and `bytes` of text; forgets what was held.
   void allocate(std::size_t fields, std::size_t bytes);
+  // Bytes of every field's name and value.
+  static std::size_t text_bytes(const http::HeaderMap& fields) noexcept {
+    std::size_t bytes = 0;
+    for (const http::Header& h : fields) bytes += h.name.size() + h.value.size();
+    return bytes;
+  }
+  // Writes the kept fields into data_, which has room for all of `fields`.
+  template <typename Keep>
+  void fill_if(const http::HeaderMap& fields, Keep keep) {
+    // The cursor in locals: stores through a char* may alias members, which
+    // the compiler would otherwise reload after every copy.
+    char* const spans = data_;
+    char* const text = spans + text_at_;
+    std::uint32_t at = 0;
+    std::uint32_t count = 0;
+    for (const http::Header& h : fields) {
+      if (!keep(h)) continue;
+      const auto name_size = static_cast<std::uint32_t>(h.name.size());
+      const auto value_size = static_cast<std::uint32_t>(h.value.size());
+      const Span span{.name_at = at, .name_size = name_size, .value_at = at + name_size, .value_size = value_size};
+      std::memcpy(spans + count * sizeof(Span), &span, sizeof(Span));
+      std::memcpy(text + at, h.name.data(), name_size);
+      std::memcpy(text + at + name_size, h.value.data(), value_size);
+      at += name_size + value_size;
+      ++count;
+    }
+    count_ = count;
+    text_size_ = at;
+  }
+
   // Read by copy: the buffer is chars, not Span objects.
   Span span(std::size_t i) const noexcept;
   const char* text() const noexcept { return data_ + text_at_; }
