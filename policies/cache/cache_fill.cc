@@ -80,7 +80,9 @@ void StoreObserver::on_body(std::string_view bytes) {
 }
 
 void StoreObserver::on_complete() {
-  if (!overflow_ && entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), std::move(body_), options_);
+  if (!overflow_ && entry_) {
+    store_entry(runtime_, primary_, primary_hash_, std::move(entry_), std::move(body_), options_);
+  }
   flight_.finish();
 }
 

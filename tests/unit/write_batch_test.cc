@@ -1,5 +1,10 @@
 #include "proxy/server/write_batch.h"
 
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/connect_pair.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/read.hpp>
+#include <boost/asio/write.hpp>
 #include <gtest/gtest.h>
 
 namespace gatehouse {
@@ -44,6 +49,29 @@ TEST(WriteBatchTest, OwnedPiecesSurviveGrowth) {
     expected += piece;
   }
   EXPECT_EQ(flatten(batch), expected);
+}
+
+// buffers() is a view asio takes as a gather list as it is: one write of
+// every piece, in order, through a real socket.
+TEST(WriteBatchTest, BuffersAreWrittenByAsioAsOneGatherList) {
+  boost::asio::io_context io;
+  boost::asio::local::stream_protocol::socket writer(io);
+  boost::asio::local::stream_protocol::socket reader(io);
+  boost::asio::local::connect_pair(writer, reader);
+  WriteBatch batch;
+  const std::string head = "HTTP/1.1 200 OK\r\n\r\n";
+  batch.add_view(head);
+  batch.add_body("abc", true);
+  batch.add_copy("tail");
+  const std::string expected = head + "3\r\nabc\r\ntail";
+  boost::system::error_code ec;
+  const std::size_t written = boost::asio::write(writer, batch.buffers(), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(written, expected.size());
+  std::string got(expected.size(), '\0');
+  boost::asio::read(reader, boost::asio::buffer(got), ec);
+  ASSERT_FALSE(ec) << ec.message();
+  EXPECT_EQ(got, expected);
 }
 
 }  // namespace
