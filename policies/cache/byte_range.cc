@@ -55,7 +55,7 @@ bool last_modified_is_strong(const http::HeaderMap& stored, HttpTime last_modifi
 }
 
 const policy::SharedBody& unsatisfiable_body() {
-  static const policy::SharedBody body = std::make_shared<const std::string>(
+  static const policy::SharedBody body = policy::SharedBody::of(
       R"({"error":{"code":"range_not_satisfiable","message":"no byte of the requested range lies within the stored response"}})");
   return body;
 }
@@ -129,7 +129,7 @@ RangeSelection select_byte_range(http::Method method, const http::HeaderMap& req
 
 bool apply_byte_range(http::Method method, const http::HeaderMap& request_headers, int& status,
                       http::HeaderMap& headers, policy::SharedBody& body, policy::BodySlice& slice) {
-  const std::uint64_t size = body ? body->size() : 0;
+  const std::uint64_t size = body.bytes().size();
   const RangeSelection selection = select_byte_range(method, request_headers, status, headers, size);
   switch (selection.action) {
     case RangeAction::kFull:

@@ -9,17 +9,19 @@ namespace gatehouse::policies::cache {
 
 std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
                                            const CacheControl& response_cc, const http::HeaderMap& request_headers,
-                                           std::string_view key_extra, const ResponseTiming& timing, bool shared) {
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared,
+                                           std::size_t body_room) {
   std::optional<std::vector<VaryValue>> vary = select_vary_values(response_headers, request_headers);
   if (!vary) return nullptr;
-  // The header section lives in the entry's own block.
+  // The header section, then room for the body, in the entry's own block.
+  const std::size_t header_bytes = StoredFields::storage_size(response_headers);
   char* storage = nullptr;
-  std::shared_ptr<StoredResponse> entry =
-      make_stored_response(StoredFields::storage_size(response_headers), &storage);
+  std::shared_ptr<StoredResponse> entry = make_stored_response(header_bytes + body_room, &storage);
   entry->status = status;
   entry->reason = std::string(reason);
   // The proxy's own per-exchange X-Request-Id is not part of the response.
   entry->headers = stored_headers_into(storage, response_headers, response_cc, shared, "x-request-id");
+  if (body_room > 0) entry->content.set_room(storage + header_bytes, body_room);
   entry->timing = timing;
   entry->vary = std::move(*vary);
   entry->key_extra = std::string(key_extra);
@@ -27,7 +29,8 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
 }
 
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
-                 std::shared_ptr<StoredResponse> entry, std::string body, const FillOptions& options) {
+                 std::shared_ptr<StoredResponse> entry, const FillOptions& options) {
+  const std::string_view body = entry->body();
   if (body.size() > options.max_object_size) return false;
   if (options.generate_etag && body.size() <= options.etag_max_size &&
       wants_generated_etag(entry->status, entry->headers)) {
@@ -36,8 +39,7 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t pr
   }
   // A body that grew as it came (chunked, no Content-Length to reserve)
   // may hold up to twice its size: stored entries live long, trim it.
-  if (body.capacity() - body.size() > body.size() / 4 + 64) body.shrink_to_fit();
-  entry->body_text = std::move(body);
+  entry->content.trim();
   return runtime.store().insert(primary, primary_hash, std::move(entry)) == InsertResult::kStored;
 }
 
@@ -52,37 +54,31 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 }
 
 StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
-                             std::shared_ptr<StoredResponse> entry, std::size_t expected_size, FillOptions options,
-                             Flight flight)
+                             std::shared_ptr<StoredResponse> entry, FillOptions options, Flight flight)
     : runtime_(runtime),
       primary_(std::move(primary)),
       primary_hash_(primary_hash),
       entry_(std::move(entry)),
       options_(options),
-      flight_(std::move(flight)) {
-  if (expected_size <= options_.max_object_size) body_.reserve(expected_size);
-}
+      flight_(std::move(flight)) {}
 
 StoreObserver::~StoreObserver() {
   flight_.finish();
 }
 
 void StoreObserver::on_body(std::string_view bytes) {
-  if (overflow_) return;
-  if (body_.size() + bytes.size() > options_.max_object_size) {
+  if (!entry_) return;
+  if (entry_->content.size() + bytes.size() > options_.max_object_size) {
     // Too large to store: stop holding it and let collapsed requests go.
-    overflow_ = true;
-    std::string().swap(body_);
+    entry_.reset();
     flight_.finish();
     return;
   }
-  body_.append(bytes);
+  entry_->content.append(bytes);
 }
 
 void StoreObserver::on_complete() {
-  if (!overflow_ && entry_) {
-    store_entry(runtime_, primary_, primary_hash_, std::move(entry_), std::move(body_), options_);
-  }
+  if (entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), options_);
   flight_.finish();
 }
 

@@ -33,16 +33,19 @@ struct FillOptions {
 
 // The entry for a storable response, without its body; null for Vary: *.
 // The stored header section drops what §3.1 excludes and the proxy's own
-// per-exchange X-Request-Id.
+// per-exchange X-Request-Id. `body_room` bytes are allocated with it for
+// the body (its Content-Length): appended to entry->content, a body that
+// long needs no allocation of its own.
 std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
                                            const CacheControl& response_cc, const http::HeaderMap& request_headers,
-                                           std::string_view key_extra, const ResponseTiming& timing, bool shared);
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared,
+                                           std::size_t body_room = 0);
 
-// Gives `entry` its body (and a generated ETag when asked and
-// wants_generated_etag() says so) and inserts it under `primary`, whose
+// Adds a generated ETag to `entry` when asked and wants_generated_etag()
+// says so, and inserts it, its content complete, under `primary`, whose
 // CacheStore::key_hash() is `primary_hash`; false when it does not fit.
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
-                 std::shared_ptr<StoredResponse> entry, std::string body, const FillOptions& options);
+                 std::shared_ptr<StoredResponse> entry, const FillOptions& options);
 
 // §4.3.4 with one candidate: when the 304 selects `stored`, swaps in its
 // refreshed copy and returns it (also when the store no longer held
@@ -52,14 +55,14 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
                                                     const http::HeaderMap& not_modified, const ResponseTiming& timing,
                                                     bool shared);
 
-// Buffers an upstream body as it streams to the client and stores the entry
-// on on_complete(); past max_object_size it stops buffering and stores
-// nothing. `flight` (may be null) is finished when the outcome is known, so
+// Copies an upstream body into the entry as it streams to the client (into
+// the entry's block when make_entry() was given its length) and stores the
+// entry on on_complete(); past max_object_size it stops and stores nothing. `flight` (may be null) is finished when the outcome is known, so
 // collapsed requests retry as soon as the entry is there.
 class StoreObserver final : public policy::ResponseBodyObserver {
  public:
   StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
-                std::shared_ptr<StoredResponse> entry, std::size_t expected_size, FillOptions options, Flight flight);
+                std::shared_ptr<StoredResponse> entry, FillOptions options, Flight flight);
   ~StoreObserver() override;
   void on_body(std::string_view bytes) override;
   void on_complete() override;
@@ -68,11 +71,9 @@ class StoreObserver final : public policy::ResponseBodyObserver {
   CacheRuntime& runtime_;
   std::string primary_;
   std::size_t primary_hash_;
-  std::shared_ptr<StoredResponse> entry_;
-  std::string body_;
+  std::shared_ptr<StoredResponse> entry_;  // null once given up (too large)
   FillOptions options_;
   Flight flight_;
-  bool overflow_ = false;
 };
 
 }  // namespace gatehouse::policies::cache

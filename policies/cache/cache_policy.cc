@@ -314,7 +314,8 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
                                                            result.headers, response_cc, request_headers, extra,
                                                            timing, fill.shared);
         if (entry) {
-          store_entry(runtime, primary, CacheStore::key_hash(primary), std::move(entry), std::move(result.body), fill);
+          entry->content.assign(std::move(result.body));
+          store_entry(runtime, primary, CacheStore::key_hash(primary), std::move(entry), fill);
         }
       });
 }
@@ -380,7 +381,7 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
     if (request_id != nullptr) headers.set("X-Request-Id", *request_id);
     response.status = 304;
     response.reason = "Not Modified";
-    body = std::make_shared<const std::string>();
+    body = policy::SharedBody::of({});
   }
   policy::BodySlice slice;
   if (apply_byte_range(request.method_id, client, response.status, headers, body, slice)) {
@@ -405,12 +406,14 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   const CacheControl response_cc = response_cache_control(response.headers);
   const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
                                            response.headers, response_cc, config_.storability);
-  const bool too_large = response.framing == http::BodyFraming::kContentLength &&
-                         response.content_length > config_.max_object_size;
+  const bool known_length = response.framing == http::BodyFraming::kContentLength;
+  const bool too_large = known_length && response.content_length > config_.max_object_size;
   std::shared_ptr<StoredResponse> entry;
   if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
+    // A body of known length is copied into the entry's own block.
     entry = make_entry(response.status, response.reason, response.headers, response_cc, request_headers,
-                       ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared);
+                       ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
+                       known_length ? static_cast<std::size_t>(response.content_length) : 0);
   }
   if (!entry) {
     if (!ex.known_uncacheable) {
@@ -419,13 +422,10 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
     ex.flight.finish();
     return;
   }
-  const std::size_t expected =
-      response.framing == http::BodyFraming::kContentLength ? static_cast<std::size_t>(response.content_length) : 0;
   // The key moves to the observer: on_response runs once per exchange and
   // nothing after it reads the key (a retried request builds a new Exchange).
   ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, std::move(ex.key.primary), ex.key_hash,
-                                                            std::move(entry), expected, fill_options(),
-                                                            std::move(ex.flight)));
+                                                            std::move(entry), fill_options(), std::move(ex.flight)));
   ex.status.stored = true;
 }
 

@@ -57,11 +57,11 @@ class CachePolicyRangeTest : public ::testing::Test {
   }
 
   // The stored body's address (null when nothing is stored).
-  const std::string* stored_body(const char* target) {
+  const char* stored_body(const char* target) {
     http::HeaderMap none;
     std::shared_ptr<const StoredResponse> entry =
         runtime_.store().lookup(primary_key("http", "example.test", target, {}), "", none, false);
-    return entry ? shared_body(entry).get() : nullptr;
+    return entry ? shared_body(entry).bytes().data() : nullptr;
   }
 
   policy::PolicyServices services_;
@@ -81,8 +81,8 @@ TEST_F(CachePolicyRangeTest, AHitServesTheRangeAsA206SharingTheStoredBody) {
     EXPECT_EQ(*reply->headers.find("content-range"), content_range);
     EXPECT_EQ(*reply->headers.find("a"), "1");  // the stored fields stay
     EXPECT_NE(reply->headers.find("age"), nullptr);
-    EXPECT_EQ(reply->shared_body.get(), stored_body("/r"));
-    EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), expected) << range;
+    EXPECT_EQ(reply->shared_body.bytes().data(), stored_body("/r"));
+    EXPECT_EQ(reply->shared_slice.of(reply->shared_body.bytes()), expected) << range;
   }
 }
 
@@ -103,7 +103,7 @@ TEST_F(CachePolicyRangeTest, HeadSeveralRangesAndInvalidRangesGetTheWholeRespons
     ASSERT_NE(reply, nullptr) << range;
     EXPECT_EQ(reply->status, 200) << method << " " << range;
     EXPECT_EQ(reply->headers.find("content-range"), nullptr);
-    EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), "01234567890");
+    EXPECT_EQ(reply->shared_slice.of(reply->shared_body.bytes()), "01234567890");
   }
 }
 
@@ -134,9 +134,9 @@ TEST_F(CachePolicyRangeTest, ARangeAfterA304IsSlicedFromTheRefreshedEntry) {
   EXPECT_EQ(not_modified.status, 206);
   EXPECT_EQ(not_modified.reason, "Partial Content");
   EXPECT_EQ(*not_modified.headers.find("content-range"), "bytes 2-4/11");
-  ASSERT_NE(ctx.replacement_body, nullptr);
-  EXPECT_EQ(ctx.replacement_body.get(), stored_body("/s"));
-  EXPECT_EQ(ctx.replacement_slice.of(*ctx.replacement_body), "234");
+  ASSERT_TRUE(ctx.replacement_body);
+  EXPECT_EQ(ctx.replacement_body.bytes().data(), stored_body("/s"));
+  EXPECT_EQ(ctx.replacement_slice.of(ctx.replacement_body.bytes()), "234");
 }
 
 // stale-while-revalidate: the client gets its range of the stale entry;
@@ -166,7 +166,7 @@ TEST_F(CachePolicyRangeTest, ABackgroundRefreshAsksForTheWholeResponse) {
   ASSERT_EQ(outcome.kind(), RangeKind::kRespond);
   std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
   EXPECT_EQ(reply->status, 206);
-  EXPECT_EQ(reply->shared_slice.of(*reply->shared_body), "012");
+  EXPECT_EQ(reply->shared_slice.of(reply->shared_body.bytes()), "012");
   ASSERT_EQ(ctx.fetches.size(), 1u);
   EXPECT_EQ(ctx.fetches[0].headers.find("range"), nullptr);
   EXPECT_EQ(ctx.fetches[0].headers.find("if-range"), nullptr);

@@ -73,8 +73,8 @@ TEST_F(CachePolicyTest, AStoredResponseIsServedWithItsSharedBodyAndAge) {
   ASSERT_EQ(outcome.kind(), Kind::kRespond);
   std::unique_ptr<policy::LocalReply> reply = outcome.take_reply();
   EXPECT_EQ(reply->status, 200);
-  ASSERT_NE(reply->shared_body, nullptr);
-  EXPECT_EQ(*reply->shared_body, "hello");
+  ASSERT_TRUE(reply->shared_body);
+  EXPECT_EQ(reply->shared_body.bytes(), "hello");
   EXPECT_EQ(reply->content_type, "");
   // 0, or 1 when a second boundary passed since the fill.
   const std::string age = *reply->headers.find("age");

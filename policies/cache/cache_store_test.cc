@@ -28,7 +28,7 @@ std::shared_ptr<const StoredResponse> response(std::string body, const http::Hea
                                                const http::HeaderMap& headers = {}, std::string extra = {}) {
   auto r = std::make_shared<StoredResponse>();
   r->headers = headers;
-  r->body_text = std::move(body);
+  r->content.assign(std::move(body));
   r->timing = {t0(), t0()};
   r->vary = select_vary_values(headers, request).value_or(std::vector<VaryValue>{});
   r->key_extra = std::move(extra);
@@ -290,11 +290,11 @@ TEST(CacheStoreTest, ReplaceAfterNotModifiedIsCopyOnWrite) {
   EXPECT_EQ(*now->headers.find("cache-control"), "max-age=60");
   EXPECT_EQ(*now->headers.find("etag"), "\"a\"");
   EXPECT_EQ(now->body().data(), old->body().data());  // shared, not copied
-  EXPECT_EQ(shared_body(now).get(), shared_body(old).get());
+  EXPECT_EQ(shared_body(now).bytes().data(), shared_body(old).bytes().data());
   // A copy of a copy still shares the original bytes.
   auto again = refreshed(now, fields({{"Cache-Control", "max-age=61"}}), {t0(102), t0(103)}, true);
   EXPECT_EQ(again->body().data(), old->body().data());
-  EXPECT_EQ(again->body_owner, old);
+  EXPECT_EQ(again->content.owner(), old);
   EXPECT_EQ(now->timing.response_time, t0(101));
   EXPECT_FALSE(store.replace("k", old, updated));  // `old` is gone now
   store.invalidate("k");
@@ -344,12 +344,13 @@ TEST(StoredResponseTest, AGrownBodyIsTrimmedWhenStored) {
   std::string body;
   body.reserve(8192);
   body.assign(1000, 'x');
-  ASSERT_TRUE(store_entry(runtime, "http://h/grown", CacheStore::key_hash("http://h/grown"), entry, std::move(body),
-                          FillOptions{}));
+  entry->content.assign(std::move(body));
+  EXPECT_GT(entry->content.heap_size(), 8192u);
+  ASSERT_TRUE(store_entry(runtime, "http://h/grown", CacheStore::key_hash("http://h/grown"), entry, FillOptions{}));
   auto stored = runtime.store().lookup("http://h/grown", "", {});
   ASSERT_NE(stored, nullptr);
   EXPECT_EQ(stored->body(), std::string(1000, 'x'));
-  EXPECT_LT(stored->body_text.capacity(), 1300u);
+  EXPECT_LT(stored->content.heap_size(), 1300u);
   EXPECT_LT(stored->charge(), 2000u);
 }
 

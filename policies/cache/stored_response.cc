@@ -7,9 +7,8 @@
 
 namespace gatehouse::policies::cache {
 
-std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const StoredResponse>& entry) {
-  if (entry->body_owner) return {entry->body_owner, &entry->body_owner->body_text};
-  return {entry, &entry->body_text};
+policy::SharedBody shared_body(const std::shared_ptr<const StoredResponse>& entry) {
+  return {entry, entry->body()};
 }
 
 namespace {
@@ -71,14 +70,8 @@ std::size_t StoredResponse::charge() const noexcept {
   const std::size_t object = tail.bytes == 0 ? kObject : kObject + kTailAllocator + tail.bytes;
   std::size_t bytes = kStoreBookkeeping + heap_block_size(object) + headers.heap_size();
   bytes += string_heap(reason) + string_heap(key_extra);
-  if (body_owner) {
-    // The original stays alive for its body: its object and fields too.
-    const std::size_t owner_object =
-        body_owner->tail.bytes == 0 ? kObject : kObject + kTailAllocator + body_owner->tail.bytes;
-    bytes += heap_block_size(owner_object) + body_owner->headers.heap_size() + string_heap(body_owner->body_text);
-  } else {
-    bytes += string_heap(body_text);
-  }
+  // A shared body counts the original it keeps alive, object and fields too.
+  bytes += content.heap_size();
   bytes += heap_block_size(vary.capacity() * sizeof(VaryValue));
   for (const VaryValue& v : vary) bytes += string_heap(v.name) + (v.value ? string_heap(*v.value) : 0);
   return bytes;
@@ -95,7 +88,11 @@ std::shared_ptr<const StoredResponse> refreshed(const std::shared_ptr<const Stor
   if (!not_modified.contains("age")) headers.remove("age");
   if (!not_modified.contains("date")) headers.set("Date", format_http_date(validation_timing.response_time));
   copy->headers = StoredFields(headers);
-  copy->body_owner = stored.body_owner ? stored.body_owner : entry;
+  if (stored.content.owner()) {
+    copy->content = stored.content;  // the original's original: one owner, never a chain
+  } else {
+    copy->content.share(entry, stored.body(), stored.charge());
+  }
   copy->timing = validation_timing;
   copy->vary = stored.vary;
   copy->key_extra = stored.key_extra;

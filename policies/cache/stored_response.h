@@ -13,9 +13,11 @@
 
 #include "policies/cache/freshness.h"
 #include "policies/cache/http_date.h"
+#include "policies/cache/stored_body.h"
 #include "policies/cache/stored_fields.h"
 #include "policies/cache/vary.h"
 #include "proxy/http/header_map.h"
+#include "proxy/policy/policy.h"
 
 namespace gatehouse::policies::cache {
 
@@ -23,11 +25,10 @@ struct StoredResponse {
   int status = 200;
   std::string reason;
   StoredFields headers;  // as StoredFieldFilter filtered them
-  // The content (empty for a head_only entry). A refreshed copy keeps its
-  // original's bytes through body_owner instead: the body is never copied,
-  // and an entry costs no allocation of its own for sharing it.
-  std::string body_text;
-  std::shared_ptr<const StoredResponse> body_owner;
+  // The content (empty for a head_only entry): in this entry's block when
+  // the fill knew its length, shared with the original by a refreshed copy
+  // (stored_body.h).
+  StoredBody content;
   ResponseTiming timing;          // of the exchange that stored or last validated it
   std::vector<VaryValue> vary;    // select_vary_values() of the request that filled it
   std::string key_extra;          // CacheKey::extra of that request
@@ -51,19 +52,21 @@ struct StoredResponse {
   // bounds memory and not only content.
   std::size_t charge() const noexcept;
 
-  std::string_view body() const noexcept { return body_owner ? body_owner->body_text : body_text; }
+  std::string_view body() const noexcept { return content.view(); }
 };
 
 // A new StoredResponse with `tail_bytes` more in the same allocation, for
-// its header section (StoredFields::copy_if_into): an entry costs one block
-// fewer to make, to free, and to touch when evicted. `*tail` is where they
-// start; they live as long as the object.
+// its header section (StoredFields::copy_if_into) and a body of known
+// length (StoredBody::set_room): an entry is one block to make, to free,
+// and to touch when evicted. `*tail` is where they start; they live as long
+// as the object.
 std::shared_ptr<StoredResponse> make_stored_response(std::size_t tail_bytes, char** tail);
 
 // `entry`'s body for the core to send (LocalReply::shared_body,
-// replace_response_body): it shares ownership of the entry holding the bytes,
-// so sending needs neither a copy nor an allocation. `entry` is not null.
-std::shared_ptr<const std::string> shared_body(const std::shared_ptr<const StoredResponse>& entry);
+// replace_response_body): it shares ownership of the entry, which keeps the
+// bytes alive wherever they lie, so sending needs neither a copy nor an
+// allocation. `entry` is not null.
+policy::SharedBody shared_body(const std::shared_ptr<const StoredResponse>& entry);
 
 // §3.2 / §4.3.4: a copy of `stored` whose header section is updated from a
 // 304 (updated_headers()) and whose timing is the validating exchange's;

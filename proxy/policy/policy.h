@@ -48,8 +48,33 @@
 namespace gatehouse::policy {
 
 // An immutable body shared by the responses that send it (a cache entry's),
-// written to clients without a copy.
-using SharedBody = std::shared_ptr<const std::string>;
+// written to clients without a copy: bytes() stay valid as long as the
+// SharedBody, which keeps whatever holds them alive (a cache entry, whose
+// body may lie anywhere in its block). A default one is unset: no body.
+class SharedBody {
+ public:
+  SharedBody() = default;
+  SharedBody(std::shared_ptr<const void> owner, std::string_view bytes) noexcept
+      : owner_(std::move(owner)), bytes_(bytes) {}
+  // A body of its own holding `text` (one allocation: for replies made on
+  // the spot, not for the data path).
+  static SharedBody of(std::string text) {
+    auto owned = std::make_shared<const std::string>(std::move(text));
+    std::string_view bytes = *owned;
+    return {std::move(owned), bytes};
+  }
+
+  explicit operator bool() const noexcept { return owner_ != nullptr; }
+  std::string_view bytes() const noexcept { return bytes_; }
+  void reset() noexcept {
+    owner_.reset();
+    bytes_ = {};
+  }
+
+ private:
+  std::shared_ptr<const void> owner_;
+  std::string_view bytes_;
+};
 
 // The part of a SharedBody that is sent: `length` bytes from `offset`,
 // clamped to the body's size; the whole body by default. It lets a cache

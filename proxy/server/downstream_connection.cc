@@ -373,7 +373,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   std::swap(head.headers, reply.headers);
   http::recycle_header_map(std::move(reply.headers));
   const bool has_own_body =
-      local_shared_body_ ? !shared_slice.of(*local_shared_body_).empty() : !local_body_.empty();
+      local_shared_body_ ? !shared_slice.of(local_shared_body_.bytes()).empty() : !local_body_.empty();
   if (has_own_body && !reply.content_type.empty()) head.headers.set("Content-Type", reply.content_type);
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
@@ -384,7 +384,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
     shared_slice = replacement_slice_;
   }
   const std::string_view body =
-      local_shared_body_ ? shared_slice.of(*local_shared_body_) : std::string_view(local_body_);
+      local_shared_body_ ? shared_slice.of(local_shared_body_.bytes()) : std::string_view(local_body_);
   if (!reply.keep_content_length || parser_.head().method_id != http::Method::kHead) {
     http::set_content_length(head, body.size());
   }

@@ -331,7 +331,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     }
   }
   if (replacement_body_) {
-    const std::string_view replacement = replacement_slice_.of(*replacement_body_);
+    const std::string_view replacement = replacement_slice_.of(replacement_body_.bytes());
     if (response_complete_ && !replacement.empty() && !http::status_forbids_body(response_status_) &&
         parser_.head().method_id != http::Method::kHead) {
       client_batch_.add_view(replacement);
@@ -391,7 +391,7 @@ void DownstreamConnection::frame_response_head(http::ResponseHead& head) {
   response_chunked_ = false;
   if (replacement_body_) {
     // Sent once the upstream's body has been read and dropped.
-    http::set_content_length(head, replacement_slice_.of(*replacement_body_).size());
+    http::set_content_length(head, replacement_slice_.of(replacement_body_.bytes()).size());
   } else if (head.framing == http::BodyFraming::kChunked || head.framing == http::BodyFraming::kUntilClose) {
     head.headers.remove("content-length");
     if (request.version_minor >= 1) {
@@ -421,7 +421,7 @@ void DownstreamConnection::complete_held_response() {
   handler->on_whole_body(head, held_body_);
   response_status_ = head.status;
   // Sent as a replacement body: framed by Content-Length, none for 304.
-  replacement_body_ = std::make_shared<const std::string>(std::move(held_body_));
+  replacement_body_ = policy::SharedBody::of(std::move(held_body_));
   replacement_slice_ = {};
   held_body_.clear();
   frame_response_head(head);
