@@ -10,8 +10,10 @@ GATEHOUSE_UPSTREAM_BIN); run a file by hand with those set, e.g.
     python3 -m unittest -v test_proxy_basics
 """
 
+import atexit
 import json
 import os
+import shutil
 import signal
 import socket
 import subprocess
@@ -28,6 +30,18 @@ SOURCE_DIR = os.environ.get(
 
 # Sanitizer builds are several times slower; waits scale with this.
 SLOW = float(os.environ.get("GATEHOUSE_TEST_SLOWDOWN", "1"))
+
+# Every temporary file and directory this test process makes (its children's
+# logs, configs, stores) goes in one directory, removed when the process
+# exits: a run leaves nothing behind in /tmp. A failing test puts the output
+# it needs into its assertion message; set GATEHOUSE_KEEP_TEST_FILES=1 to
+# keep the files as well (the directory is printed).
+RUN_DIR = tempfile.mkdtemp(prefix="gatehouse-it-")
+tempfile.tempdir = RUN_DIR
+if os.environ.get("GATEHOUSE_KEEP_TEST_FILES"):
+    atexit.register(lambda: print("test files kept in", RUN_DIR))
+else:
+    atexit.register(shutil.rmtree, RUN_DIR, ignore_errors=True)
 
 
 def free_port():
