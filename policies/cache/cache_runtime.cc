@@ -96,9 +96,10 @@ std::map<std::string, double> CacheRuntime::lookup_totals() const {
 }
 
 Flight CacheRuntime::lead(std::uint64_t key) {
+  FlightShard& shard = flight_shard(key);
   {
-    std::lock_guard lock(mutex_);
-    if (stopped_ || !flights_.try_emplace(key).second) return Flight();
+    std::lock_guard lock(shard.mutex);
+    if (stopped_.load(std::memory_order_relaxed) || !shard.flights.try_emplace(key).second) return Flight();
   }
   return Flight(*this, key);
 }
@@ -106,10 +107,11 @@ Flight CacheRuntime::lead(std::uint64_t key) {
 bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
                         std::chrono::milliseconds max_wait) {
   auto waiter = std::make_shared<Waiter>(std::move(paused), executor);
+  FlightShard& shard = flight_shard(key);
   {
-    std::lock_guard lock(mutex_);
-    auto it = flights_.find(key);
-    if (stopped_ || it == flights_.end()) return false;
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.flights.find(key);
+    if (stopped_.load(std::memory_order_relaxed) || it == shard.flights.end()) return false;
     it->second.push_back(waiter);
   }
   // The caller runs on `executor`, so arming the timer here is on its thread.
@@ -124,12 +126,13 @@ bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::
 
 void CacheRuntime::end_flight(std::uint64_t key) {
   std::vector<std::shared_ptr<Waiter>> waiters;
+  FlightShard& shard = flight_shard(key);
   {
-    std::lock_guard lock(mutex_);
-    auto it = flights_.find(key);
-    if (it == flights_.end()) return;
+    std::lock_guard lock(shard.mutex);
+    auto it = shard.flights.find(key);
+    if (it == shard.flights.end()) return;
     waiters.swap(it->second);
-    flights_.erase(it);
+    shard.flights.erase(it);
   }
   if (waiters.empty()) return;
   for (std::shared_ptr<Waiter>& waiter : waiters) {
@@ -144,21 +147,25 @@ void CacheRuntime::end_flight(std::uint64_t key) {
 }
 
 bool CacheRuntime::begin_background(const std::string& key) {
-  std::lock_guard lock(mutex_);
-  if (stopped_) return false;
+  std::lock_guard lock(background_mutex_);
+  if (stopped_.load(std::memory_order_relaxed)) return false;
   return background_.insert(key).second;
 }
 
 void CacheRuntime::end_background(const std::string& key) {
-  std::lock_guard lock(mutex_);
+  std::lock_guard lock(background_mutex_);
   background_.erase(key);
 }
 
 void CacheRuntime::stop() {
-  boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> dropped;
-  std::lock_guard lock(mutex_);
   stopped_ = true;
-  dropped.swap(flights_);
+  { std::lock_guard lock(background_mutex_); }  // a begin_background() in progress is over
+  for (FlightShard& shard : flight_shards_) {
+    // Dropped after the unlock: a waiter's destructor cancels its timer.
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> dropped;
+    std::lock_guard lock(shard.mutex);
+    dropped.swap(shard.flights);
+  }
 }
 
 }  // namespace gatehouse::policies::cache

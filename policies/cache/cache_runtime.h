@@ -11,6 +11,7 @@
 // Shutdown: stop() (registered with PolicyServices::on_stop) drops every
 // waiter, so no timer or handle outlives the workers' io_contexts.
 
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <cstdint>
@@ -132,11 +133,24 @@ class CacheRuntime {
   prometheus::Counter* evictions_;
   std::atomic<std::uint64_t> evictions_published_{0};
 
-  std::mutex mutex_;
+  // Flights by hash, in shards with a lock each and a cache line each:
+  // every miss leads and ends a flight, and with one lock for the process
+  // every worker's misses would queue on (and bounce) the same line.
   // Open addressing: a flight with no waiters allocates nothing here.
-  boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> flights_;
+  struct alignas(64) FlightShard {
+    std::mutex mutex;
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> flights;
+  };
+  static constexpr std::size_t kFlightShards = 16;
+  FlightShard& flight_shard(std::uint64_t key) noexcept { return flight_shards_[key % kFlightShards]; }
+  std::array<FlightShard, kFlightShards> flight_shards_;
+
+  std::mutex background_mutex_;
   std::unordered_set<std::string> background_;
-  bool stopped_ = false;
+  // Set once by stop(); read under a shard's (or background_mutex_'s) lock,
+  // which stop() takes after setting it, so nothing is added after it drops
+  // a shard's waiters.
+  std::atomic<bool> stopped_{false};
 };
 
 }  // namespace gatehouse::policies::cache

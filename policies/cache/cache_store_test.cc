@@ -3,6 +3,7 @@
 // flights, keyed by flight_hash().
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <chrono>
 #include <future>
@@ -564,6 +565,58 @@ TEST(CacheFlightTest, OneFlightPerHashUntilItEnds) {
   EXPECT_FALSE(runtime.lead(2));
   moved = Flight();  // replacing the handle ends it
   EXPECT_TRUE(runtime.lead(2));
+}
+
+// Flights live in shards by hash: hashes that share a shard (1 and 17 of
+// 16) are still separate flights, and however many workers lead and end
+// flights at once, a hash never has two leaders.
+TEST(CacheFlightTest, ConcurrentLeadersOfOneHashNeverOverlap) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  Flight one = runtime.lead(1);
+  Flight seventeen = runtime.lead(17);
+  EXPECT_TRUE(one);
+  EXPECT_TRUE(seventeen);
+  one.finish();
+  EXPECT_FALSE(runtime.lead(17));
+  seventeen.finish();
+
+  constexpr int kKeys = 40;
+  std::array<std::atomic<int>, kKeys> leaders{};
+  std::atomic<int> overlaps{0};
+  std::atomic<long> led{0};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < 6; ++t) {
+    workers.emplace_back([&, t] {
+      for (int i = 0; i < 20000; ++i) {
+        const std::uint64_t key = static_cast<std::uint64_t>((i * 7 + t) % kKeys);
+        Flight flight = runtime.lead(key);
+        if (!flight) continue;
+        if (leaders[key].fetch_add(1) != 0) ++overlaps;
+        ++led;
+        leaders[key].fetch_sub(1);
+      }  // the handle ends the flight here, after the leader count is back
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  EXPECT_EQ(overlaps.load(), 0);
+  EXPECT_GT(led.load(), 0);
+  for (std::uint64_t key = 0; key < kKeys; ++key) EXPECT_TRUE(runtime.lead(key)) << key;  // all ended
+}
+
+// After stop() (shutdown) nothing leads or waits: no waiter can outlive the
+// workers' io_contexts.
+TEST(CacheFlightTest, NothingLeadsOrWaitsAfterStop) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  Flight before = runtime.lead(3);
+  ASSERT_TRUE(before);
+  runtime.stop();
+  testing_support::FakeRequestContext waiting;
+  EXPECT_FALSE(runtime.wait(3, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
+  EXPECT_FALSE(runtime.lead(4));
+  EXPECT_FALSE(runtime.begin_background("k"));
+  before.finish();  // ending a flight stop() dropped is harmless
 }
 
 struct FlightRetryRecorder final : policy::ResumeTarget {
