@@ -1,0 +1,137 @@
+// What a stored miss costs the cache store alone, in steady state: the
+// entry is made as a fill makes it (make_entry(), the body appended as it
+// would stream in) and inserted, evicting the least recently used entry
+// once the store is full. Every fill has a new key, so every eviction
+// touches memory last used max_size bytes of fills ago: the figure shows
+// what a full store's cold memory costs a miss, which instruction counts
+// (callgrind) do not.
+//
+//   cmake --build build --target gatehouse_store_bench
+//   taskset -c 1 build/bin/gatehouse_store_bench [--max-size MiB[,MiB...]] [--body BYTES]
+//                                                [--fills N] [--unknown-length]
+//
+// Pin it to one core: on a virtual machine the vCPUs differ (see
+// docs/benchmarks.md). --unknown-length fills the body as a chunked
+// response's (a string of its own) instead of into the entry's block.
+// Not a test: it asserts nothing and is built only on request.
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "policies/cache/cache_control.h"
+#include "policies/cache/cache_fill.h"
+#include "policies/cache/cache_store.h"
+
+namespace {
+
+using namespace gatehouse;
+using namespace gatehouse::policies::cache;
+
+struct Options {
+  std::vector<std::size_t> max_size_mib{8, 256};
+  std::size_t body = 1024;
+  std::size_t fills = 300'000;
+  bool unknown_length = false;
+};
+
+bool parse(int argc, char** argv, Options& options) {
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    if (arg == "--unknown-length") {
+      options.unknown_length = true;
+    } else if (arg == "--max-size" && value != nullptr) {
+      options.max_size_mib.clear();
+      for (const char* p = value; *p != '\0';) {
+        char* end = nullptr;
+        options.max_size_mib.push_back(std::strtoull(p, &end, 10));
+        p = *end == ',' ? end + 1 : end;
+        if (end == p && *p != '\0') return false;
+      }
+      ++i;
+    } else if (arg == "--body" && value != nullptr) {
+      options.body = std::strtoull(value, nullptr, 10);
+      ++i;
+    } else if (arg == "--fills" && value != nullptr) {
+      options.fills = std::strtoull(value, nullptr, 10);
+      ++i;
+    } else {
+      return false;
+    }
+  }
+  return !options.max_size_mib.empty() && options.fills > 0;
+}
+
+// The response an upstream of scripts/bench sends for GET /bytes/N, as the
+// proxy holds it (its X-Request-Id added), and a wrk request.
+struct Exchange {
+  http::HeaderMap response;
+  http::HeaderMap request;
+  CacheControl response_cc;
+  std::string body;
+};
+
+Exchange sample_exchange(std::size_t body) {
+  Exchange ex;
+  ex.response.add("X-Upstream-Connection", "23");
+  ex.response.add("X-Upstream-Request", "1");
+  ex.response.add("X-Upstream-Port", "19001");
+  ex.response.add("Content-Type", "application/octet-stream");
+  ex.response.add("Content-Length", std::to_string(body));
+  ex.response.add("X-Request-Id", "4f1c2a9e8b7d6c5b4a39281706f5e4d3");
+  ex.request.add("Host", "127.0.0.1:18080");
+  ex.response_cc = response_cache_control(ex.response);
+  ex.body.assign(body, 'x');
+  return ex;
+}
+
+double ns_per_fill(std::size_t max_size_mib, const Options& options) {
+  CacheStore store;
+  StoreLimits limits = store.limits();
+  limits.max_size = max_size_mib << 20;
+  store.set_limits(limits);
+  const Exchange ex = sample_exchange(options.body);
+  std::string key;
+  auto fill = [&](std::size_t n) {
+    key = "http://127.0.0.1:18080/bytes/1024?n=";
+    key += std::to_string(n);
+    std::shared_ptr<StoredResponse> entry =
+        make_entry(200, "OK", ex.response, ex.response_cc, ex.request, "", ResponseTiming{}, true,
+                   options.unknown_length ? 0 : options.body);
+    // As it streams in: two reads' worth.
+    const std::string_view body = ex.body;
+    entry->content.append(body.substr(0, body.size() / 2));
+    entry->content.append(body.substr(body.size() / 2));
+    entry->content.trim();
+    store.insert(key, CacheStore::key_hash(key), std::move(entry));
+  };
+  // Fill the store twice over first, so that every measured fill evicts.
+  const std::size_t per_entry = options.body + 700;
+  const std::size_t warm = 2 * (max_size_mib << 20) / per_entry + 10'000;
+  for (std::size_t n = 0; n < warm; ++n) fill(n);
+  const auto start = std::chrono::steady_clock::now();
+  for (std::size_t n = warm; n < warm + options.fills; ++n) fill(n);
+  const auto stop = std::chrono::steady_clock::now();
+  return std::chrono::duration<double, std::nano>(stop - start).count() / static_cast<double>(options.fills);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options options;
+  if (!parse(argc, argv, options)) {
+    std::fprintf(stderr,
+                 "usage: %s [--max-size MiB[,MiB...]] [--body BYTES] [--fills N] [--unknown-length]\n", argv[0]);
+    return 2;
+  }
+  for (std::size_t mib : options.max_size_mib) {
+    std::printf("max_size %5zu MiB, body %zu bytes%s: %6.0f ns per stored miss\n", mib, options.body,
+                options.unknown_length ? " (unknown length)" : "", ns_per_fill(mib, options));
+  }
+  return 0;
+}
