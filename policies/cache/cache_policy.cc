@@ -209,7 +209,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
 
 policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
                                           const StoredResponse& stored, http::HeaderMap& stored_fields,
-                                          std::int64_t age, std::int64_t ttl, prometheus::Counter* counter) const {
+                                          std::int64_t age, std::int64_t ttl, WorkerLocalCounter* counter) const {
   const http::RequestHead& request = ctx.request();
   // Designated: the default content_type (a JSON error's) would allocate,
   // only to be cleared; a stored response carries its own.
@@ -537,9 +537,10 @@ std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNo
     runtime.store().set_limits(limits);
   }
   register_cache_admin(build.services, runtime);
-  // The store's gauges are brought up to date when scraped, not on every
-  // insert: summing the shards' figures costs a stored miss ~150 instructions.
-  build.services.shared<ScrapeHooks>().add(&runtime, [&runtime] { runtime.publish_store_metrics(); });
+  // The store's gauges and the lookup counters are brought up to date when
+  // scraped, not on every request: summing the shards' figures costs a stored
+  // miss ~150 instructions, and shared counters would bounce between workers.
+  build.services.shared<ScrapeHooks>().add(&runtime, [&runtime] { runtime.publish_metrics(); });
   LookupCounters counters = runtime.counters_for(build.route_name);
   return std::make_unique<const CachePolicy>(std::move(*config), runtime, counters);
 }

@@ -56,7 +56,7 @@ class CachePolicy final : public policy::Policy {
   // hit copies the section once and allocates nothing for it.
   policy::RequestOutcome serve(policy::RequestContext& ctx, std::unique_ptr<Exchange> ex,
                                const StoredResponse& stored, http::HeaderMap& stored_fields, std::int64_t age,
-                               std::int64_t ttl, prometheus::Counter* counter) const;
+                               std::int64_t ttl, WorkerLocalCounter* counter) const;
   // Rewrites `response` into the stored one (after a 304 or for
   // stale-if-error), applying the client's own conditionals.
   void serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,

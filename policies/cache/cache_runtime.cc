@@ -69,21 +69,32 @@ CacheRuntime::CacheRuntime(policy::PolicyServices& services)
 
 LookupCounters CacheRuntime::counters_for(std::string_view route) {
   if (route.empty()) return {};
+  std::lock_guard lock(metrics_mutex_);
+  if (auto found = route_counters_.find(route); found != route_counters_.end()) return found->second;
   const std::string name(route);
-  auto add = [&](const char* result) { return &lookups_->Add({{"route", name}, {"result", result}}); };
-  return LookupCounters{.hit = add("hit"), .miss = add("miss"), .stale = add("stale"),
-                        .revalidated = add("revalidated"), .collapsed = add("collapsed"), .bypass = add("bypass")};
+  auto add = [&](const char* result) {
+    prometheus::Counter& counter = lookups_->Add({{"route", name}, {"result", result}});
+    return lookup_counters_.emplace_back(std::make_unique<WorkerLocalCounter>(counter)).get();
+  };
+  const LookupCounters counters{.hit = add("hit"), .miss = add("miss"), .stale = add("stale"),
+                                .revalidated = add("revalidated"), .collapsed = add("collapsed"),
+                                .bypass = add("bypass")};
+  route_counters_.emplace(name, counters);
+  return counters;
 }
 
-void CacheRuntime::publish_store_metrics() {
+void CacheRuntime::publish_metrics() {
   const StoreStats stats = store_.totals();
   stored_bytes_->Set(static_cast<double>(stats.bytes));
   stored_entries_->Set(static_cast<double>(stats.entries));
   const std::uint64_t seen = evictions_published_.exchange(stats.evictions);
   if (stats.evictions > seen) evictions_->Increment(static_cast<double>(stats.evictions - seen));
+  std::lock_guard lock(metrics_mutex_);
+  for (const std::unique_ptr<WorkerLocalCounter>& counter : lookup_counters_) counter->publish();
 }
 
-std::map<std::string, double> CacheRuntime::lookup_totals() const {
+std::map<std::string, double> CacheRuntime::lookup_totals() {
+  publish_metrics();
   std::map<std::string, double> totals;
   for (const prometheus::MetricFamily& family : lookups_->Collect()) {
     for (const prometheus::ClientMetric& metric : family.metric) {

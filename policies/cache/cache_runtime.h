@@ -32,24 +32,27 @@
 #include <prometheus/gauge.h>
 
 #include "policies/cache/cache_store.h"
+#include "proxy/admin/worker_local_metrics.h"
 #include "proxy/policy/policy.h"
 #include "proxy/policy/services.h"
 
 namespace gatehouse::policies::cache {
 
-// gatehouse_cache_lookups_total{route,result} for one route; null pointers
-// count nothing (a `defaults` entry built only to be validated).
+// gatehouse_cache_lookups_total{route,result} for one route, counted
+// worker-locally (worker_local_metrics.h; CacheRuntime publishes them before
+// a scrape); null pointers count nothing (a `defaults` entry built only to
+// be validated).
 struct LookupCounters {
-  prometheus::Counter* hit = nullptr;          // fresh (or allowed-stale) stored response served
-  prometheus::Counter* miss = nullptr;         // forwarded: nothing usable stored
-  prometheus::Counter* stale = nullptr;        // served stale (stale-while-revalidate, stale-if-error)
-  prometheus::Counter* revalidated = nullptr;  // a 304 to our conditional request refreshed the entry
-  prometheus::Counter* collapsed = nullptr;    // served after waiting for another request's miss
-  prometheus::Counter* bypass = nullptr;       // not a cacheable method: passed through
+  WorkerLocalCounter* hit = nullptr;          // fresh (or allowed-stale) stored response served
+  WorkerLocalCounter* miss = nullptr;         // forwarded: nothing usable stored
+  WorkerLocalCounter* stale = nullptr;        // served stale (stale-while-revalidate, stale-if-error)
+  WorkerLocalCounter* revalidated = nullptr;  // a 304 to our conditional request refreshed the entry
+  WorkerLocalCounter* collapsed = nullptr;    // served after waiting for another request's miss
+  WorkerLocalCounter* bypass = nullptr;       // not a cacheable method: passed through
 };
 
-inline void count_lookup(prometheus::Counter* counter) noexcept {
-  if (counter != nullptr) counter->Increment();
+inline void count_lookup(WorkerLocalCounter* counter) noexcept {
+  if (counter != nullptr) counter->add();
 }
 
 // The key of a collapsing flight: a 64-bit hash of the cache key's primary
@@ -88,13 +91,17 @@ class CacheRuntime {
   explicit CacheRuntime(policy::PolicyServices& services);
 
   CacheStore& store() noexcept { return store_; }
+  // The same counters for every call with the same route (policies are
+  // rebuilt on every reload); they live as long as the runtime.
   LookupCounters counters_for(std::string_view route);
-  // Brings the stored-bytes/entries gauges and the evictions counter up to
-  // date with the store. Run before each scrape (a ScrapeHooks hook), not on
-  // the data path.
-  void publish_store_metrics();
-  // gatehouse_cache_lookups_total summed over routes, by result (admin stats).
-  std::map<std::string, double> lookup_totals() const;
+  // Brings the metrics up to date: the stored-bytes/entries gauges and the
+  // evictions counter with the store, the lookup counters with what the
+  // workers counted. Run before each scrape (a ScrapeHooks hook), not on the
+  // data path.
+  void publish_metrics();
+  // gatehouse_cache_lookups_total summed over routes, by result (admin
+  // stats), published first.
+  std::map<std::string, double> lookup_totals();
 
   // Request collapsing, keyed by flight_hash(). lead(): the caller becomes
   // the leader of `key`'s flight (non-null) unless one is in flight already
@@ -132,6 +139,10 @@ class CacheRuntime {
   prometheus::Gauge* stored_entries_;
   prometheus::Counter* evictions_;
   std::atomic<std::uint64_t> evictions_published_{0};
+  // Guards the lookup counters' map and publishing them.
+  std::mutex metrics_mutex_;
+  std::map<std::string, LookupCounters, std::less<>> route_counters_;
+  std::vector<std::unique_ptr<WorkerLocalCounter>> lookup_counters_;
 
   // Flights by hash, in shards with a lock each and a cache line each:
   // every miss leads and ends a flight, and with one lock for the process

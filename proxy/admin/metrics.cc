@@ -44,7 +44,8 @@ RouteMetrics& Metrics::route(const std::string& name) {
     slot = std::make_unique<RouteMetrics>();
     slot->owner_ = this;
     slot->name_ = name;
-    slot->duration_ = &request_duration_->Add({{"route", name}}, latency_buckets());
+    slot->duration_ = std::make_unique<WorkerLocalHistogram>(
+        request_duration_->Add({{"route", name}}, latency_buckets()), latency_buckets());
   }
   return *slot;
 }
@@ -54,35 +55,47 @@ UpstreamMetrics& Metrics::upstream(const std::string& name) {
   auto& slot = upstreams_[name];
   if (!slot) {
     slot = std::make_unique<UpstreamMetrics>();
-    slot->duration = &upstream_duration_->Add({{"upstream", name}}, latency_buckets());
+    slot->duration = std::make_unique<WorkerLocalHistogram>(
+        upstream_duration_->Add({{"upstream", name}}, latency_buckets()), latency_buckets());
     slot->connect_errors = &upstream_connect_errors_->Add({{"upstream", name}});
   }
   return *slot;
 }
 
-prometheus::Counter* Metrics::request_counter(const std::string& route, http::Method method,
-                                              int status_class) {
+WorkerLocalCounter* Metrics::request_counter(const std::string& route, http::Method method, int status_class) {
   static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-  // Family::Add is internally locked and returns the existing child for
-  // labels it already has, so racing first uses agree on one counter.
-  return &requests_->Add({{"route", route},
-                          {"method", std::string(http::method_label(method))},
-                          {"status_class", kClasses[status_class]}});
+  std::lock_guard lock(mutex_);
+  // Family::Add returns the existing child for labels it already has, so
+  // racing first uses agree on one counter, and on its worker-local one.
+  prometheus::Counter& counter = requests_->Add({{"route", route},
+                                                 {"method", std::string(http::method_label(method))},
+                                                 {"status_class", kClasses[status_class]}});
+  std::unique_ptr<WorkerLocalCounter>& local = counters_[&counter];
+  if (!local) local = std::make_unique<WorkerLocalCounter>(counter);
+  return local.get();
 }
 
 void RouteMetrics::count_request(http::Method method, int status) {
   int status_class = status / 100 - 1;
   if (status_class < 0 || status_class >= static_cast<int>(kStatusClasses)) status_class = 4;
   auto& slot = requests_[static_cast<std::size_t>(method) * kStatusClasses + status_class];
-  prometheus::Counter* counter = slot.load(std::memory_order_acquire);
+  WorkerLocalCounter* counter = slot.load(std::memory_order_acquire);
   if (counter == nullptr) {
     counter = owner_->request_counter(name_, method, status_class);
     slot.store(counter, std::memory_order_release);
   }
-  counter->Increment();
+  counter->add();
 }
 
-std::string Metrics::serialize() const {
+void Metrics::publish_worker_local() {
+  std::lock_guard lock(mutex_);
+  for (auto& [counter, local] : counters_) local->publish();
+  for (auto& [name, route] : routes_) route->duration_->publish();
+  for (auto& [name, upstream] : upstreams_) upstream->duration->publish();
+}
+
+std::string Metrics::serialize() {
+  publish_worker_local();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -4,10 +4,13 @@
 // Labels are route and upstream names from the config, never raw paths, so
 // cardinality is bounded by the config. Metric objects are created on the
 // control thread when a config is activated (RouteMetrics/UpstreamMetrics are
-// looked up by name and outlive reloads); workers only increment them
-// (prometheus-cpp metrics are atomic). The per-route request counters by
-// method and status class are created on first use, through an atomic slot,
-// so an unused combination never shows up as a zero line.
+// looked up by name and outlive reloads). What workers update on every
+// request (request counts, request and upstream durations) they update in
+// worker-local slots (worker_local_metrics.h), which serialize() adds into
+// the Prometheus metrics before it writes them: no lock and no shared cache
+// line per request, exact figures per scrape. The per-route request counters
+// by method and status class are created on first use, through an atomic
+// slot, so an unused combination never shows up as a zero line.
 
 #include <array>
 #include <atomic>
@@ -22,6 +25,7 @@
 #include <prometheus/histogram.h>
 #include <prometheus/registry.h>
 
+#include "proxy/admin/worker_local_metrics.h"
 #include "proxy/http/message.h"
 
 namespace gatehouse {
@@ -32,20 +36,21 @@ class RouteMetrics {
  public:
   // Counts one finished request; `status` is the status sent to the client.
   void count_request(http::Method method, int status);
-  void observe_duration(double seconds) { duration_->Observe(seconds); }
+  void observe_duration(double seconds) { duration_->observe(seconds); }
 
  private:
   friend class Metrics;
   static constexpr std::size_t kStatusClasses = 5;  // 1xx..5xx
   Metrics* owner_ = nullptr;
   std::string name_;
-  prometheus::Histogram* duration_ = nullptr;
-  std::array<std::atomic<prometheus::Counter*>, http::kMethodCount * kStatusClasses> requests_{};
+  std::unique_ptr<WorkerLocalHistogram> duration_;
+  // Owned by Metrics (counters_), which publishes them.
+  std::array<std::atomic<WorkerLocalCounter*>, http::kMethodCount * kStatusClasses> requests_{};
 };
 
 struct UpstreamMetrics {
-  prometheus::Histogram* duration = nullptr;
-  prometheus::Counter* connect_errors = nullptr;
+  std::unique_ptr<WorkerLocalHistogram> duration;
+  prometheus::Counter* connect_errors = nullptr;  // rare: counted in place
 };
 
 class Metrics {
@@ -60,12 +65,15 @@ class Metrics {
   // The registry behind serialize(), for metrics defined elsewhere (policies).
   const std::shared_ptr<prometheus::Registry>& registry() const noexcept { return registry_; }
 
-  // The Prometheus text exposition of every metric.
-  std::string serialize() const;
+  // The Prometheus text exposition of every metric, after adding what the
+  // workers counted since the last call (one caller at a time is enough;
+  // concurrent calls are serialised).
+  std::string serialize();
 
  private:
   friend class RouteMetrics;
-  prometheus::Counter* request_counter(const std::string& route, http::Method method, int status_class);
+  WorkerLocalCounter* request_counter(const std::string& route, http::Method method, int status_class);
+  void publish_worker_local();
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
@@ -73,9 +81,11 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   prometheus::Family<prometheus::Counter>* upstream_connect_errors_;
   prometheus::Gauge* active_connections_;
-  std::mutex mutex_;  // guards the maps (control thread and first-use creation)
+  std::mutex mutex_;  // guards the maps (control thread and first-use creation) and publishing
   std::map<std::string, std::unique_ptr<RouteMetrics>> routes_;
   std::map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;
+  // By the Prometheus counter they publish to: racing first uses agree.
+  std::map<prometheus::Counter*, std::unique_ptr<WorkerLocalCounter>> counters_;
 };
 
 }  // namespace gatehouse

@@ -315,7 +315,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
   if (response_complete_) {
     upstream_end_ = Clock::now();
     serving_->snapshot->upstream_metrics(route_->upstream_index)
-        .duration->Observe(std::chrono::duration<double>(upstream_end_ - upstream_start_).count());
+        .duration->observe(std::chrono::duration<double>(upstream_end_ - upstream_start_).count());
     record_request_metrics();
   }
   client_batch_.clear();
