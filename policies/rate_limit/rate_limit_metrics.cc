@@ -14,16 +14,30 @@ RateLimitMetrics::RateLimitMetrics(policy::PolicyServices& services)
                            .Help("Time the rate limit's Redis store took to answer or fail, by route")
                            .Register(services.metrics_registry())) {}
 
+WorkerLocalCounter* RateLimitMetrics::decision_counter(const std::string& route, const char* result) {
+  // Family::Add returns the existing child for labels it has seen, so a
+  // rebuilt policy gets the worker-local counter it had.
+  prometheus::Counter& counter = decisions_->Add({{"route", route}, {"result", result}});
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<WorkerLocalCounter>& local = counters_[&counter];
+  if (!local) local = std::make_unique<WorkerLocalCounter>(counter);
+  return local.get();
+}
+
 DecisionCounters RateLimitMetrics::for_route(std::string_view route) {
   if (route.empty()) return {};
   const std::string name(route);
-  // Family::Add is internally locked and returns the existing child for
-  // labels it has seen.
   return DecisionCounters{
-      .allowed = &decisions_->Add({{"route", name}, {"result", "allowed"}}),
-      .limited = &decisions_->Add({{"route", name}, {"result", "limited"}}),
-      .delayed = &decisions_->Add({{"route", name}, {"result", "delayed"}}),
+      .allowed = decision_counter(name, "allowed"),
+      .limited = decision_counter(name, "limited"),
+      .delayed = decision_counter(name, "delayed"),
   };
+}
+
+void RateLimitMetrics::publish() {
+  std::lock_guard lock(mutex_);
+  for (auto& [target, counter] : counters_) counter->publish();
+  for (auto& [target, histogram] : histograms_) histogram->publish();
 }
 
 }  // namespace gatehouse::policies::rate_limit
@@ -34,9 +48,13 @@ DecisionCounters RateLimitMetrics::for_redis_route(std::string_view route) {
   DecisionCounters counters = for_route(route);
   if (route.empty()) return counters;
   const std::string name(route);
-  counters.fallback = &decisions_->Add({{"route", name}, {"result", "fallback"}});
-  counters.store_duration = &store_duration_->Add(
-      {{"route", name}}, prometheus::Histogram::BucketBoundaries{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25});
+  counters.fallback = decision_counter(name, "fallback");
+  const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
+  prometheus::Histogram& histogram = store_duration_->Add({{"route", name}}, buckets);
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<WorkerLocalHistogram>& local = histograms_[&histogram];
+  if (!local) local = std::make_unique<WorkerLocalHistogram>(histogram, buckets);
+  counters.store_duration = local.get();
   return counters;
 }
 

@@ -4,13 +4,21 @@
 // long the Redis store took to answer (or to fail), per route. A process-wide service (PolicyServices::shared) so the
 // family is registered once however many routes and reloads build policies
 // (prometheus-cpp refuses a family registered twice with different help).
+// Both are updated on every request (every Redis call), so they are counted
+// worker-locally (worker_local_metrics.h) and published into the families
+// before each scrape (publish(), a ScrapeHooks hook).
 
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
 #include <string_view>
 
 #include <prometheus/counter.h>
 #include <prometheus/family.h>
 #include <prometheus/histogram.h>
 
+#include "proxy/admin/worker_local_metrics.h"
 #include "proxy/policy/services.h"
 
 namespace gatehouse::policies::rate_limit {
@@ -18,30 +26,38 @@ namespace gatehouse::policies::rate_limit {
 // One route's counters; null pointers count nothing (a `defaults` entry is
 // built only to be validated and must not create an empty route's series).
 struct DecisionCounters {
-  prometheus::Counter* allowed = nullptr;
-  prometheus::Counter* limited = nullptr;  // denied: over a limit, or a missing key under `deny`
-  prometheus::Counter* delayed = nullptr;  // admitted after waiting (delay mode)
+  WorkerLocalCounter* allowed = nullptr;
+  WorkerLocalCounter* limited = nullptr;  // denied: over a limit, or a missing key under `deny`
+  WorkerLocalCounter* delayed = nullptr;  // admitted after waiting (delay mode)
   // store: redis only. Decided without Redis (it failed or timed out), in
   // addition to allowed/limited for what the fallback decided.
-  prometheus::Counter* fallback = nullptr;
-  prometheus::Histogram* store_duration = nullptr;
+  WorkerLocalCounter* fallback = nullptr;
+  WorkerLocalHistogram* store_duration = nullptr;
 };
 
-inline void count(prometheus::Counter* counter) noexcept {
-  if (counter != nullptr) counter->Increment();
+inline void count(WorkerLocalCounter* counter) noexcept {
+  if (counter != nullptr) counter->add();
 }
 
 class RateLimitMetrics {
  public:
   explicit RateLimitMetrics(policy::PolicyServices& services);
-  // The route's counters, created on first use; the same ones after a reload.
+  // The route's counters, created on first use; the same ones after a
+  // reload. They live as long as this service.
   DecisionCounters for_route(std::string_view route);
   // ...with the Redis store's series too.
   DecisionCounters for_redis_route(std::string_view route);
+  // Adds what the workers counted into the Prometheus families.
+  void publish();
 
  private:
+  WorkerLocalCounter* decision_counter(const std::string& route, const char* result);
+
   prometheus::Family<prometheus::Counter>* decisions_;
   prometheus::Family<prometheus::Histogram>* store_duration_;
+  std::mutex mutex_;  // guards the maps and publishing
+  std::map<prometheus::Counter*, std::unique_ptr<WorkerLocalCounter>> counters_;
+  std::map<prometheus::Histogram*, std::unique_ptr<WorkerLocalHistogram>> histograms_;
 };
 
 }  // namespace gatehouse::policies::rate_limit

@@ -4,6 +4,7 @@
 
 #include "policies/rate_limit/local_store.h"
 #include "policies/rate_limit/redis_client.h"
+#include "proxy/admin/scrape_hooks.h"
 
 namespace gatehouse::policies::rate_limit {
 namespace {
@@ -108,10 +109,14 @@ std::unique_ptr<const policy::Policy> create_rate_limit_policy(const config::Con
   if (!config) return nullptr;
   const std::string fingerprint = config->fingerprint(build.route_name);
   LocalLimitStore& local = build.services.shared<LocalLimitStore>();
+  RateLimitMetrics& rate_limit_metrics = build.services.shared<RateLimitMetrics>();
+  // Counted worker-locally, added to the families when scraped.
+  build.services.shared<ScrapeHooks>().add(&rate_limit_metrics,
+                                           [&rate_limit_metrics] { rate_limit_metrics.publish(); });
   if (!config->redis) {
     CounterTableSpec spec{.limits = config->limits, .max_keys = config->max_keys, .tolerance = config->tolerance()};
     std::shared_ptr<LimitCounters> counters = local.counters(fingerprint, spec);
-    DecisionCounters metrics = build.services.shared<RateLimitMetrics>().for_route(build.route_name);
+    DecisionCounters metrics = rate_limit_metrics.for_route(build.route_name);
     return std::make_unique<const RateLimitPolicy>(std::move(*config), std::move(counters), metrics);
   }
   const RedisStoreSettings& redis = *config->redis;
@@ -122,7 +127,7 @@ std::unique_ptr<const policy::Policy> create_rate_limit_policy(const config::Con
                           .max_keys = config->max_keys};
     fallback = local.counters(fingerprint + "|redis-fallback/" + n, spec);
   }
-  DecisionCounters metrics = build.services.shared<RateLimitMetrics>().for_redis_route(build.route_name);
+  DecisionCounters metrics = rate_limit_metrics.for_redis_route(build.route_name);
   // Keys name the definition by a hash of its fingerprint: a changed limit
   // starts afresh, an unchanged one (across reloads and instances) shares.
   const std::string key_prefix = redis.prefix + RedisScript(fingerprint).sha1().substr(0, 16) + ":";

@@ -15,6 +15,7 @@
 #include "policies/rate_limit/local_store.h"
 #include "policies/rate_limit/rate_limit_headers.h"
 #include "policies/rate_limit/rate_limit_policy.h"
+#include "proxy/admin/scrape_hooks.h"
 #include "proxy/config/config_node.h"
 #include "proxy/policy/registry.h"
 #include "proxy/policy/verified_claims.h"
@@ -236,6 +237,7 @@ TEST(RateLimitPolicyTest, RebuildingAnIdenticalPolicyKeepsItsCountersAndAChanged
   EXPECT_TRUE(diagnostics.empty());
 
   // Every decision was counted once, by route and result.
+  services.shared<ScrapeHooks>().run();  // as /metrics does before serialising
   const std::string text = prometheus::TextSerializer().Serialize(services.metrics_registry().Collect());
   EXPECT_NE(text.find(R"(gatehouse_rate_limit_decisions_total{result="allowed",route="api"} 3)"), std::string::npos) << text;
   EXPECT_NE(text.find(R"(gatehouse_rate_limit_decisions_total{result="limited",route="api"} 1)"), std::string::npos) << text;

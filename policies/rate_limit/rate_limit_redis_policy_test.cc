@@ -14,6 +14,7 @@
 #include <yaml-cpp/yaml.h>
 
 #include "policies/rate_limit/rate_limit_policy.h"
+#include "proxy/admin/scrape_hooks.h"
 #include "proxy/config/config_node.h"
 #include "tests/unit/fake_request_context.h"
 
@@ -73,6 +74,7 @@ class RedisPolicyTest : public ::testing::Test {
   }
 
   std::string metrics() {
+    services.shared<ScrapeHooks>().run();  // as /metrics does before serialising
     return prometheus::TextSerializer().Serialize(services.metrics_registry().Collect());
   }
 

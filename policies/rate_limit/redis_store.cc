@@ -43,7 +43,7 @@ std::vector<LimitSpec> fallback_limits(const std::vector<LimitSpec>& limits, std
 
 RedisLimitCounters::RedisLimitCounters(RedisStoreSettings settings, std::vector<LimitSpec> limits,
                                        std::string key_prefix, std::shared_ptr<LimitCounters> fallback,
-                                       std::shared_ptr<RedisHealth> health, prometheus::Histogram* latency)
+                                       std::shared_ptr<RedisHealth> health, WorkerLocalHistogram* latency)
     : settings_(std::move(settings)),
       limits_(std::move(limits)),
       key_prefix_(std::move(key_prefix)),
@@ -64,7 +64,7 @@ void RedisLimitCounters::acquire(const boost::asio::any_io_executor& executor, s
                [self = shared_from_this(), key = std::string(key), now, started,
                 done = std::move(done)](RedisResult result) {
                  if (self->latency_ != nullptr) {
-                   self->latency_->Observe(
+                   self->latency_->observe(
                        std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
                  }
                  if (result.status == RedisResult::Status::kOk) {

@@ -24,10 +24,10 @@
 #include <vector>
 
 #include <boost/asio/any_io_executor.hpp>
-#include <prometheus/histogram.h>
 
 #include "policies/rate_limit/limit_store.h"
 #include "policies/rate_limit/redis_client.h"
+#include "proxy/admin/worker_local_metrics.h"
 
 namespace gatehouse::policies::rate_limit {
 
@@ -88,7 +88,7 @@ class RedisLimitCounters : public std::enable_shared_from_this<RedisLimitCounter
   // be null.
   RedisLimitCounters(RedisStoreSettings settings, std::vector<LimitSpec> limits, std::string key_prefix,
                      std::shared_ptr<LimitCounters> fallback, std::shared_ptr<RedisHealth> health,
-                     prometheus::Histogram* latency);
+                     WorkerLocalHistogram* latency);
 
   // Decides one request of `key`; `done` runs later on `executor`, which
   // must be the calling worker's. `now` is the local clock, for the fallback.
@@ -106,7 +106,7 @@ class RedisLimitCounters : public std::enable_shared_from_this<RedisLimitCounter
   std::vector<std::string> args_;  // ARGV, the same for every request
   std::shared_ptr<LimitCounters> fallback_;
   std::shared_ptr<RedisHealth> health_;
-  prometheus::Histogram* latency_;
+  WorkerLocalHistogram* latency_;
 };
 
 }  // namespace gatehouse::policies::rate_limit
