@@ -13,6 +13,12 @@
 #      against nginx proxy_cache (nginx on core 9), 3 pairs.
 #   2. Scaling: 1, 2, 4 and 8 workers on cores 8.., plain proxying and cache
 #      hits, Gatehouse against nginx, 4 s each (wrk -t4 -c256).
+#   3. Where their binaries are given (STORE_BENCH, METRICS_BENCH: build them
+#      with `cmake --build build --target gatehouse_store_bench
+#      gatehouse_metrics_bench`): the store's cost per stored miss on core 8
+#      (8 and 256 MiB, the body in the entry's block and not; with jemalloc
+#      too where JEMALLOC names its library), and metric updates under
+#      contention on 1, 2, 4 and 8 of cores 8-15.
 #
 # Usage: scripts/bench.d/pinned.sh   (after ./scripts/build; on fewer than 16
 # cores it runs unpinned, which only checks that it works). Binaries:
@@ -187,4 +193,18 @@ for n in 1 2 4 8; do
     printf "workers %d: proxy gatehouse %.0f nginx %.0f (%.2fx) | cache hit gatehouse %.0f nginx %.0f (%.2fx)\n",
       n, a, b, a / b, c, d, c / d }'
 done
+
+# 3. The measuring tools, each on cores of its own.
+if [[ -n ${STORE_BENCH:-} ]]; then
+  preloads=("")
+  [[ -n ${JEMALLOC:-} ]] && preloads+=("$JEMALLOC")
+  for preload in "${preloads[@]}"; do
+    echo "store, malloc: ${preload:-glibc}"
+    (pin 8 env ${preload:+"LD_PRELOAD=$preload"} "$STORE_BENCH" --max-size 8,256)
+    (pin 8 env ${preload:+"LD_PRELOAD=$preload"} "$STORE_BENCH" --max-size 256 --unknown-length)
+  done
+fi
+if [[ -n ${METRICS_BENCH:-} ]]; then
+  (pin 8-15 "$METRICS_BENCH" --threads 1,2,4,8)
+fi
 grep -ih "error\|warn" "$W"/*.log "$W"/*/error.log 2>/dev/null | head -5
