@@ -60,7 +60,7 @@ std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() 
 void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
   shard.bytes -= entry.bytes;
   shard.entries -= entry.variants.size();
-  shard.index.erase(IndexKey{entry.key(), entry.hash});
+  shard.index.erase(&entry);
   shard.lru.erase(shard.lru.iterator_to(entry));
   released.keys.push_back(entry);
 }
@@ -102,7 +102,7 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found != shard.index.end()) {
-    KeyEntry& entry = *found->second;
+    KeyEntry& entry = **found;
     touch(shard, entry);
     for (const Variant& variant : entry.variants) {
       const StoredResponse& stored = *variant.response;
@@ -144,8 +144,8 @@ std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::str
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return {};
   std::vector<std::shared_ptr<const StoredResponse>> out;
-  out.reserve(found->second->variants.size());
-  for (const Variant& variant : found->second->variants) out.push_back(variant.response);
+  out.reserve((*found)->variants.size());
+  for (const Variant& variant : (*found)->variants) out.push_back(variant.response);
   return out;
 }
 
@@ -164,9 +164,9 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   if (found == shard.index.end()) {
     stored = new_key_entry(key);
     shard.lru.push_front(*stored);
-    shard.index.emplace(IndexKey{stored->key(), stored->hash}, stored);
+    shard.index.insert(stored);
   } else {
-    stored = found->second;
+    stored = *found;
     touch(shard, *stored);
   }
   KeyEntry& entry = *stored;
@@ -197,7 +197,7 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return false;
-  KeyEntry& entry = *found->second;
+  KeyEntry& entry = **found;
   auto pos = std::find_if(entry.variants.begin(), entry.variants.end(),
                           [&](const Variant& v) { return v.response == current; });
   if (pos == entry.variants.end()) return false;
@@ -219,8 +219,8 @@ std::size_t CacheStore::invalidate(std::string_view primary) {
   std::lock_guard lock(shard.mutex);
   auto found = shard.index.find(key);
   if (found == shard.index.end()) return 0;
-  std::size_t n = found->second->variants.size();
-  erase_key(shard, *found->second, released);
+  std::size_t n = (*found)->variants.size();
+  erase_key(shard, **found, released);
   return n;
 }
 

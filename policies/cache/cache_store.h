@@ -3,13 +3,13 @@
 // PolicyServices service: `services.shared<CacheStore>()`), so entries
 // survive config reloads.
 //
-// Structure: N shards, each a mutex, a map from primary key (the URI, see
-// cache_key.h) to its variants, newest first, and an LRU list of keys. A
-// call hashes its primary key once: the hash picks the shard and is the
-// shard index's hash too (the index stores it, never rehashes a key). A
-// shard holds at most max_size / N bytes (StoredResponse::charge()); an
-// insert that would exceed it evicts least recently used keys (with all
-// their variants) first. Entries are std::shared_ptr<const StoredResponse>:
+// Structure: N shards, each a mutex, an index of primary keys (the URI, see
+// cache_key.h) whose entries hold their variants, newest first, and an LRU
+// list of keys. A call hashes its primary key once: the hash picks the shard
+// and is the shard index's hash too (each key entry stores it, so the index
+// never rehashes a key). A shard holds at most max_size / N bytes
+// (StoredResponse::charge()); an insert that would exceed it evicts least
+// recently used keys (with all their variants) first. Entries are std::shared_ptr<const StoredResponse>:
 // a lookup hands one out and the worker serves from it without any lock,
 // even if it is evicted or replaced meanwhile. Beside its keys, a shard
 // keeps a fixed table of hit-for-miss marks (mark_uncacheable()).
@@ -31,7 +31,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <boost/intrusive/list.hpp>
-#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "policies/cache/stored_response.h"
 #include "proxy/http/header_map.h"
@@ -154,19 +154,26 @@ class CacheStore {
   };
   // Owns its entries (delete_key_entry when unlinked).
   using Lru = boost::intrusive::list<KeyEntry, boost::intrusive::constant_time_size<false>>;
-  // A primary key with its hash, computed once per call. In the index the
-  // view points into a KeyEntry's key.
+  // A primary key with its hash, computed once per call.
   struct IndexKey {
     std::string_view key;
     std::size_t hash;
   };
+  // The index holds the key entries themselves (8 bytes a slot: a 256 MiB
+  // store's index stays small enough for the caches), found by an IndexKey
+  // or by an entry; both hash to the key's hash.
   struct IndexHash {
+    using is_transparent = void;
     std::size_t operator()(const IndexKey& k) const noexcept { return k.hash; }
+    std::size_t operator()(const KeyEntry* e) const noexcept { return e->hash; }
   };
   struct IndexEqual {
-    bool operator()(const IndexKey& a, const IndexKey& b) const noexcept {
-      return a.hash == b.hash && a.key == b.key;
+    using is_transparent = void;
+    bool operator()(const KeyEntry* a, const KeyEntry* b) const noexcept {
+      return a->hash == b->hash && a->key() == b->key();
     }
+    bool operator()(const IndexKey& k, const KeyEntry* e) const noexcept { return k.hash == e->hash && k.key == e->key(); }
+    bool operator()(const KeyEntry* e, const IndexKey& k) const noexcept { return (*this)(k, e); }
   };
   // A line of its own: workers locking neighbouring shards do not share one.
   struct alignas(64) Shard {
@@ -178,7 +185,7 @@ class CacheStore {
     mutable std::mutex mutex;
     Lru lru;  // front: most recently used
     // Open addressing: no node per key.
-    boost::unordered_flat_map<IndexKey, KeyEntry*, IndexHash, IndexEqual> index;
+    boost::unordered_flat_set<KeyEntry*, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
     std::atomic<std::size_t> bytes{0};
     std::atomic<std::size_t> entries{0};
