@@ -69,18 +69,14 @@ CacheRuntime::CacheRuntime(policy::PolicyServices& services)
 
 LookupCounters CacheRuntime::counters_for(std::string_view route) {
   if (route.empty()) return {};
-  std::lock_guard lock(metrics_mutex_);
-  if (auto found = route_counters_.find(route); found != route_counters_.end()) return found->second;
   const std::string name(route);
+  // Family::Add returns the existing child for labels it has seen, so a
+  // rebuilt policy gets the worker-local counters it had.
   auto add = [&](const char* result) {
-    prometheus::Counter& counter = lookups_->Add({{"route", name}, {"result", result}});
-    return lookup_counters_.emplace_back(std::make_unique<WorkerLocalCounter>(counter)).get();
+    return &lookup_counters_.counter(lookups_->Add({{"route", name}, {"result", result}}));
   };
-  const LookupCounters counters{.hit = add("hit"), .miss = add("miss"), .stale = add("stale"),
-                                .revalidated = add("revalidated"), .collapsed = add("collapsed"),
-                                .bypass = add("bypass")};
-  route_counters_.emplace(name, counters);
-  return counters;
+  return LookupCounters{.hit = add("hit"), .miss = add("miss"), .stale = add("stale"),
+                        .revalidated = add("revalidated"), .collapsed = add("collapsed"), .bypass = add("bypass")};
 }
 
 void CacheRuntime::publish_metrics() {
@@ -89,8 +85,7 @@ void CacheRuntime::publish_metrics() {
   stored_entries_->Set(static_cast<double>(stats.entries));
   const std::uint64_t seen = evictions_published_.exchange(stats.evictions);
   if (stats.evictions > seen) evictions_->Increment(static_cast<double>(stats.evictions - seen));
-  std::lock_guard lock(metrics_mutex_);
-  for (const std::unique_ptr<WorkerLocalCounter>& counter : lookup_counters_) counter->publish();
+  lookup_counters_.publish();
 }
 
 std::map<std::string, double> CacheRuntime::lookup_totals() {

@@ -139,10 +139,7 @@ class CacheRuntime {
   prometheus::Gauge* stored_entries_;
   prometheus::Counter* evictions_;
   std::atomic<std::uint64_t> evictions_published_{0};
-  // Guards the lookup counters' map and publishing them.
-  std::mutex metrics_mutex_;
-  std::map<std::string, LookupCounters, std::less<>> route_counters_;
-  std::vector<std::unique_ptr<WorkerLocalCounter>> lookup_counters_;
+  WorkerLocalSet lookup_counters_;
 
   // Flights by hash, in shards with a lock each and a cache line each:
   // every miss leads and ends a flight, and with one lock for the process

@@ -68,7 +68,7 @@ void StoredBody::trim() {
 
 std::size_t StoredBody::heap_size() const noexcept {
   if (owner_) return owner_charge_;
-  return text_.capacity() > 15 ? heap_block_size(text_.capacity() + 1) : 0;
+  return string_heap_size(text_);
 }
 
 }  // namespace gatehouse::policies::cache

@@ -10,6 +10,10 @@ std::size_t heap_block_size(std::size_t requested) noexcept {
   return requested == 0 ? 0 : std::max<std::size_t>(32, (requested + 8 + 15) & ~std::size_t{15});
 }
 
+std::size_t string_heap_size(const std::string& s) noexcept {
+  return s.capacity() > 15 ? heap_block_size(s.capacity() + 1) : 0;
+}
+
 std::size_t StoredFields::heap_size() const noexcept { return owned_ ? heap_block_size(allocated_) : 0; }
 
 StoredFields::StoredFields(StoredFields&& other) noexcept

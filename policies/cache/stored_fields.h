@@ -27,6 +27,8 @@ namespace gatehouse::policies::cache {
 // header and 16-byte rounding); 0 for none. For charging stored entries what
 // they occupy.
 std::size_t heap_block_size(std::size_t requested) noexcept;
+// A string's heap block, if it has one (0 for the small-string buffer).
+std::size_t string_heap_size(const std::string& s) noexcept;
 
 struct FieldView {
   std::string_view name;

@@ -44,11 +44,6 @@ struct TailAllocator {
   char** at;
 };
 
-// A string's heap block, if it has one (not the small-string buffer).
-std::size_t string_heap(const std::string& s) noexcept {
-  return s.capacity() > 15 ? heap_block_size(s.capacity() + 1) : 0;
-}
-
 }  // namespace
 
 std::shared_ptr<StoredResponse> make_stored_response(std::size_t tail_bytes, char** tail) {
@@ -69,11 +64,11 @@ std::size_t StoredResponse::charge() const noexcept {
   constexpr std::size_t kTailAllocator = 2 * sizeof(void*);
   const std::size_t object = tail.bytes == 0 ? kObject : kObject + kTailAllocator + tail.bytes;
   std::size_t bytes = kStoreBookkeeping + heap_block_size(object) + headers.heap_size();
-  bytes += string_heap(reason) + string_heap(key_extra);
+  bytes += string_heap_size(reason) + string_heap_size(key_extra);
   // A shared body counts the original it keeps alive, object and fields too.
   bytes += content.heap_size();
   bytes += heap_block_size(vary.capacity() * sizeof(VaryValue));
-  for (const VaryValue& v : vary) bytes += string_heap(v.name) + (v.value ? string_heap(*v.value) : 0);
+  for (const VaryValue& v : vary) bytes += string_heap_size(v.name) + (v.value ? string_heap_size(*v.value) : 0);
   return bytes;
 }
 

@@ -17,11 +17,7 @@ RateLimitMetrics::RateLimitMetrics(policy::PolicyServices& services)
 WorkerLocalCounter* RateLimitMetrics::decision_counter(const std::string& route, const char* result) {
   // Family::Add returns the existing child for labels it has seen, so a
   // rebuilt policy gets the worker-local counter it had.
-  prometheus::Counter& counter = decisions_->Add({{"route", route}, {"result", result}});
-  std::lock_guard lock(mutex_);
-  std::unique_ptr<WorkerLocalCounter>& local = counters_[&counter];
-  if (!local) local = std::make_unique<WorkerLocalCounter>(counter);
-  return local.get();
+  return &worker_local_.counter(decisions_->Add({{"route", route}, {"result", result}}));
 }
 
 DecisionCounters RateLimitMetrics::for_route(std::string_view route) {
@@ -34,11 +30,7 @@ DecisionCounters RateLimitMetrics::for_route(std::string_view route) {
   };
 }
 
-void RateLimitMetrics::publish() {
-  std::lock_guard lock(mutex_);
-  for (auto& [target, counter] : counters_) counter->publish();
-  for (auto& [target, histogram] : histograms_) histogram->publish();
-}
+void RateLimitMetrics::publish() { worker_local_.publish(); }
 
 }  // namespace gatehouse::policies::rate_limit
 
@@ -50,11 +42,7 @@ DecisionCounters RateLimitMetrics::for_redis_route(std::string_view route) {
   const std::string name(route);
   counters.fallback = decision_counter(name, "fallback");
   const prometheus::Histogram::BucketBoundaries buckets{0.0005, 0.001, 0.002, 0.005, 0.01, 0.02, 0.05, 0.1, 0.25};
-  prometheus::Histogram& histogram = store_duration_->Add({{"route", name}}, buckets);
-  std::lock_guard lock(mutex_);
-  std::unique_ptr<WorkerLocalHistogram>& local = histograms_[&histogram];
-  if (!local) local = std::make_unique<WorkerLocalHistogram>(histogram, buckets);
-  counters.store_duration = local.get();
+  counters.store_duration = &worker_local_.histogram(store_duration_->Add({{"route", name}}, buckets), buckets);
   return counters;
 }
 

@@ -8,9 +8,6 @@
 // worker-locally (worker_local_metrics.h) and published into the families
 // before each scrape (publish(), a ScrapeHooks hook).
 
-#include <map>
-#include <memory>
-#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -55,9 +52,7 @@ class RateLimitMetrics {
 
   prometheus::Family<prometheus::Counter>* decisions_;
   prometheus::Family<prometheus::Histogram>* store_duration_;
-  std::mutex mutex_;  // guards the maps and publishing
-  std::map<prometheus::Counter*, std::unique_ptr<WorkerLocalCounter>> counters_;
-  std::map<prometheus::Histogram*, std::unique_ptr<WorkerLocalHistogram>> histograms_;
+  WorkerLocalSet worker_local_;
 };
 
 }  // namespace gatehouse::policies::rate_limit

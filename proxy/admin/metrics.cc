@@ -44,8 +44,8 @@ RouteMetrics& Metrics::route(const std::string& name) {
     slot = std::make_unique<RouteMetrics>();
     slot->owner_ = this;
     slot->name_ = name;
-    slot->duration_ = std::make_unique<WorkerLocalHistogram>(
-        request_duration_->Add({{"route", name}}, latency_buckets()), latency_buckets());
+    slot->duration_ =
+        &worker_local_.histogram(request_duration_->Add({{"route", name}}, latency_buckets()), latency_buckets());
   }
   return *slot;
 }
@@ -55,8 +55,8 @@ UpstreamMetrics& Metrics::upstream(const std::string& name) {
   auto& slot = upstreams_[name];
   if (!slot) {
     slot = std::make_unique<UpstreamMetrics>();
-    slot->duration = std::make_unique<WorkerLocalHistogram>(
-        upstream_duration_->Add({{"upstream", name}}, latency_buckets()), latency_buckets());
+    slot->duration =
+        &worker_local_.histogram(upstream_duration_->Add({{"upstream", name}}, latency_buckets()), latency_buckets());
     slot->connect_errors = &upstream_connect_errors_->Add({{"upstream", name}});
   }
   return *slot;
@@ -64,15 +64,11 @@ UpstreamMetrics& Metrics::upstream(const std::string& name) {
 
 WorkerLocalCounter* Metrics::request_counter(const std::string& route, http::Method method, int status_class) {
   static constexpr const char* kClasses[] = {"1xx", "2xx", "3xx", "4xx", "5xx"};
-  std::lock_guard lock(mutex_);
   // Family::Add returns the existing child for labels it already has, so
   // racing first uses agree on one counter, and on its worker-local one.
-  prometheus::Counter& counter = requests_->Add({{"route", route},
-                                                 {"method", std::string(http::method_label(method))},
-                                                 {"status_class", kClasses[status_class]}});
-  std::unique_ptr<WorkerLocalCounter>& local = counters_[&counter];
-  if (!local) local = std::make_unique<WorkerLocalCounter>(counter);
-  return local.get();
+  return &worker_local_.counter(requests_->Add({{"route", route},
+                                                {"method", std::string(http::method_label(method))},
+                                                {"status_class", kClasses[status_class]}}));
 }
 
 void RouteMetrics::count_request(http::Method method, int status) {
@@ -87,15 +83,8 @@ void RouteMetrics::count_request(http::Method method, int status) {
   counter->add();
 }
 
-void Metrics::publish_worker_local() {
-  std::lock_guard lock(mutex_);
-  for (auto& [counter, local] : counters_) local->publish();
-  for (auto& [name, route] : routes_) route->duration_->publish();
-  for (auto& [name, upstream] : upstreams_) upstream->duration->publish();
-}
-
 std::string Metrics::serialize() {
-  publish_worker_local();
+  worker_local_.publish();
   return prometheus::TextSerializer().Serialize(registry_->Collect());
 }
 

@@ -43,13 +43,13 @@ class RouteMetrics {
   static constexpr std::size_t kStatusClasses = 5;  // 1xx..5xx
   Metrics* owner_ = nullptr;
   std::string name_;
-  std::unique_ptr<WorkerLocalHistogram> duration_;
-  // Owned by Metrics (counters_), which publishes them.
+  // Owned by Metrics (worker_local_), which publishes them.
+  WorkerLocalHistogram* duration_ = nullptr;
   std::array<std::atomic<WorkerLocalCounter*>, http::kMethodCount * kStatusClasses> requests_{};
 };
 
 struct UpstreamMetrics {
-  std::unique_ptr<WorkerLocalHistogram> duration;
+  WorkerLocalHistogram* duration = nullptr;       // owned by Metrics
   prometheus::Counter* connect_errors = nullptr;  // rare: counted in place
 };
 
@@ -73,7 +73,6 @@ class Metrics {
  private:
   friend class RouteMetrics;
   WorkerLocalCounter* request_counter(const std::string& route, http::Method method, int status_class);
-  void publish_worker_local();
 
   std::shared_ptr<prometheus::Registry> registry_;
   prometheus::Family<prometheus::Counter>* requests_;
@@ -81,11 +80,10 @@ class Metrics {
   prometheus::Family<prometheus::Histogram>* upstream_duration_;
   prometheus::Family<prometheus::Counter>* upstream_connect_errors_;
   prometheus::Gauge* active_connections_;
-  std::mutex mutex_;  // guards the maps (control thread and first-use creation) and publishing
+  std::mutex mutex_;  // guards the maps (control thread)
   std::map<std::string, std::unique_ptr<RouteMetrics>> routes_;
   std::map<std::string, std::unique_ptr<UpstreamMetrics>> upstreams_;
-  // By the Prometheus counter they publish to: racing first uses agree.
-  std::map<prometheus::Counter*, std::unique_ptr<WorkerLocalCounter>> counters_;
+  WorkerLocalSet worker_local_;
 };
 
 }  // namespace gatehouse

@@ -62,4 +62,24 @@ void WorkerLocalHistogram::publish() {
   if (any) target_.ObserveMultiple(increments, sum_increment);
 }
 
+WorkerLocalCounter& WorkerLocalSet::counter(prometheus::Counter& target) {
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<WorkerLocalCounter>& local = counters_[&target];
+  if (!local) local = std::make_unique<WorkerLocalCounter>(target);
+  return *local;
+}
+
+WorkerLocalHistogram& WorkerLocalSet::histogram(prometheus::Histogram& target, const std::vector<double>& boundaries) {
+  std::lock_guard lock(mutex_);
+  std::unique_ptr<WorkerLocalHistogram>& local = histograms_[&target];
+  if (!local) local = std::make_unique<WorkerLocalHistogram>(target, boundaries);
+  return *local;
+}
+
+void WorkerLocalSet::publish() {
+  std::lock_guard lock(mutex_);
+  for (auto& [target, counter] : counters_) counter->publish();
+  for (auto& [target, histogram] : histograms_) histogram->publish();
+}
+
 }  // namespace gatehouse

@@ -20,6 +20,9 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
+#include <map>
+#include <memory>
+#include <mutex>
 #include <vector>
 
 #include <prometheus/counter.h>
@@ -81,6 +84,24 @@ class WorkerLocalHistogram {
   std::size_t lines_per_slot_;   // so that slots never share a line
   std::vector<Line> lines_;
   std::vector<std::uint64_t> published_;  // per cell
+};
+
+// The worker-local counterparts of one owner's Prometheus metrics, made on
+// first use (the same one for every call with the same target, so a policy
+// rebuilt by a reload keeps counting where it was) and published together.
+// Thread-safe; what it hands out lives as long as it does.
+class WorkerLocalSet {
+ public:
+  WorkerLocalCounter& counter(prometheus::Counter& target);
+  // `boundaries`: those `target` was made with.
+  WorkerLocalHistogram& histogram(prometheus::Histogram& target, const std::vector<double>& boundaries);
+  // Publishes every one (before a scrape).
+  void publish();
+
+ private:
+  std::mutex mutex_;
+  std::map<const prometheus::Counter*, std::unique_ptr<WorkerLocalCounter>> counters_;
+  std::map<const prometheus::Histogram*, std::unique_ptr<WorkerLocalHistogram>> histograms_;
 };
 
 }  // namespace gatehouse

@@ -74,6 +74,28 @@ TEST(WorkerLocalHistogramTest, PublishedBucketsMatchPrometheusOwn) {
   EXPECT_EQ(target.Collect().histogram.sample_count, want.histogram.sample_count + 1);
 }
 
+// One worker-local counterpart per target, whoever asks (a policy rebuilt by
+// a reload keeps counting where it was), all published together.
+TEST(WorkerLocalSetTest, OneCounterpartPerTargetPublishedTogether) {
+  const std::vector<double> bounds = {0.01, 0.1};
+  prometheus::Counter counter_target;
+  prometheus::Histogram histogram_target(bounds);
+  WorkerLocalSet set;
+  WorkerLocalCounter& counter = set.counter(counter_target);
+  EXPECT_EQ(&set.counter(counter_target), &counter);
+  WorkerLocalHistogram& histogram = set.histogram(histogram_target, bounds);
+  EXPECT_EQ(&set.histogram(histogram_target, bounds), &histogram);
+  on_threads(2, [&](int) {
+    for (int i = 0; i < 500; ++i) {
+      counter.add();
+      histogram.observe(0.05);
+    }
+  });
+  set.publish();
+  EXPECT_EQ(counter_target.Value(), 1000.0);
+  EXPECT_EQ(histogram_target.Collect().histogram.sample_count, 1000u);
+}
+
 // What workers count shows in the next scrape's text, exactly.
 TEST(MetricsTest, SerializeIncludesWhatWorkersCountedSinceTheLastScrape) {
   Metrics metrics;
