@@ -65,11 +65,15 @@ def refused_port():
     return s.getsockname()[1]
 
 
+class ExitedBeforeListening(RuntimeError):
+    pass
+
+
 def wait_for_port(port, timeout=10.0, proc=None):
     deadline = time.monotonic() + timeout * SLOW
     while time.monotonic() < deadline:
         if proc is not None and proc.poll() is not None:
-            raise RuntimeError("process exited with %s before listening" % proc.returncode)
+            raise ExitedBeforeListening("process exited with %s before listening" % proc.returncode)
         try:
             with socket.create_connection(("127.0.0.1", port), timeout=0.5):
                 return
@@ -103,12 +107,35 @@ class Process:
         return self.proc.returncode
 
 
+# A port from free_port() can be taken before the child binds it (another
+# test's outgoing connection may get it as its ephemeral source port), so a
+# child that fails for that reason is started again on fresh ports.
+START_ATTEMPTS = 5
+
+
+def start_listening(process, start, port_of):
+    """Calls start() (which picks ports and starts the child) until the
+    child listens on port_of(), retrying only when it exited because an
+    address was in use; any other early exit raises with the child's output."""
+    for attempt in range(START_ATTEMPTS):
+        start()
+        try:
+            wait_for_port(port_of(), proc=process.proc)
+            return
+        except ExitedBeforeListening as e:
+            output = process.output()
+            if "Address already in use" in output and attempt + 1 < START_ATTEMPTS:
+                continue
+            raise ExitedBeforeListening("%s: %s\n%s" % (process.name, e, output)) from None
+
+
 class Upstream(Process):
     def __init__(self, threads=1):
-        self.port = free_port()
-        super().__init__([UPSTREAM_BIN, "--listen", "127.0.0.1:%d" % self.port,
-                          "--threads", str(threads)], "upstream")
-        wait_for_port(self.port, proc=self.proc)
+        def start():
+            self.port = free_port()
+            Process.__init__(self, [UPSTREAM_BIN, "--listen", "127.0.0.1:%d" % self.port,
+                                    "--threads", str(threads)], "upstream")
+        start_listening(self, start, lambda: self.port)
 
     @property
     def address(self):
@@ -120,17 +147,22 @@ class Gatehouse(Process):
     {port} and {admin_port} are replaced by the ports chosen for it."""
 
     def __init__(self, config, env=None):
-        self.port = free_port()
-        self.admin_port = free_port()
         self.dir = tempfile.mkdtemp(prefix="gatehouse-test-")
         self.config_path = os.path.join(self.dir, "gatehouse.yaml")
         yaml_text = config if isinstance(config, str) else json.dumps(config, indent=2)
-        text = textwrap.dedent(yaml_text).replace("{port}", str(self.port)) \
-                                         .replace("{admin_port}", str(self.admin_port))
-        with open(self.config_path, "w") as f:
-            f.write(text)
-        super().__init__([GATEHOUSE_BIN, "--config", self.config_path], "gatehouse", env=env)
-        wait_for_port(self.port, proc=self.proc)
+
+        def start():
+            self.port = free_port()
+            self.admin_port = free_port()
+            while self.admin_port == self.port:
+                self.admin_port = free_port()
+            text = textwrap.dedent(yaml_text).replace("{port}", str(self.port)) \
+                                             .replace("{admin_port}", str(self.admin_port))
+            with open(self.config_path, "w") as f:
+                f.write(text)
+            Process.__init__(self, [GATEHOUSE_BIN, "--config", self.config_path], "gatehouse",
+                             env=env)
+        start_listening(self, start, lambda: self.port)
 
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.port, path)

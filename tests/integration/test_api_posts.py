@@ -20,7 +20,8 @@ import tempfile
 import time
 import unittest
 
-from harness import Process, RawClient, SLOW, assert_stops_cleanly, free_port, wait_for_port
+from harness import (Process, RawClient, SLOW, assert_stops_cleanly, free_port, start_listening,
+                     wait_for_port)
 
 API_BIN = os.environ.get("GATEHOUSE_API_BIN", "build/bin/gatehouse-api")
 
@@ -31,17 +32,19 @@ class Api(Process):
     fast."""
 
     def __init__(self, db_path, trust_gateway_headers=True, extra_args=(), signing_args=None):
-        self.port = free_port()
         self.db_path = db_path
         self.key_path = os.path.join(os.path.dirname(db_path), "signing-key.pem")
         if signing_args is None:
             signing_args = ["--signing-key", self.key_path]
-        args = [API_BIN, "--listen", "127.0.0.1:%d" % self.port, "--db", db_path,
-                "--bcrypt-cost", "4"] + list(signing_args)
+        options = ["--db", db_path, "--bcrypt-cost", "4"] + list(signing_args)
         if trust_gateway_headers:
-            args.append("--trust-gateway-headers")
-        super().__init__(args + list(extra_args), "gatehouse-api")
-        wait_for_port(self.port, proc=self.proc)
+            options.append("--trust-gateway-headers")
+
+        def start():
+            self.port = free_port()
+            Process.__init__(self, [API_BIN, "--listen", "127.0.0.1:%d" % self.port] + options
+                             + list(extra_args), "gatehouse-api")
+        start_listening(self, start, lambda: self.port)
 
     def request(self, method, path, body=None, headers=None, user=None, role=None):
         """(status, headers dict with lower-case names, body bytes)."""

@@ -17,7 +17,7 @@ import time
 import unittest
 
 from harness import (GatehouseTestCase, Process, RawClient, SLOW, assert_stops_cleanly, free_port, simple_config,
-                     wait_for_port)
+                     start_listening, wait_for_port)
 from tls_certs import TestPki
 
 REDIS_SERVER = shutil.which("redis-server")
@@ -66,14 +66,24 @@ def read_reply(f):
 class RateLimitRedisTest(GatehouseTestCase):
 
     def start_redis(self, port=None, password=None):
-        port = port or free_port()
-        args = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-        if password:
-            args += ["--requirepass", password]
-        p = Process(args, "redis")
-        self._processes.append(p)
-        wait_for_port(port, proc=p.proc)
-        return p, port
+        """A redis-server on `port` (restarting one on the port it had), or
+        on a free port, chosen again when it was taken meanwhile."""
+        chosen = {"port": port}
+        p = Process.__new__(Process)
+
+        def start():
+            chosen["port"] = port or free_port()
+            args = [REDIS_SERVER, "--port", str(chosen["port"]), "--bind", "127.0.0.1", "--save", "",
+                    "--appendonly", "no"]
+            if password:
+                args += ["--requirepass", password]
+            Process.__init__(p, args, "redis")
+        try:
+            start_listening(p, start, lambda: chosen["port"])
+        finally:
+            if hasattr(p, "proc"):
+                self._processes.append(p)
+        return p, chosen["port"]
 
     def start(self, redis_port, rate_limit_extra=None, workers=2, env=None, redis_extra=None, limit="10/h"):
         up = self.start_upstream()
