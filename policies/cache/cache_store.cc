@@ -66,7 +66,14 @@ void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
 }
 
 void CacheStore::touch(Shard& shard, KeyEntry& entry) noexcept {
+  if (shard.moves - entry.moved_at <= shard.index.size() / 8) return;
   shard.lru.splice(shard.lru.begin(), shard.lru, shard.lru.iterator_to(entry));
+  entry.moved_at = ++shard.moves;
+}
+
+void CacheStore::push_front(Shard& shard, KeyEntry& entry) noexcept {
+  shard.lru.push_front(entry);
+  entry.moved_at = ++shard.moves;
 }
 
 void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released) {
@@ -163,7 +170,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   KeyEntry* stored = nullptr;
   if (found == shard.index.end()) {
     stored = new_key_entry(key);
-    shard.lru.push_front(*stored);
+    push_front(shard, *stored);
     shard.index.insert(stored);
   } else {
     stored = *found;

@@ -148,6 +148,8 @@ class CacheStore {
 
     std::size_t size;  // of the key
     std::size_t hash;  // key_hash(key())
+    // The shard's `moves` when this key last went to the LRU's front.
+    std::uint64_t moved_at = 0;
     // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
@@ -184,6 +186,9 @@ class CacheStore {
 
     mutable std::mutex mutex;
     Lru lru;  // front: most recently used
+    // Keys put at the LRU's front so far (new or touched): a key is at most
+    // `moves - moved_at` places from the front.
+    std::uint64_t moves = 0;
     // Open addressing: no node per key.
     boost::unordered_flat_set<KeyEntry*, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
@@ -221,8 +226,15 @@ class CacheStore {
   std::size_t mark_index(std::size_t hash) const noexcept { return (hash / shards_.size()) % kUncacheableMarks; }
   // All with the shard's mutex held; what they take out goes to `released`.
   void erase_key(Shard& shard, KeyEntry& entry, Released& released);
-  // Makes `entry` the shard's most recently used key.
+  // Makes `entry` the shard's most recently used key, unless it is surely
+  // among the most recent eighth of the shard's keys already: then the
+  // order within that eighth is left as it is. A hot key's hits thereby
+  // write nothing to the LRU list, whose lines would otherwise move between
+  // the cores of every worker asking for it, and eviction order is exact
+  // everywhere else (a key is evicted only from the back).
   static void touch(Shard& shard, KeyEntry& entry) noexcept;
+  // Puts a new `entry` at the LRU's front.
+  static void push_front(Shard& shard, KeyEntry& entry) noexcept;
   // Drops `entry`'s variant at `i`, uncharging it.
   static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released);
   // Evicts least recently used keys, never `keep` (the key just written),

@@ -219,6 +219,39 @@ TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
   EXPECT_LE(s.bytes, each * 3);
 }
 
+// A lookup leaves a key where it is while it is surely among the shard's
+// most recent eighth (a hot key's hits then write nothing to the LRU list),
+// yet a key used between every two inserts is never evicted, however often
+// the shard turns over: it goes to the front again before it can reach the
+// back.
+TEST(CacheStoreTest, AKeyUsedBetweenEveryInsertIsNeverEvicted) {
+  std::size_t each = response(std::string(1'000, 'x'))->charge() + 6;
+  auto store = one_shard(each * 64);
+  ASSERT_EQ(store->insert("hot", response(std::string(1'000, 'x'))), InsertResult::kStored);
+  for (int i = 0; i < 2'000; ++i) {
+    ASSERT_EQ(store->insert("k" + std::to_string(10'000 + i), response(std::string(1'000, 'x'))),
+              InsertResult::kStored);
+    ASSERT_NE(store->lookup("hot", "", {}), nullptr) << "evicted after " << i << " inserts";
+  }
+  EXPECT_GE(store->stats().evictions, 2'000u - 64u);
+}
+
+// Outside the most recent eighth the order is exact: the least recently
+// used key of 80, once looked up, outlives the 79 others, and is the next
+// to go after them. (variants() is not a use: it checks without moving.)
+TEST(CacheStoreTest, ALookedUpKeyFromTheBackOutlivesAllOthers) {
+  std::size_t each = response(std::string(1'000, 'x'))->charge() + 4;  // keys "k100".."k279"
+  auto store = one_shard(each * 80);
+  for (int i = 100; i < 180; ++i) store->insert("k" + std::to_string(i), response(std::string(1'000, 'x')));
+  ASSERT_EQ(store->stats().keys, 80u);
+  ASSERT_NE(store->lookup("k100", "", {}), nullptr);
+  for (int i = 200; i < 279; ++i) store->insert("k" + std::to_string(i), response(std::string(1'000, 'x')));
+  EXPECT_EQ(store->variants("k100").size(), 1u);
+  for (int i = 101; i < 180; ++i) EXPECT_TRUE(store->variants("k" + std::to_string(i)).empty()) << i;
+  store->insert("k279", response(std::string(1'000, 'x')));
+  EXPECT_TRUE(store->variants("k100").empty());
+}
+
 // An evicted entry is freed after its shard is unlocked: when the last
 // reference goes (here the entry's deleter runs), another thread can use the
 // shard. Were the lock still held, its lookup would wait for the insert to

@@ -23,9 +23,9 @@
 #include <string_view>
 #include <vector>
 
-#include "policies/cache/cache_control.h"
 #include "policies/cache/cache_fill.h"
 #include "policies/cache/cache_store.h"
+#include "tests/bench/bench_support.h"
 
 namespace {
 
@@ -46,13 +46,7 @@ bool parse(int argc, char** argv, Options& options) {
     if (arg == "--unknown-length") {
       options.unknown_length = true;
     } else if (arg == "--max-size" && value != nullptr) {
-      options.max_size_mib.clear();
-      for (const char* p = value; *p != '\0';) {
-        char* end = nullptr;
-        options.max_size_mib.push_back(std::strtoull(p, &end, 10));
-        p = *end == ',' ? end + 1 : end;
-        if (end == p && *p != '\0') return false;
-      }
+      if (!bench::parse_counts(value, options.max_size_mib)) return false;
       ++i;
     } else if (arg == "--body" && value != nullptr) {
       options.body = std::strtoull(value, nullptr, 10);
@@ -67,35 +61,12 @@ bool parse(int argc, char** argv, Options& options) {
   return !options.max_size_mib.empty() && options.fills > 0;
 }
 
-// The response an upstream of scripts/bench sends for GET /bytes/N, as the
-// proxy holds it (its X-Request-Id added), and a wrk request.
-struct Exchange {
-  http::HeaderMap response;
-  http::HeaderMap request;
-  CacheControl response_cc;
-  std::string body;
-};
-
-Exchange sample_exchange(std::size_t body) {
-  Exchange ex;
-  ex.response.add("X-Upstream-Connection", "23");
-  ex.response.add("X-Upstream-Request", "1");
-  ex.response.add("X-Upstream-Port", "19001");
-  ex.response.add("Content-Type", "application/octet-stream");
-  ex.response.add("Content-Length", std::to_string(body));
-  ex.response.add("X-Request-Id", "4f1c2a9e8b7d6c5b4a39281706f5e4d3");
-  ex.request.add("Host", "127.0.0.1:18080");
-  ex.response_cc = response_cache_control(ex.response);
-  ex.body.assign(body, 'x');
-  return ex;
-}
-
 double ns_per_fill(std::size_t max_size_mib, const Options& options) {
   CacheStore store;
   StoreLimits limits = store.limits();
   limits.max_size = max_size_mib << 20;
   store.set_limits(limits);
-  const Exchange ex = sample_exchange(options.body);
+  const bench::Exchange ex = bench::sample_exchange(options.body);
   std::string key;
   auto fill = [&](std::size_t n) {
     key = "http://127.0.0.1:18080/bytes/1024?n=";

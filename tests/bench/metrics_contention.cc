@@ -21,14 +21,15 @@
 #include <prometheus/histogram.h>
 
 #include "proxy/admin/worker_local_metrics.h"
+#include "tests/bench/bench_support.h"
 
 namespace {
 
 template <typename Update>
-double ns_per_update(int threads, long ops, Update update) {
+double ns_per_update(std::size_t threads, long ops, Update update) {
   const auto start = std::chrono::steady_clock::now();
   std::vector<std::thread> running;
-  for (int t = 0; t < threads; ++t) {
+  for (std::size_t t = 0; t < threads; ++t) {
     running.emplace_back([&] {
       for (long i = 0; i < ops; ++i) update(i);
     });
@@ -41,21 +42,20 @@ double ns_per_update(int threads, long ops, Update update) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::vector<int> thread_counts{1, 2};
+  std::vector<std::size_t> thread_counts{1, 2};
   long ops = 3'000'000;
-  for (int i = 1; i + 1 < argc; i += 2) {
+  for (int i = 1; i < argc; i += 2) {
     const std::string_view arg = argv[i];
-    if (arg == "--threads") {
-      thread_counts.clear();
-      for (char* p = argv[i + 1]; *p != '\0';) {
-        char* end = nullptr;
-        thread_counts.push_back(static_cast<int>(std::strtol(p, &end, 10)));
-        if (end == p) break;
-        p = *end == ',' ? end + 1 : end;
-      }
-    } else if (arg == "--ops") {
-      ops = std::strtol(argv[i + 1], nullptr, 10);
+    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
+    bool understood = value != nullptr;
+    if (understood && arg == "--threads") {
+      understood = gatehouse::bench::parse_counts(value, thread_counts);
+    } else if (understood && arg == "--ops") {
+      ops = std::strtol(value, nullptr, 10);
     } else {
+      understood = false;
+    }
+    if (!understood) {
       std::fprintf(stderr, "usage: %s [--threads N[,N...]] [--ops N]\n", argv[0]);
       return 2;
     }
@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
                                        0.25,   0.5,   1,      2.5,   5,     10,    30};
   auto duration = [](long i) { return 0.0003 + static_cast<double>(i & 7) * 0.0001; };
   std::printf("threads  counter  worker-local  histogram  worker-local   (ns per update per thread)\n");
-  for (int threads : thread_counts) {
+  for (std::size_t threads : thread_counts) {
     prometheus::Counter shared_counter;
     prometheus::Counter target_counter;
     gatehouse::WorkerLocalCounter local_counter(target_counter);
@@ -76,7 +76,7 @@ int main(int argc, char** argv) {
     const double lc = ns_per_update(threads, ops, [&](long) { local_counter.add(); });
     const double h = ns_per_update(threads, ops, [&](long i) { shared_histogram.Observe(duration(i)); });
     const double lh = ns_per_update(threads, ops, [&](long i) { local_histogram.observe(duration(i)); });
-    std::printf("%7d  %7.1f  %12.1f  %9.1f  %12.1f\n", threads, c, lc, h, lh);
+    std::printf("%7zu  %7.1f  %12.1f  %9.1f  %12.1f\n", threads, c, lc, h, lh);
   }
   return 0;
 }
