@@ -5,6 +5,8 @@
 #include <functional>
 #include <new>
 
+#include "policies/cache/local_hits.h"
+
 namespace gatehouse::policies::cache {
 namespace {
 
@@ -16,7 +18,12 @@ bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming
 
 }  // namespace
 
-CacheStore::CacheStore(std::size_t shards) : shards_(std::max<std::size_t>(shards, 1)) {
+namespace {
+std::atomic<std::uint64_t> next_store_id{1};
+}  // namespace
+
+CacheStore::CacheStore(std::size_t shards)
+    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), shards_(std::max<std::size_t>(shards, 1)) {
   StoreLimits defaults;
   max_size_ = defaults.max_size;
   max_object_size_ = defaults.max_object_size;
@@ -53,7 +60,22 @@ void CacheStore::delete_key_entry(KeyEntry* entry) noexcept {
   ::operator delete(static_cast<void*>(entry));
 }
 
-CacheStore::Shard::~Shard() { lru.clear_and_dispose(&CacheStore::delete_key_entry); }
+CacheStore::Shard::~Shard() {
+  // A thread may keep a hit of this store (local_hits.h) until its sweep
+  // sees the mark gone.
+  for (KeyEntry& entry : lru) {
+    for (const Variant& variant : entry.variants) variant.response->store_mark.clear();
+  }
+  lru.clear_and_dispose(&CacheStore::delete_key_entry);
+}
+
+CacheStore::Released::~Released() {
+  for (const KeyEntry& entry : keys) {
+    for (const Variant& variant : entry.variants) variant.response->store_mark.clear();
+  }
+  for (const auto& response : variants) response->store_mark.clear();
+  keys.clear_and_dispose(&CacheStore::delete_key_entry);
+}
 
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
@@ -67,6 +89,10 @@ void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
 
 void CacheStore::touch(Shard& shard, KeyEntry& entry) noexcept {
   if (shard.moves - entry.moved_at <= shard.index.size() / 8) return;
+  move_to_front(shard, entry);
+}
+
+void CacheStore::move_to_front(Shard& shard, KeyEntry& entry) noexcept {
   shard.lru.splice(shard.lru.begin(), shard.lru, shard.lru.iterator_to(entry));
   entry.moved_at = ++shard.moves;
 }
@@ -89,6 +115,15 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
   while (shard.bytes > budget && !shard.lru.empty()) {
     KeyEntry& victim = shard.lru.back();
     if (&victim == keep) break;
+    // Used through a worker's kept hits since it last moved: as recent as
+    // a lookup would have made it. Each key gets this once per use, so the
+    // loop ends.
+    bool used = false;
+    for (const Variant& variant : victim.variants) used |= variant.response->store_mark.take_use();
+    if (used) {
+      move_to_front(shard, victim);
+      continue;
+    }
     evictions_ += victim.variants.size();
     erase_key(shard, victim, released);
   }
@@ -100,36 +135,58 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
   }
 }
 
+const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,
+                                                      const http::HeaderMap& request_headers, bool head_request,
+                                                      bool& exact) {
+  exact = true;
+  for (const Variant& variant : entry.variants) {
+    const StoredResponse& stored = *variant.response;
+    if (stored.head_only && !head_request) continue;
+    if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return &variant;
+  }
+  // No exact match: a variant the origin would have chosen by language
+  // (vary.h). A second pass, so an exact match anywhere wins and a hit pays
+  // nothing for it.
+  exact = false;
+  for (const Variant& variant : entry.variants) {
+    const StoredResponse& stored = *variant.response;
+    if (stored.head_only && !head_request) continue;
+    if (stored.key_extra == key_extra && language_selects(stored.vary, stored.headers, request_headers)) {
+      return &variant;
+    }
+  }
+  return nullptr;
+}
+
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
                                                          const http::HeaderMap& request_headers,
                                                          bool head_request, MissInfo* miss) {
   const IndexKey key = index_key(primary);
   if (miss != nullptr) miss->key_hash = key.hash;
+  LocalHits& kept = LocalHits::of_this_thread();
+  if (!head_request) {
+    if (auto hit = kept.find(id_, primary, key.hash, key_extra, request_headers)) return hit;
+  }
   Shard& shard = shard_for(key);
-  std::lock_guard lock(shard.mutex);
-  auto found = shard.index.find(key);
-  if (found != shard.index.end()) {
-    KeyEntry& entry = **found;
-    touch(shard, entry);
-    for (const Variant& variant : entry.variants) {
-      const StoredResponse& stored = *variant.response;
-      if (stored.head_only && !head_request) continue;
-      if (stored.key_extra == key_extra && variant_matches(stored.vary, request_headers)) return variant.response;
-    }
-    // No exact match: a variant the origin would have chosen by language
-    // (vary.h). A second pass, so an exact match anywhere wins and a hit pays
-    // nothing for it.
-    for (const Variant& variant : entry.variants) {
-      const StoredResponse& stored = *variant.response;
-      if (stored.head_only && !head_request) continue;
-      if (stored.key_extra == key_extra && language_selects(stored.vary, stored.headers, request_headers)) {
-        return variant.response;
+  std::shared_ptr<const StoredResponse> hit;
+  bool exact = false;
+  {
+    std::lock_guard lock(shard.mutex);
+    auto found = shard.index.find(key);
+    if (found != shard.index.end()) {
+      KeyEntry& entry = **found;
+      touch(shard, entry);
+      if (const Variant* variant = select_variant(entry, key_extra, request_headers, head_request, exact)) {
+        hit = variant->response;
+      } else if (miss != nullptr) {
+        miss->has_variants = !entry.variants.empty();
       }
     }
-    if (miss != nullptr) miss->has_variants = !entry.variants.empty();
+    if (hit == nullptr && miss != nullptr) miss->recently_uncacheable = marked_uncacheable(shard, key.hash);
   }
-  if (miss != nullptr) miss->recently_uncacheable = marked_uncacheable(shard, key.hash);
-  return nullptr;
+  // Kept outside the lock: keeping may allocate.
+  if (exact && !head_request) return kept.remember(id_, primary, key.hash, std::move(hit));
+  return hit;
 }
 
 bool CacheStore::marked_uncacheable(const Shard& shard, std::size_t hash) const {
@@ -175,7 +232,10 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   } else {
     stored = *found;
     touch(shard, *stored);
+    // A newer variant may answer requests an older one answered.
+    for (const Variant& variant : stored->variants) variant.response->store_mark.clear();
   }
+  response->store_mark.set();
   KeyEntry& entry = *stored;
   for (std::size_t i = 0; i < entry.variants.size(); ++i) {
     if (!store_replaces(*entry.variants[i].response, *response)) continue;
@@ -213,6 +273,7 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   shard.bytes += charge;
   shard.bytes -= pos->charge;
   released.variants.push_back(std::move(pos->response));
+  updated->store_mark.set();
   *pos = Variant{std::move(updated), charge};
   touch(shard, entry);
   evict_to(shard, shard_budget(), &entry, released);

@@ -82,7 +82,9 @@ class CacheStore {
   // (language_selects(), vary.h); null when none (then
   // `miss`, if given, says more). Variants filled by a HEAD request
   // (head_only) answer only `head_request`s. A lookup makes the key most
-  // recently used.
+  // recently used. A GET's exact match may come from the calling thread's
+  // kept hits (local_hits.h) without locking the shard: the same response
+  // the store holds, owned through a control block of the thread's own.
   std::shared_ptr<const StoredResponse> lookup(std::string_view primary, std::string_view key_extra,
                                                const http::HeaderMap& request_headers, bool head_request = false,
                                                MissInfo* miss = nullptr);
@@ -210,7 +212,9 @@ class CacheStore {
     Released() = default;
     Released(const Released&) = delete;
     Released& operator=(const Released&) = delete;
-    ~Released() { keys.clear_and_dispose(&CacheStore::delete_key_entry); }
+    // Clears the store marks of what was taken out (a worker's kept hits,
+    // local_hits.h, stop answering with it), then frees it.
+    ~Released();
     Lru keys;
     boost::container::small_vector<std::shared_ptr<const StoredResponse>, 2> variants;
   };
@@ -224,6 +228,10 @@ class CacheStore {
   bool marked_uncacheable(const Shard& shard, std::size_t hash) const;
   // Its slot in the shard's table (the shard took the hash's low part).
   std::size_t mark_index(std::size_t hash) const noexcept { return (hash / shards_.size()) % kUncacheableMarks; }
+  // With the shard's mutex held: the variant of `entry` lookup() answers
+  // with, null when none; `exact` says whether it matched exactly.
+  static const Variant* select_variant(const KeyEntry& entry, std::string_view key_extra,
+                                       const http::HeaderMap& request_headers, bool head_request, bool& exact);
   // All with the shard's mutex held; what they take out goes to `released`.
   void erase_key(Shard& shard, KeyEntry& entry, Released& released);
   // Makes `entry` the shard's most recently used key, unless it is surely
@@ -235,12 +243,16 @@ class CacheStore {
   static void touch(Shard& shard, KeyEntry& entry) noexcept;
   // Puts a new `entry` at the LRU's front.
   static void push_front(Shard& shard, KeyEntry& entry) noexcept;
+  // Moves a stored `entry` to the LRU's front.
+  static void move_to_front(Shard& shard, KeyEntry& entry) noexcept;
   // Drops `entry`'s variant at `i`, uncharging it.
   static void drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released);
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
 
+  // Which store a worker's kept hit (local_hits.h) came from.
+  const std::uint64_t id_;
   // Sized once (a Shard never moves); mutable: shard_for() on a const store
   // locks one.
   mutable std::vector<Shard> shards_;

@@ -23,25 +23,9 @@ namespace gatehouse::policies::cache {
 namespace {
 
 using test_support::fields;
+using test_support::one_shard;
+using test_support::response;
 using test_support::t0;
-
-std::shared_ptr<const StoredResponse> response(std::string body, const http::HeaderMap& request = {},
-                                               const http::HeaderMap& headers = {}, std::string extra = {}) {
-  auto r = std::make_shared<StoredResponse>();
-  r->headers = headers;
-  r->content.assign(std::move(body));
-  r->timing = {t0(), t0()};
-  r->vary = select_vary_values(headers, request).value_or(std::vector<VaryValue>{});
-  r->key_extra = std::move(extra);
-  return r;
-}
-
-// One shard, so byte budgets are exact.
-std::unique_ptr<CacheStore> one_shard(std::size_t max_size, std::size_t max_object = 1 << 20) {
-  auto store = std::make_unique<CacheStore>(1);
-  store->set_limits({.max_size = max_size, .max_object_size = max_object});
-  return store;
-}
 
 // One store per process, shared by every policy built with the services,
 // so entries outlive a reload's new policies.

@@ -6,6 +6,7 @@
 // change — a 304 refresh — makes a new object (refreshed()) that shares
 // the body.
 
+#include <atomic>
 #include <cstddef>
 #include <memory>
 #include <string>
@@ -22,6 +23,38 @@
 namespace gatehouse::policies::cache {
 
 struct StoredResponse {
+  // What the store and the workers' kept hits (local_hits.h) tell each
+  // other without the store's lock. holds(): a worker may answer a lookup
+  // with this response again without asking the store; set by the store
+  // when it takes the response, cleared for good when the response leaves
+  // the store or a newer variant joins its key. note_use(): a worker
+  // answered with it so (written only when that is news, so hot hits do
+  // not bounce the line); take_use(): the store, before evicting, asks
+  // whether that happened since it last asked. A copy starts unset. First,
+  // so that it shares a line with the reference counts a hit touches anyway.
+  class StoreMark {
+   public:
+    StoreMark() = default;
+    StoreMark(const StoreMark&) noexcept {}
+    StoreMark& operator=(const StoreMark&) noexcept { return *this; }
+    bool holds() const noexcept { return held_.load(std::memory_order_acquire); }
+    void set() const noexcept { held_.store(true, std::memory_order_release); }
+    void clear() const noexcept { held_.store(false, std::memory_order_release); }
+    void note_use() const noexcept {
+      if (!used_.load(std::memory_order_relaxed)) used_.store(true, std::memory_order_relaxed);
+    }
+    bool take_use() const noexcept {
+      if (!used_.load(std::memory_order_relaxed)) return false;
+      used_.store(false, std::memory_order_relaxed);
+      return true;
+    }
+
+   private:
+    mutable std::atomic<bool> held_{false};
+    mutable std::atomic<bool> used_{false};
+  };
+  StoreMark store_mark;
+
   int status = 200;
   std::string reason;
   StoredFields headers;  // as StoredFieldFilter filtered them
