@@ -64,6 +64,7 @@ CacheStore::Shard::~Shard() {
   // A thread may keep a hit of this store (local_hits.h) until its sweep
   // sees the mark gone.
   for (KeyEntry& entry : lru) {
+    if (!entry.hit) continue;
     for (const Variant& variant : entry.variants) variant.response->store_mark.clear();
   }
   lru.clear_and_dispose(&CacheStore::delete_key_entry);
@@ -71,6 +72,7 @@ CacheStore::Shard::~Shard() {
 
 CacheStore::Released::~Released() {
   for (const KeyEntry& entry : keys) {
+    if (!entry.hit) continue;
     for (const Variant& variant : entry.variants) variant.response->store_mark.clear();
   }
   for (const auto& response : variants) response->store_mark.clear();
@@ -119,7 +121,9 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
     // a lookup would have made it. Each key gets this once per use, so the
     // loop ends.
     bool used = false;
-    for (const Variant& variant : victim.variants) used |= variant.response->store_mark.take_use();
+    if (victim.hit) {
+      for (const Variant& variant : victim.variants) used |= variant.response->store_mark.take_use();
+    }
     if (used) {
       move_to_front(shard, victim);
       continue;
@@ -178,6 +182,7 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
       touch(shard, entry);
       if (const Variant* variant = select_variant(entry, key_extra, request_headers, head_request, exact)) {
         hit = variant->response;
+        if (exact && !head_request && !entry.hit) entry.hit = true;
       } else if (miss != nullptr) {
         miss->has_variants = !entry.variants.empty();
       }

@@ -152,6 +152,10 @@ class CacheStore {
     std::size_t hash;  // key_hash(key())
     // The shard's `moves` when this key last went to the LRU's front.
     std::uint64_t moved_at = 0;
+    // A GET's lookup matched one of its variants exactly, so a worker may
+    // keep it (local_hits.h): only then do eviction and release look at the
+    // variants' store marks, cold memory a key never hit need not touch.
+    bool hit = false;
     // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
