@@ -13,12 +13,13 @@
 #      against nginx proxy_cache (nginx on core 9), 3 pairs.
 #   2. Scaling: 1, 2, 4 and 8 workers on cores 8.., plain proxying and cache
 #      hits, Gatehouse against nginx, 4 s each (wrk -t4 -c256).
-#   3. Where their binaries are given (STORE_BENCH, METRICS_BENCH: build them
-#      with `cmake --build build --target gatehouse_store_bench
-#      gatehouse_metrics_bench`): the store's cost per stored miss on core 8
-#      (8 and 256 MiB, the body in the entry's block and not; with jemalloc
-#      too where JEMALLOC names its library), and metric updates under
-#      contention on 1, 2, 4 and 8 of cores 8-15.
+#   3. Where their binaries are given (STORE_BENCH, METRICS_BENCH, HIT_BENCH:
+#      build them with `cmake --build build --target gatehouse_store_bench
+#      gatehouse_metrics_bench gatehouse_hit_bench`): the store's cost per
+#      stored miss on core 8 (8 and 256 MiB, the body in the entry's block
+#      and not; with jemalloc too where JEMALLOC names its library), metric
+#      updates under contention, and the store's hits on 1 and 64 hot keys,
+#      each on 1, 2, 4 and 8 of cores 8-15.
 #
 # Usage: scripts/bench.d/pinned.sh   (after ./scripts/build; on fewer than 16
 # cores it runs unpinned, which only checks that it works). Binaries:
@@ -206,5 +207,9 @@ if [[ -n ${STORE_BENCH:-} ]]; then
 fi
 if [[ -n ${METRICS_BENCH:-} ]]; then
   (pin 8-15 "$METRICS_BENCH" --threads 1,2,4,8)
+fi
+if [[ -n ${HIT_BENCH:-} ]]; then
+  (pin 8-15 "$HIT_BENCH" --threads 1,2,4,8 --keys 1)
+  (pin 8-15 "$HIT_BENCH" --threads 1,2,4,8 --keys 64)
 fi
 grep -ih "error\|warn" "$W"/*.log "$W"/*/error.log 2>/dev/null | head -5
