@@ -9,15 +9,16 @@ LocalHits& LocalHits::of_this_thread() noexcept {
   return table;
 }
 
-void LocalHits::sweep_one() noexcept {
-  Slot& slot = slots_[sweep_++ % kSlots];
+void LocalHits::sweep() noexcept {
+  if (++finds_ % kFindsPerSweep != 0) return;
+  Slot& slot = slots_[finds_ / kFindsPerSweep % kSlots];
   if (slot.entry != nullptr && !slot.entry->store_mark.holds()) slot.entry.reset();
 }
 
 std::shared_ptr<const StoredResponse> LocalHits::find(std::uint64_t store_id, std::string_view primary,
                                                       std::size_t hash, std::string_view key_extra,
                                                       const http::HeaderMap& request_headers) {
-  sweep_one();
+  sweep();
   Slot& slot = slot_for(hash);
   if (slot.entry == nullptr || slot.hash != hash || slot.store_id != store_id) return nullptr;
   const StoredResponse& stored = *slot.entry;

@@ -21,7 +21,8 @@
 // kMaxCharge, and a key is kept on its second hit in a row in its slot, so
 // a store of many lukewarm keys pays no allocations for it.
 // Memory: a slot may keep an evicted entry alive until this thread's next
-// lookups sweep it, at most kSlots * kMaxCharge bytes a thread.
+// lookups sweep it (all slots within kSlots * kFindsPerSweep lookups), at
+// most kSlots * kMaxCharge bytes a thread.
 //
 // Threading: one table per thread (of_this_thread()); not shared.
 
@@ -42,6 +43,9 @@ class LocalHits {
   static constexpr std::size_t kSlots = 256;
   // A larger response's hits are dominated by sending it, not by the lock.
   static constexpr std::size_t kMaxCharge = std::size_t{64} << 10;
+  // One slot is swept (emptied if its entry left the store) every this many
+  // find() calls: a sweep may read a line no longer in this core's caches.
+  static constexpr std::size_t kFindsPerSweep = 8;
 
   // The calling thread's table.
   static LocalHits& of_this_thread() noexcept;
@@ -70,11 +74,12 @@ class LocalHits {
   };
   // Not the hash's lowest bits: the store's shard is picked by those.
   Slot& slot_for(std::size_t hash) noexcept { return slots_[(hash >> 16) % kSlots]; }
-  // Empties one slot per call, in turn, if its entry left the store.
-  void sweep_one() noexcept;
+  // Every kFindsPerSweep-th call: empties the next slot in turn if its
+  // entry left the store.
+  void sweep() noexcept;
 
   std::array<Slot, kSlots> slots_;
-  std::size_t sweep_ = 0;
+  std::size_t finds_ = 0;
 };
 
 }  // namespace gatehouse::policies::cache

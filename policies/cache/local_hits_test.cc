@@ -129,7 +129,8 @@ TEST(LocalHitsTest, KeptHitsBelongToTheirStore) {
 }
 
 // A response that left the store is released by the thread's next lookups
-// (one slot swept each), however long its slot is not asked for again.
+// (one slot swept every kFindsPerSweep), however long its slot is not asked
+// for again.
 TEST(LocalHitsTest, AKeptHitOfAnEvictedResponseIsReleasedByLaterLookups) {
   CacheStore store;
   std::weak_ptr<const StoredResponse> watch;
@@ -141,7 +142,9 @@ TEST(LocalHitsTest, AKeptHitOfAnEvictedResponseIsReleasedByLaterLookups) {
   ASSERT_NE(keep(store, "k"), nullptr);
   store.invalidate("k");
   EXPECT_FALSE(watch.expired());  // the slot still holds it
-  for (std::size_t i = 0; i < LocalHits::kSlots; ++i) store.lookup("other" + std::to_string(i), "", {});
+  for (std::size_t i = 0; i < LocalHits::kSlots * LocalHits::kFindsPerSweep; ++i) {
+    store.lookup("other" + std::to_string(i), "", {});
+  }
   EXPECT_TRUE(watch.expired());
 }
 
