@@ -430,6 +430,33 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(self.up.count("/api/b"), 2)
         self.assertEqual(self.up.count("/other"), 2)
 
+    def test_hits_kept_by_every_worker_end_with_a_purge_or_an_unsafe_request(self):
+        # Each worker keeps a key it hits repeatedly and answers it without
+        # asking the store (local_hits.h); whatever removes the entry must
+        # end that on every worker at once. Many connections, so that every
+        # worker gets some.
+        self.start(workers=4)
+        self.up.set("/hot", headers=[("Cache-Control", "max-age=60")], body=b"v1")
+
+        def bodies():
+            return {self.get("/hot").body for _ in range(40)}
+
+        self.assertEqual(bodies(), {b"v1"})
+        self.assertEqual(bodies(), {b"v1"})
+        self.assertEqual(self.up.count("/hot"), 1)
+        self.up.set("/hot", headers=[("Cache-Control", "max-age=60")], body=b"v2")
+        self.assertEqual(self.admin_call("POST", "/cache/purge?url=http://test/hot"), (200, {"purged": 1}))
+        self.assertEqual(bodies(), {b"v2"})
+        self.assertEqual(bodies(), {b"v2"})
+        self.assertEqual(self.up.count("/hot"), 2)
+        self.up.set("/hot", status=204)
+        c = RawClient(self.gh.port)
+        self.addCleanup(c.close)
+        self.assertEqual(c.request("DELETE", "/hot").status, 204)
+        self.up.set("/hot", headers=[("Cache-Control", "max-age=60")], body=b"v3")
+        self.assertEqual(bodies(), {b"v3"})
+        self.assertEqual(self.up.count("/hot"), 4)
+
     def test_store_metrics_are_exact_when_scraped(self):
         # 1 MiB over 16 shards: a 48 KiB body fills a shard's share, so
         # storing 40 of them evicts.
