@@ -24,12 +24,6 @@ namespace {
 
 HttpTime cache_now() { return std::chrono::time_point_cast<Seconds>(std::chrono::system_clock::now()); }
 
-// RFC 9110 §9.2.1: the safe methods; every other one may change state.
-bool is_unsafe_method(http::Method m) noexcept {
-  return m != http::Method::kGet && m != http::Method::kHead && m != http::Method::kOptions &&
-         m != http::Method::kTrace;
-}
-
 std::string_view host_of(const http::RequestHead& request) {
   const std::string* host = request.headers.find("host");
   return host != nullptr ? std::string_view(*host) : std::string_view();
@@ -92,7 +86,7 @@ policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) cons
     return lookup(ctx, previous != nullptr && previous->waited);
   }
   count_lookup(counters_.bypass);
-  if (is_unsafe_method(method)) {
+  if (!http::is_safe_method(method)) {
     auto ex = std::make_unique<Exchange>();
     ex->mode = Exchange::Mode::kUnsafe;
     ex->scheme = ctx.is_tls() ? "https" : "http";

@@ -15,6 +15,11 @@ enum class Method : std::uint8_t {
 };
 inline constexpr std::size_t kMethodCount = 10;
 
+// RFC 9110 §9.2.1: GET, HEAD, OPTIONS and TRACE are safe (read-only).
+constexpr bool is_safe_method(Method m) noexcept {
+  return m == Method::kGet || m == Method::kHead || m == Method::kOptions || m == Method::kTrace;
+}
+
 Method method_from_string(std::string_view name) noexcept;
 std::string_view method_label(Method m) noexcept;  // "GET", ..., "OTHER"
 

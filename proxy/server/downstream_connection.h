@@ -119,7 +119,19 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void on_client_written(const boost::system::error_code& ec);
   void finish_response();
   void upstream_failed(int status, std::string_view message);
+  // A pooled connection the upstream closed just as it was reused: true
+  // when the request went again on a fresh connection.
   bool retry_on_fresh_connection();
+  // A reused connection whose first bytes do not parse as a response: they
+  // are left over from its previous response (a 204 with a body, a body
+  // longer than its Content-Length), which the pool's unprobed reuse could
+  // not see. The upstream may have acted on the request, so only a safe
+  // method (RFC 9110 §9.2.1) goes again, on a fresh connection; true when it
+  // did.
+  bool retry_after_stray_bytes();
+  // Both retries' common part: once, on a fresh connection, while nothing
+  // of the response reached the client and the request has no body.
+  bool resend_on_fresh_connection();
   void on_upstream_deadline();
   void release_upstream(bool reusable);
   // Drops the upstream connection (not back to the pool), safely even while

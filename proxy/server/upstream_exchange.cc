@@ -275,6 +275,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     http::ParseStep step = rp.parse(upstream_->buffer().pending(), response_spans_);
     upstream_->buffer().consume(step.consumed);
     if (step.status == http::ParseStatus::kError) {
+      if (retry_after_stray_bytes()) return;
       upstream_failed(502, "the upstream sent an invalid response");
       return;
     }
@@ -463,10 +464,20 @@ void DownstreamConnection::finish_response() {
 
 bool DownstreamConnection::retry_on_fresh_connection() {
   // A pooled connection the upstream closed just as we reused it: nothing
-  // was processed, so one more try on a new connection is safe, but only
-  // while the whole request is still in hand (no body streamed away).
+  // was processed, so one more try on a new connection is safe.
+  if (!upstream_ || upstream_->parser().in_message()) return false;
+  return resend_on_fresh_connection();
+}
+
+bool DownstreamConnection::retry_after_stray_bytes() {
+  if (!http::is_safe_method(parser_.head().method_id)) return false;
+  return resend_on_fresh_connection();
+}
+
+bool DownstreamConnection::resend_on_fresh_connection() {
+  // Only while the whole request is still in hand (no body streamed away),
+  // and never twice: a fresh connection has served no request before.
   if (!upstream_ || upstream_->requests_served() == 0 || response_started_) return false;
-  if (upstream_->parser().in_message()) return false;
   if (parser_.head().framing != http::BodyFraming::kNone) return false;
   discard_upstream();
   connect_upstream();

@@ -4,6 +4,7 @@ passive marking of failed targets, and stale pooled connections."""
 
 import signal
 import socket
+import threading
 import time
 import unittest
 
@@ -14,6 +15,68 @@ from harness import (SLOW, UPSTREAM_BIN, GatehouseTestCase, Process, RawClient, 
 def dead_address():
     """127.0.0.1:PORT that refuses connections for the whole test run."""
     return "127.0.0.1:%d" % refused_port()
+
+
+class StrayBytesUpstream:
+    """A raw HTTP/1.1 upstream that answers /no-content with a 204 and,
+    a moment later, bytes that belong to no response (as an origin that
+    sends a body with a 204 does), and anything else with 200 "ok". It
+    records each request as (connection number, method, path)."""
+
+    def __init__(self):
+        self.sock = socket.socket()
+        self.sock.bind(("127.0.0.1", 0))
+        self.sock.listen(16)
+        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
+        self.requests = []
+        self.lock = threading.Lock()
+        self.connections = 0
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            try:
+                conn, _ = self.sock.accept()
+            except OSError:
+                return
+            with self.lock:
+                self.connections += 1
+                number = self.connections
+            threading.Thread(target=self.serve, args=(conn, number), daemon=True).start()
+
+    def serve(self, conn, number):
+        data = b""
+        with conn:
+            while True:
+                while b"\r\n\r\n" not in data:
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        return
+                    data += chunk
+                head, _, data = data.partition(b"\r\n\r\n")
+                method, path = head.split(b" ")[:2]
+                with self.lock:
+                    self.requests.append((number, method.decode(), path.decode()))
+                if path == b"/no-content":
+                    conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+                    time.sleep(0.1)
+                    conn.sendall(b"stray bytes")
+                else:
+                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+    def recorded(self, n):
+        """The requests, sorted, once `n` have arrived (or after 5 s)."""
+        deadline = time.monotonic() + 5 * SLOW
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.requests) >= n:
+                    break
+            time.sleep(0.01)
+        with self.lock:
+            return sorted(self.requests)
+
+    def close(self):
+        self.sock.close()
 
 
 class UpstreamErrorsTest(GatehouseTestCase):
@@ -248,6 +311,30 @@ class UpstreamErrorsTest(GatehouseTestCase):
             self.assertEqual(resp.status, 200, "request %d after the restart" % i)
             self.assertEqual(resp.body, b"xxx")
         c.close()
+
+    def test_stray_bytes_on_a_pooled_connection_are_not_read_as_a_response(self):
+        # Bytes an upstream sent after a complete response (a 204 with a
+        # body) wait on the pooled connection; a safe request that reuses it
+        # goes again on a fresh connection, an unsafe one gets a 502 (the
+        # upstream may have acted on it), and neither gets those bytes.
+        up = StrayBytesUpstream()
+        self.addCleanup(up.close)
+        gh = self.start_gatehouse(simple_config([up.address]))
+        c = RawClient(gh.port)
+        self.addCleanup(c.close)
+        self.assertEqual(c.request("GET", "/no-content").status, 204)
+        time.sleep(0.3)  # the stray bytes arrive; the pool reuses without a probe for 1 s
+        resp = c.request("GET", "/ok")
+        self.assertEqual((resp.status, resp.body), (200, b"ok"))
+        # The stale connection's thread may record the request it also got
+        # after the fresh one answered it.
+        self.assertEqual(up.recorded(3), [(1, "GET", "/no-content"), (1, "GET", "/ok"), (2, "GET", "/ok")])
+
+        self.assertEqual(c.request("GET", "/no-content").status, 204)
+        time.sleep(0.3)
+        self.assert_error(c.request("POST", "/ok"), 502, "bad_gateway")
+        self.assertEqual(up.recorded(5), [(1, "GET", "/no-content"), (1, "GET", "/ok"), (2, "GET", "/no-content"),
+                                          (2, "GET", "/ok"), (2, "POST", "/ok")])
 
     def test_many_stale_pooled_connections(self):
         # Many pooled connections closed at once: whichever path finds them
