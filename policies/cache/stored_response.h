@@ -31,7 +31,8 @@ struct StoredResponse {
   // answered with it so (written only when that is news, so hot hits do
   // not bounce the line); take_use(): the store, before evicting, asks
   // whether that happened since it last asked. A copy starts unset. First,
-  // so that it shares a line with the reference counts a hit touches anyway.
+  // so that eviction, which reads and clears it, most often finds it on the
+  // line of the control block that releasing the response touches anyway.
   class StoreMark {
    public:
     StoreMark() = default;
