@@ -18,19 +18,37 @@ std::optional<HttpTime> cond_request_date(const http::HeaderMap& headers, std::s
 
 bool cond_is_get_or_head(http::Method m) noexcept { return m == http::Method::kGet || m == http::Method::kHead; }
 
+// Whether any field is named "If-..." (every precondition is): most requests
+// carry none, and then one look at each name settles it.
+bool cond_any_precondition(const http::HeaderMap& request_headers) noexcept {
+  for (const http::Header& h : request_headers) {
+    const std::string& n = h.name;
+    if (n.size() >= 8 && (n[0] | 0x20) == 'i' && (n[1] | 0x20) == 'f' && n[2] == '-') return true;
+  }
+  return false;
+}
+
 }  // namespace
 
 ConditionalOutcome evaluate_conditionals(http::Method method, const http::HeaderMap& request_headers,
                                          int stored_status, const http::HeaderMap& stored_headers,
                                          HttpTime response_time, const ConditionalOptions& options) {
   if (stored_status < 200 || stored_status > 299) return ConditionalOutcome::kServe;
+  if (!cond_any_precondition(request_headers)) return ConditionalOutcome::kServe;
   bool has_if_match = request_headers.contains("if-match");
   bool has_ius = request_headers.contains("if-unmodified-since");
   if ((has_if_match || has_ius) && options.origin_preconditions == OriginPreconditions::kForward) {
     return ConditionalOutcome::kForward;
   }
-  std::optional<EntityTag> stored_etag = response_etag(stored_headers);
-  std::optional<HttpTime> last_modified = date_field(stored_headers, "last-modified");
+  // The stored validators are parsed when a precondition compares them.
+  std::optional<EntityTag> stored_etag;
+  bool etag_read = false;
+  auto etag = [&]() -> const std::optional<EntityTag>& {
+    if (!etag_read) stored_etag = response_etag(stored_headers);
+    etag_read = true;
+    return stored_etag;
+  };
+  auto last_modified = [&] { return date_field(stored_headers, "last-modified"); };
 
   if (has_if_match) {
     std::optional<EntityTagList> list = entity_tag_list(request_headers, "if-match");
@@ -38,15 +56,16 @@ ConditionalOutcome evaluate_conditionals(http::Method method, const http::Header
     if (list.has_value()) {
       if (list->any) {
         ok = true;
-      } else if (stored_etag.has_value()) {
-        for (const EntityTag& t : list->tags) ok = ok || strong_match(t, *stored_etag);
+      } else if (const std::optional<EntityTag>& tag = etag(); tag.has_value()) {
+        for (const EntityTag& t : list->tags) ok = ok || strong_match(t, *tag);
       }
     }
     if (!ok) return ConditionalOutcome::kPreconditionFailed;
   } else if (has_ius) {
     std::optional<HttpTime> since = cond_request_date(request_headers, "if-unmodified-since");
-    if (since.has_value() && last_modified.has_value() && *last_modified > *since) {
-      return ConditionalOutcome::kPreconditionFailed;
+    if (since.has_value()) {
+      std::optional<HttpTime> modified = last_modified();
+      if (modified.has_value() && *modified > *since) return ConditionalOutcome::kPreconditionFailed;
     }
   }
 
@@ -56,8 +75,8 @@ ConditionalOutcome evaluate_conditionals(http::Method method, const http::Header
     if (list.has_value()) {
       if (list->any) {
         matched = true;
-      } else if (stored_etag.has_value()) {
-        for (const EntityTag& t : list->tags) matched = matched || weak_match(t, *stored_etag);
+      } else if (const std::optional<EntityTag>& tag = etag(); tag.has_value()) {
+        for (const EntityTag& t : list->tags) matched = matched || weak_match(t, *tag);
       }
     }
     if (matched) {
@@ -69,7 +88,9 @@ ConditionalOutcome evaluate_conditionals(http::Method method, const http::Header
   if (cond_is_get_or_head(method)) {
     std::optional<HttpTime> since = cond_request_date(request_headers, "if-modified-since");
     if (since.has_value()) {
-      HttpTime modified = last_modified.value_or(date_field(stored_headers, "date").value_or(response_time));
+      std::optional<HttpTime> stored_modified = last_modified();
+      HttpTime modified = stored_modified.has_value() ? *stored_modified
+                                                      : date_field(stored_headers, "date").value_or(response_time);
       if (modified <= *since) return ConditionalOutcome::kNotModified;
     }
   }

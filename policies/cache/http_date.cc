@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <cstdint>
 #include <cstdio>
 
 #include "policies/cache/field_syntax.h"
@@ -14,6 +15,23 @@ constexpr std::array<std::string_view, 7> kDateLongDays = {"Sunday", "Monday", "
                                                        "Thursday", "Friday", "Saturday"};
 constexpr std::array<std::string_view, 12> kDateMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                       "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+
+constexpr std::uint32_t pack_folded(char a, char b, char c) noexcept {
+  auto fold = [](char x) { return static_cast<std::uint32_t>(static_cast<unsigned char>(x | 0x20)); };
+  return fold(a) << 16 | fold(b) << 8 | fold(c);
+}
+
+template <std::size_t N>
+constexpr std::array<std::uint32_t, N> pack_names(const std::array<std::string_view, N>& names) {
+  std::array<std::uint32_t, N> out{};
+  for (std::size_t i = 0; i < N; ++i) out[i] = pack_folded(names[i][0], names[i][1], names[i][2]);
+  return out;
+}
+
+// Every date has a month name, and the two common formats a short day name:
+// matched as numbers, since a cached response's Date is read on each lookup.
+constexpr std::array<std::uint32_t, 7> kPackedShortDays = pack_names(kDateShortDays);
+constexpr std::array<std::uint32_t, 12> kPackedMonths = pack_names(kDateMonths);
 
 // A cursor over the value; every read checks bounds and fails softly.
 class DateReader {
@@ -54,6 +72,22 @@ class DateReader {
     }
     return false;
   }
+  // one_of() for the three-letter names (days in short, months): the next
+  // three characters, case folded, compared as one number with each name's.
+  // Only letters fold onto letters, so nothing else can match one.
+  template <std::size_t N>
+  bool one_of_three(const std::array<std::uint32_t, N>& packed, int& index) noexcept {
+    if (s_.size() - pos_ < 3) return false;
+    const std::uint32_t folded = pack_folded(s_[pos_], s_[pos_ + 1], s_[pos_ + 2]);
+    for (std::size_t i = 0; i < N; ++i) {
+      if (packed[i] == folded) {
+        index = static_cast<int>(i);
+        pos_ += 3;
+        return true;
+      }
+    }
+    return false;
+  }
   // time-of-day = hour ":" minute ":" second
   bool time_of_day(int& h, int& m, int& s) noexcept {
     return digits(2, h) && literal(":") && digits(2, m) && literal(":") && digits(2, s);
@@ -75,7 +109,7 @@ std::optional<HttpTime> date_from_parts(int year, int month_index, int day, int 
 std::optional<HttpTime> parse_imf_fixdate(std::string_view v) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kDateShortDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal(" ") && r.one_of(kDateMonths, mon) &&
+  if (!(r.one_of_three(kPackedShortDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal(" ") && r.one_of_three(kPackedMonths, mon) &&
         r.literal(" ") && r.digits(4, year) && r.literal(" ") && r.time_of_day(h, m, s) && r.name(" GMT") &&
         r.done())) {
     return std::nullopt;
@@ -86,7 +120,7 @@ std::optional<HttpTime> parse_imf_fixdate(std::string_view v) {
 std::optional<HttpTime> parse_rfc850(std::string_view v, HttpTime now) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, yy = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kDateLongDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal("-") && r.one_of(kDateMonths, mon) &&
+  if (!(r.one_of(kDateLongDays, wd) && r.literal(", ") && r.digits(2, day) && r.literal("-") && r.one_of_three(kPackedMonths, mon) &&
         r.literal("-") && r.digits(2, yy) && r.literal(" ") && r.time_of_day(h, m, s) && r.name(" GMT") &&
         r.done())) {
     return std::nullopt;
@@ -100,7 +134,7 @@ std::optional<HttpTime> parse_rfc850(std::string_view v, HttpTime now) {
 std::optional<HttpTime> parse_asctime(std::string_view v) {
   DateReader r(v);
   int wd = 0, day = 0, mon = 0, year = 0, h = 0, m = 0, s = 0;
-  if (!(r.one_of(kDateShortDays, wd) && r.literal(" ") && r.one_of(kDateMonths, mon) && r.literal(" "))) return std::nullopt;
+  if (!(r.one_of_three(kPackedShortDays, wd) && r.literal(" ") && r.one_of_three(kPackedMonths, mon) && r.literal(" "))) return std::nullopt;
   // ( 2DIGIT / ( SP DIGIT ) )
   if (r.literal(" ")) {
     if (!r.digits(1, day)) return std::nullopt;
@@ -124,7 +158,10 @@ std::optional<HttpTime> parse_http_date(std::string_view value, HttpTime now) {
 }
 
 std::optional<HttpTime> parse_http_date(std::string_view value) {
-  return parse_http_date(value, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
+  // Only an rfc850 date (a two-digit year) is read against the clock.
+  const std::string_view trimmed = trim_ows(value);
+  if (trimmed.size() >= 4 && (trimmed[3] == ',' || trimmed[3] == ' ')) return parse_http_date(trimmed, HttpTime{});
+  return parse_http_date(trimmed, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
 }
 
 std::string format_http_date(HttpTime t) {
