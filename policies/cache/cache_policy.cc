@@ -51,10 +51,6 @@ CacheKey& worker_lookup_key() {
   return key;
 }
 
-bool has_validator(const http::HeaderMap& headers) {
-  return headers.contains("etag") || headers.contains("last-modified");
-}
-
 }  // namespace
 
 // What the policy keeps of a GET/HEAD (or unsafe) request between its hooks.
@@ -141,25 +137,39 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
     return policy::RequestOutcome::proceed();
   }
 
-  // The freshness and conditional functions read an http::HeaderMap: a
-  // worker-local one whose slots are reused, so a lookup does not allocate
-  // for it. Valid until the next lookup on this thread.
+  // The stored fields as an http::HeaderMap, for the reply and the
+  // conditional functions: a worker-local one whose slots are reused, so a
+  // lookup does not allocate for it. Valid until the next lookup on this
+  // thread.
   thread_local http::HeaderMap stored_fields;
-  stored->headers.copy_to(stored_fields);
-  CacheControl response_cc = response_cache_control(stored_fields);
-  default_window(response_cc.stale_while_revalidate, config_.stale_while_revalidate);
-  default_window(response_cc.stale_if_error, config_.stale_if_error);
-  Lifetime lifetime = freshness_lifetime(stored->status, stored_fields, response_cc,
-                                         stored->timing.response_time, config_.freshness);
+  bool fields_copied = false;
+  auto copy_fields = [&] {
+    if (!fields_copied) stored->headers.copy_to(stored_fields);
+    fields_copied = true;
+  };
+  // What freshness needs of the entry: kept by the first lookup that
+  // computed it, unless the options changed since (a reload).
+  StoredFreshness computed;
+  const StoredFreshness* freshness = stored->freshness.get();
+  if (freshness == nullptr || !(freshness->options == config_.freshness)) {
+    copy_fields();
+    computed = stored_freshness(stored->status, stored_fields, response_cache_control(stored_fields),
+                                stored->timing, config_.freshness);
+    if (freshness == nullptr) stored->freshness.keep(computed);
+    freshness = &computed;
+  }
+  ReuseDirectives directives = freshness->directives;
+  default_window(directives.stale_while_revalidate, config_.stale_while_revalidate);
+  default_window(directives.stale_if_error, config_.stale_if_error);
+  Lifetime lifetime = freshness->lifetime;
   if (lifetime.source == LifetimeSource::kNone && config_.default_ttl.count() > 0 &&
-      (is_heuristically_cacheable(stored->status) || response_cc.is_public)) {
+      (is_heuristically_cacheable(stored->status) || directives.is_public)) {
     lifetime = Lifetime{config_.default_ttl, LifetimeSource::kHeuristic};
   }
-  const Seconds age = current_age(stored_fields, stored->timing, now);
-  const bool validator = has_validator(stored_fields);
+  const Seconds age = current_age(freshness->initial_age, stored->timing, now);
   const ReuseDecision decision = decide_reuse(
-      ReuseInputs{.response_cc = response_cc, .lifetime = lifetime, .age = age, .request_cc = ex->request_cc,
-                  .has_validator = validator},
+      ReuseInputs{.response_cc = directives, .lifetime = lifetime, .age = age, .request_cc = ex->request_cc,
+                  .has_validator = freshness->has_validator},
       config_.freshness);
   ex->stored = stored;
   ex->stale_if_error = decision.stale_if_error;
@@ -168,6 +178,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
 
   switch (decision.action) {
     case ReuseAction::kServeFresh:
+      copy_fields();
       return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
                    waited ? counters_.collapsed : counters_.hit);
     case ReuseAction::kServeStaleWhileRevalidate:
@@ -175,11 +186,13 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
       start_refresh(ctx, *ex);
       [[fallthrough]];
     case ReuseAction::kServeStale:
+      copy_fields();
       return serve(ctx, std::move(ex), *stored, stored_fields, decision.age.count(), decision.ttl.count(),
                    counters_.stale);
     case ReuseAction::kRevalidate:
       keep_key();
       ex->client_headers = request.headers;
+      copy_fields();
       add_revalidation_preconditions(request.headers, {&stored_fields});
       ex->mode = Exchange::Mode::kRevalidate;
       ex->status.fwd = why;
@@ -424,13 +437,14 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
 }
 
 bool CachePolicy::reusable(const http::ResponseHead& response, const CacheControl& response_cc) const {
-  if (config_.default_ttl.count() > 0 || has_validator(response.headers)) return true;
+  if (config_.default_ttl.count() > 0) return true;
   if (response_cc.stale_while_revalidate.present || response_cc.stale_if_error.present ||
       config_.stale_while_revalidate.count() > 0 || config_.stale_if_error.count() > 0) {
     return true;
   }
-  const Lifetime lifetime =
-      freshness_lifetime(response.status, response.headers, response_cc, cache_now(), config_.freshness);
+  const FreshnessFields fields(response.headers);  // one pass for the validators and the lifetime
+  if (fields.has_validator()) return true;
+  const Lifetime lifetime = freshness_lifetime(response.status, fields, response_cc, cache_now(), config_.freshness);
   return lifetime.value.count() > 0;
 }
 

@@ -31,6 +31,8 @@ struct FreshnessOptions {
   double heuristic_fraction = 0.1;
   // Upper bound of a heuristic lifetime; 0: none.
   Seconds heuristic_max{0};
+
+  bool operator==(const FreshnessOptions&) const = default;
 };
 
 // Where a lifetime came from, for Cache-Status details and tests.
@@ -44,6 +46,23 @@ struct Lifetime {
 // RFC 9110 §15.1: status codes a cache may give a heuristic lifetime.
 bool is_heuristically_cacheable(int status) noexcept;
 
+// The fields §4.2 reads of one header section, found in one pass over it:
+// they are read together, and most sections have a few fields and none or
+// one of each. Refers to `fields`, which must outlive it.
+struct FreshnessFields {
+  explicit FreshnessFields(const http::HeaderMap& fields) noexcept;
+
+  const http::HeaderMap& all;
+  const std::string* date = nullptr;  // the first line of each
+  const std::string* age = nullptr;
+  const std::string* last_modified = nullptr;
+  bool has_etag = false;
+  bool has_expires = false;  // expires_field(all) reads every line
+
+  // §4.3.1: a validator (ETag or Last-Modified) a conditional request can use.
+  bool has_validator() const noexcept { return has_etag || last_modified != nullptr; }
+};
+
 // §4.2.1, first match wins:
 //   s-maxage (shared cache only; invalid: 0) → max-age (invalid: 0) →
 //   Expires − Date (invalid Expires: 0; no Date: Expires − response_time) →
@@ -52,6 +71,8 @@ bool is_heuristically_cacheable(int status) noexcept;
 //   Last-Modified is valid and not after Date → 0 (kNone).
 // Negative results are 0.
 Lifetime freshness_lifetime(int status, const http::HeaderMap& response_headers, const CacheControl& response_cc,
+                            HttpTime response_time, const FreshnessOptions& options);
+Lifetime freshness_lifetime(int status, const FreshnessFields& fields, const CacheControl& response_cc,
                             HttpTime response_time, const FreshnessOptions& options);
 
 // When the request was sent upstream and its response head arrived.
@@ -63,6 +84,7 @@ struct ResponseTiming {
 // §5.1: the Age field's first member as delta-seconds; 0 when absent or
 // invalid (the field is then ignored).
 Seconds age_value(const http::HeaderMap& response_headers);
+Seconds age_value(const FreshnessFields& fields);
 
 // §4.2.3 exactly:
 //   apparent_age = max(0, response_time − date_value)
@@ -75,6 +97,37 @@ Seconds age_value(const http::HeaderMap& response_headers);
 // invalid (RFC 9110 §6.6.1: the recipient supplies it). Negative delays and
 // resident times (a clock step) count as 0.
 Seconds current_age(const http::HeaderMap& response_headers, const ResponseTiming& timing, HttpTime now);
+
+// The same from a corrected_initial_age computed before (StoredFreshness):
+// corrected_initial_age + resident_time.
+Seconds current_age(Seconds corrected_initial_age, const ResponseTiming& timing, HttpTime now);
+
+// §4.2.3's corrected_initial_age: all of current_age but the resident time.
+Seconds corrected_initial_age(const http::HeaderMap& response_headers, const ResponseTiming& timing);
+Seconds corrected_initial_age(const FreshnessFields& fields, const ResponseTiming& timing);
+
+// The response directives a reuse decision reads (§4.2.4, §5.2.2, RFC 5861),
+// few enough to keep with every stored response.
+struct ReuseDirectives {
+  ReuseDirectives() = default;
+  // NOLINTNEXTLINE(google-explicit-constructor): the same directives, fewer of them
+  ReuseDirectives(const CacheControl& cc) noexcept
+      : no_cache(cc.no_cache && !cc.qualified_no_cache()),
+        must_revalidate(cc.must_revalidate),
+        proxy_revalidate(cc.proxy_revalidate),
+        s_maxage(cc.s_maxage.present),
+        is_public(cc.is_public),
+        stale_while_revalidate(cc.stale_while_revalidate),
+        stale_if_error(cc.stale_if_error) {}
+
+  bool no_cache = false;  // unqualified: a qualified one is honoured when storing
+  bool must_revalidate = false;
+  bool proxy_revalidate = false;
+  bool s_maxage = false;  // present, whatever its value
+  bool is_public = false;
+  DeltaDirective stale_while_revalidate;
+  DeltaDirective stale_if_error;
+};
 
 // What to do with a stored response for a request.
 enum class ReuseAction {
@@ -96,7 +149,7 @@ struct ReuseDecision {
 };
 
 struct ReuseInputs {
-  const CacheControl& response_cc;
+  ReuseDirectives response_cc;
   Lifetime lifetime;
   Seconds age{0};
   const CacheControl& request_cc;
@@ -124,5 +177,23 @@ struct ReuseInputs {
 // response or request stale-if-error window covers the staleness and no
 // directive of rules 1 and 5 forbids stale use.
 ReuseDecision decide_reuse(const ReuseInputs& in, const FreshnessOptions& options);
+
+// What a lookup's freshness rules read of a stored response that does not
+// change while it is stored, computed once and kept with it
+// (StoredResponse::freshness), so that later hits parse none of its fields,
+// as the Use note above intends. `lifetime` holds for `options` only: a
+// lookup under other options (a reload changed them) computes it all again.
+struct StoredFreshness {
+  ReuseDirectives directives;
+  Lifetime lifetime;
+  FreshnessOptions options;
+  Seconds initial_age{0};  // corrected_initial_age()
+  bool has_validator = false;
+};
+
+// The StoredFreshness of a response whose stored header section is `fields`
+// (its Cache-Control parsed: `response_cc`), filled by the exchange `timing`.
+StoredFreshness stored_freshness(int status, const http::HeaderMap& fields, const CacheControl& response_cc,
+                                 const ResponseTiming& timing, const FreshnessOptions& options);
 
 }  // namespace gatehouse::policies::cache

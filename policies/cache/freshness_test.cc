@@ -150,6 +150,28 @@ TEST(AgeTest, OverflowClampsTo2Pow31) {
   EXPECT_EQ(current_age(fields({{"Age", "2147483648"}}), timing, t0(1000)).count(), 2147483648);
 }
 
+// What a lookup reads of a stored entry, computed once: the same lifetime,
+// age and validator as the functions on the fields give; the first line of a
+// repeated Date or Age counts, as HeaderMap::find's would.
+TEST(AgeTest, StoredFreshnessIsWhatTheFieldsGive) {
+  const ResponseTiming timing{.request_time = t0(-2), .response_time = t0()};
+  const http::HeaderMap h = fields({{"Content-Type", "text/plain"},
+                                    {"Date", "Sun, 06 Nov 1994 08:49:27 GMT"},
+                                    {"age", "3"},
+                                    {"Expires", "Sun, 06 Nov 1994 08:50:27 GMT"},
+                                    {"DATE", "Sun, 06 Nov 1994 08:00:00 GMT"},
+                                    {"Age", "900"},
+                                    {"Last-Modified", "Sun, 06 Nov 1994 08:00:00 GMT"}});
+  const StoredFreshness stored = stored_freshness(200, h, response_cache_control(h), timing, FreshnessOptions{});
+  EXPECT_EQ(stored.lifetime.source, LifetimeSource::kExpires);
+  EXPECT_EQ(stored.lifetime.value.count(), 60);
+  EXPECT_EQ(stored.initial_age.count(), 10);
+  EXPECT_EQ(current_age(stored.initial_age, timing, t0(5)).count(), current_age(h, timing, t0(5)).count());
+  EXPECT_TRUE(stored.has_validator);
+  EXPECT_FALSE(stored_freshness(200, fields({{"Date", kDate}}), {}, timing, FreshnessOptions{}).has_validator);
+  EXPECT_TRUE(stored_freshness(200, fields({{"ETag", "\"x\""}}), {}, timing, FreshnessOptions{}).has_validator);
+}
+
 // Decision helpers.
 struct Case {
   std::string response_cc;

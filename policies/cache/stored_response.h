@@ -8,6 +8,7 @@
 
 #include <atomic>
 #include <cstddef>
+#include <cstdint>
 #include <memory>
 #include <string>
 #include <vector>
@@ -64,6 +65,36 @@ struct StoredResponse {
   // (stored_body.h).
   StoredBody content;
   ResponseTiming timing;          // of the exchange that stored or last validated it
+
+  // The StoredFreshness of `headers` and `timing`, kept by the first lookup
+  // that computes it for the others: a response may be looked up by every
+  // worker at once and is const to all, so whichever first claims the slot
+  // writes it, once, and readers see it only once it is whole. A fill does
+  // not compute it: many stored responses are never hit. A copy starts
+  // empty (its fields may change).
+  class FreshnessSlot {
+   public:
+    FreshnessSlot() = default;
+    FreshnessSlot(const FreshnessSlot&) noexcept {}
+    FreshnessSlot& operator=(const FreshnessSlot&) noexcept { return *this; }
+    // The kept value; null until one is kept.
+    const StoredFreshness* get() const noexcept {
+      return state_.load(std::memory_order_acquire) == kKept ? &value_ : nullptr;
+    }
+    // Keeps `value` unless one is kept or being kept already.
+    void keep(const StoredFreshness& value) const noexcept {
+      std::uint8_t expected = kEmpty;
+      if (!state_.compare_exchange_strong(expected, kKeeping, std::memory_order_acquire)) return;
+      value_ = value;
+      state_.store(kKept, std::memory_order_release);
+    }
+
+   private:
+    static constexpr std::uint8_t kEmpty = 0, kKeeping = 1, kKept = 2;
+    mutable std::atomic<std::uint8_t> state_{kEmpty};
+    mutable StoredFreshness value_;
+  };
+  FreshnessSlot freshness;
   std::vector<VaryValue> vary;    // select_vary_values() of the request that filled it
   std::string key_extra;          // CacheKey::extra of that request
   // Filled by a HEAD request: no body was seen, so it may answer HEAD
