@@ -7,11 +7,17 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-// The argument as text: a token as is, a quoted-string unquoted; nullopt
-// when it is neither (so the directive counts as malformed).
-std::optional<std::string> cc_argument_text(std::string_view raw) {
-  if (!raw.empty() && raw.front() == '"') return unquote(raw);
-  if (is_token(raw)) return std::string(raw);
+// The argument as text: a token as is, a quoted-string unquoted (into
+// `unquoted`, which the view then refers to); nullopt when it is neither (so
+// the directive counts as malformed).
+std::optional<std::string_view> cc_argument_text(std::string_view raw, std::string& unquoted) {
+  if (!raw.empty() && raw.front() == '"') {
+    std::optional<std::string> text = unquote(raw);
+    if (!text.has_value()) return std::nullopt;
+    unquoted = std::move(*text);
+    return std::string_view(unquoted);
+  }
+  if (is_token(raw)) return raw;
   return std::nullopt;
 }
 
@@ -20,7 +26,8 @@ void cc_set_delta(DeltaDirective& d, std::optional<std::string_view> raw, bool a
   next.present = true;
   if (raw.has_value()) {
     next.has_argument = true;
-    std::optional<std::string> text = cc_argument_text(*raw);
+    std::string unquoted;
+    std::optional<std::string_view> text = cc_argument_text(*raw, unquoted);
     std::optional<std::int64_t> seconds = text ? parse_delta_seconds(*text) : std::nullopt;
     next.valid = seconds.has_value();
     next.seconds = seconds.value_or(0);
@@ -43,97 +50,148 @@ void cc_set_delta(DeltaDirective& d, std::optional<std::string_view> raw, bool a
 // field (a malformed list must not narrow the directive).
 bool cc_add_fields(std::vector<std::string>& fields, std::optional<std::string_view> raw) {
   if (!raw.has_value()) return true;
-  std::optional<std::string> text = cc_argument_text(*raw);
+  std::string unquoted;
+  std::optional<std::string_view> text = cc_argument_text(*raw, unquoted);
   if (!text.has_value()) return true;
   std::vector<std::string> names;
-  for (std::string_view name : split_list(*text)) {
-    if (!is_token(name)) return true;
-    names.push_back(to_lower(name));
-  }
-  if (names.empty()) return true;
+  bool valid = true;
+  for_each_list_member(*text, [&](std::string_view name) {
+    valid = valid && is_token(name);
+    if (valid) names.push_back(to_lower(name));
+  });
+  if (!valid || names.empty()) return true;
   for (std::string& n : names) fields.push_back(std::move(n));
   return false;
+}
+
+// Reads directives one list member at a time, so that several field lines
+// parse as their combination would (RFC 9110 §5.3) without joining them.
+class CacheControlReader {
+ public:
+  void member(std::string_view member) {
+    const std::size_t eq = member.find('=');
+    // No whitespace around "=" (RFC 9111 §5.2 grammar): "max-age =5" has no
+    // token for a name and is skipped; "max-age= 5" has an invalid argument.
+    const std::string_view name = member.substr(0, eq);
+    std::optional<std::string_view> arg;
+    if (eq != std::string_view::npos) arg = member.substr(eq + 1);
+    if (!is_token(name)) return;
+    // By length first: one or two names to compare instead of all of them.
+    auto is = [&name](std::string_view directive) { return http::iequals(name, directive); };
+    switch (name.size()) {
+      case 6:
+        if (is("public")) cc_.is_public = true;
+        break;
+      case 7:
+        if (is("max-age")) {
+          cc_set_delta(cc_.max_age, arg, true);
+        } else if (is("private")) {
+          cc_.is_private = true;
+          if (cc_add_fields(cc_.private_fields, arg)) private_whole_ = true;
+        }
+        break;
+      case 8:
+        if (is("s-maxage")) {
+          cc_set_delta(cc_.s_maxage, arg, true);
+        } else if (is("no-cache")) {
+          cc_.no_cache = true;
+          if (cc_add_fields(cc_.no_cache_fields, arg)) no_cache_whole_ = true;
+        } else if (is("no-store")) {
+          cc_.no_store = true;
+        }
+        break;
+      case 9:
+        if (is("max-stale")) {
+          cc_set_delta(cc_.max_stale, arg, false);
+        } else if (is("min-fresh")) {
+          cc_set_delta(cc_.min_fresh, arg, true);
+        } else if (is("immutable")) {
+          cc_.immutable = true;
+        }
+        break;
+      case 12:
+        if (is("no-transform")) cc_.no_transform = true;
+        break;
+      case 14:
+        if (is("stale-if-error")) {
+          cc_set_delta(cc_.stale_if_error, arg, true);
+        } else if (is("only-if-cached")) {
+          cc_.only_if_cached = true;
+        }
+        break;
+      case 15:
+        if (is("must-revalidate")) {
+          cc_.must_revalidate = true;
+        } else if (is("must-understand")) {
+          cc_.must_understand = true;
+        }
+        break;
+      case 16:
+        if (is("proxy-revalidate")) cc_.proxy_revalidate = true;
+        break;
+      case 22:
+        if (is("stale-while-revalidate")) cc_set_delta(cc_.stale_while_revalidate, arg, true);
+        break;
+      default:
+        break;  // an extension we do not understand (§5.2.3)
+    }
+  }
+
+  void line(std::string_view value) {
+    for_each_list_member(value, [this](std::string_view m) { member(m); });
+  }
+
+  CacheControl finish() {
+    // Once a `no-cache` / `private` has been seen unqualified it stays so.
+    if (no_cache_whole_) cc_.no_cache_fields.clear();
+    if (private_whole_) cc_.private_fields.clear();
+    return std::move(cc_);
+  }
+
+ private:
+  CacheControl cc_;
+  bool no_cache_whole_ = false;
+  bool private_whole_ = false;
+};
+
+// Every line of the field `name`, read as one list.
+CacheControl cc_of_lines(const http::HeaderMap& headers, std::string_view name) {
+  CacheControlReader reader;
+  for (const http::Header& h : headers) {
+    if (http::iequals(h.name, name)) reader.line(h.value);
+  }
+  return reader.finish();
 }
 
 }  // namespace
 
 CacheControl parse_cache_control(std::string_view value) {
-  CacheControl cc;
-  // Once a `no-cache` / `private` has been seen unqualified it stays so.
-  bool no_cache_whole = false;
-  bool private_whole = false;
-  for (std::string_view member : split_list(value)) {
-    std::size_t eq = member.find('=');
-    // No whitespace around "=" (RFC 9111 §5.2 grammar): "max-age =5" has no
-    // token for a name and is skipped; "max-age= 5" has an invalid argument.
-    std::string_view name = member.substr(0, eq);
-    std::optional<std::string_view> arg;
-    if (eq != std::string_view::npos) arg = member.substr(eq + 1);
-    if (!is_token(name)) continue;
-    if (http::iequals(name, "max-age")) {
-      cc_set_delta(cc.max_age, arg, true);
-    } else if (http::iequals(name, "s-maxage")) {
-      cc_set_delta(cc.s_maxage, arg, true);
-    } else if (http::iequals(name, "max-stale")) {
-      cc_set_delta(cc.max_stale, arg, false);
-    } else if (http::iequals(name, "min-fresh")) {
-      cc_set_delta(cc.min_fresh, arg, true);
-    } else if (http::iequals(name, "stale-while-revalidate")) {
-      cc_set_delta(cc.stale_while_revalidate, arg, true);
-    } else if (http::iequals(name, "stale-if-error")) {
-      cc_set_delta(cc.stale_if_error, arg, true);
-    } else if (http::iequals(name, "no-cache")) {
-      cc.no_cache = true;
-      if (cc_add_fields(cc.no_cache_fields, arg)) no_cache_whole = true;
-    } else if (http::iequals(name, "private")) {
-      cc.is_private = true;
-      if (cc_add_fields(cc.private_fields, arg)) private_whole = true;
-    } else if (http::iequals(name, "no-store")) {
-      cc.no_store = true;
-    } else if (http::iequals(name, "no-transform")) {
-      cc.no_transform = true;
-    } else if (http::iequals(name, "only-if-cached")) {
-      cc.only_if_cached = true;
-    } else if (http::iequals(name, "must-revalidate")) {
-      cc.must_revalidate = true;
-    } else if (http::iequals(name, "must-understand")) {
-      cc.must_understand = true;
-    } else if (http::iequals(name, "proxy-revalidate")) {
-      cc.proxy_revalidate = true;
-    } else if (http::iequals(name, "public")) {
-      cc.is_public = true;
-    } else if (http::iequals(name, "immutable")) {
-      cc.immutable = true;
-    }
-    // anything else: an extension we do not understand (§5.2.3)
-  }
-  if (no_cache_whole) cc.no_cache_fields.clear();
-  if (private_whole) cc.private_fields.clear();
-  return cc;
+  CacheControlReader reader;
+  reader.line(value);
+  return reader.finish();
 }
 
 CacheControl response_cache_control(const http::HeaderMap& response_headers) {
   if (!response_headers.contains("cache-control")) return CacheControl{};  // the common case, without parsing
-  return parse_cache_control(combined_field(response_headers, "cache-control"));
+  return cc_of_lines(response_headers, "cache-control");
 }
 
 CacheControl request_cache_control(const http::HeaderMap& request_headers) {
   // Most requests carry neither field: one look at each field name.
-  bool any = false;
+  bool cache_control = false;
+  bool pragma = false;
   for (const http::Header& h : request_headers) {
-    if (http::iequals(h.name, "cache-control") || http::iequals(h.name, "pragma")) {
-      any = true;
-      break;
-    }
+    cache_control = cache_control || http::iequals(h.name, "cache-control");
+    pragma = pragma || http::iequals(h.name, "pragma");
   }
-  if (!any) return CacheControl{};
-  bool present = false;
-  std::string value = combined_field(request_headers, "cache-control", &present);
-  if (present) return parse_cache_control(value);
+  if (cache_control) return cc_of_lines(request_headers, "cache-control");
   CacheControl cc;
-  std::string pragma = combined_field(request_headers, "pragma");  // outlives the views into it
-  for (std::string_view member : split_list(pragma)) {
-    if (http::iequals(member, "no-cache")) cc.no_cache = true;
+  if (!pragma) return cc;
+  for (const http::Header& h : request_headers) {
+    if (!http::iequals(h.name, "pragma")) continue;
+    for_each_list_member(h.value, [&cc](std::string_view member) {
+      if (http::iequals(member, "no-cache")) cc.no_cache = true;
+    });
   }
   return cc;
 }

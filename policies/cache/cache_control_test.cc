@@ -105,6 +105,21 @@ TEST(CacheControlTest, AllFieldLinesAreCombined) {
                   .max_age.invalid());
 }
 
+// A request's lines too, and a directive list's state (an unqualified
+// no-cache, a conflicting repeat) carries from one line to the next.
+TEST(CacheControlTest, RequestLinesAreCombinedToo) {
+  CacheControl cc = request_cache_control(
+      fields({{"Cache-Control", "max-stale"}, {"Pragma", "no-cache"}, {"cache-control", "min-fresh=3, max-age=1"},
+              {"Cache-Control", "max-age=2"}}));
+  EXPECT_TRUE(cc.max_stale.valid);
+  EXPECT_EQ(cc.min_fresh.seconds, 3);
+  EXPECT_TRUE(cc.max_age.invalid());
+  EXPECT_FALSE(cc.no_cache);
+  cc = response_cache_control(fields({{"Cache-Control", "no-cache"}, {"Cache-Control", "no-cache=\"set-cookie\""}}));
+  EXPECT_TRUE(cc.no_cache);
+  EXPECT_FALSE(cc.qualified_no_cache());
+}
+
 // §5.2.3: unknown extensions are ignored, with or without arguments.
 TEST(CacheControlTest, UnknownExtensionsAreIgnored) {
   CacheControl cc = parse_cache_control("community=\"UCI\", foo, bar=baz, max-age=3");

@@ -29,29 +29,7 @@ bool is_token(std::string_view s) noexcept {
 
 std::vector<std::string_view> split_list(std::string_view value) {
   std::vector<std::string_view> members;
-  std::size_t start = 0;
-  bool quoted = false;
-  for (std::size_t i = 0; i <= value.size(); ++i) {
-    if (i < value.size()) {
-      char c = value[i];
-      if (quoted) {
-        if (c == '\\') {
-          ++i;  // the escaped character cannot end the string
-        } else if (c == '"') {
-          quoted = false;
-        }
-        continue;
-      }
-      if (c == '"') {
-        quoted = true;
-        continue;
-      }
-      if (c != ',') continue;
-    }
-    std::string_view member = trim_ows(value.substr(start, std::min(i, value.size()) - start));
-    if (!member.empty()) members.push_back(member);
-    start = i + 1;
-  }
+  for_each_list_member(value, [&members](std::string_view member) { members.push_back(member); });
   return members;
 }
 

@@ -28,9 +28,38 @@ std::string_view trim_ows(std::string_view s) noexcept;
 bool is_tchar(char c) noexcept;
 bool is_token(std::string_view s) noexcept;
 
-// Splits a #list at commas that are not inside a quoted-string, trims OWS
-// around each member and drops empty members (RFC 9110 §5.6.1: recipients
-// ignore them). An unterminated quoted-string runs to the end of the value.
+// Calls fn(member) for each member of a #list, in order: the list split at
+// commas that are not inside a quoted-string, OWS trimmed around each
+// member, empty members dropped (RFC 9110 §5.6.1: recipients ignore them).
+// An unterminated quoted-string runs to the end of the value.
+template <typename Fn>
+void for_each_list_member(std::string_view value, Fn&& fn) {
+  std::size_t start = 0;
+  bool quoted = false;
+  for (std::size_t i = 0; i <= value.size(); ++i) {
+    if (i < value.size()) {
+      const char c = value[i];
+      if (quoted) {
+        if (c == '\\') {
+          ++i;  // the escaped character cannot end the string
+        } else if (c == '"') {
+          quoted = false;
+        }
+        continue;
+      }
+      if (c == '"') {
+        quoted = true;
+        continue;
+      }
+      if (c != ',') continue;
+    }
+    const std::string_view member = trim_ows(value.substr(start, (i < value.size() ? i : value.size()) - start));
+    if (!member.empty()) fn(member);
+    start = i + 1;
+  }
+}
+
+// The members for_each_list_member() visits, as a vector.
 std::vector<std::string_view> split_list(std::string_view value);
 
 // The content of a quoted-string (`"..."` with backslash escapes undone),
