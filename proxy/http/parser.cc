@@ -1,5 +1,7 @@
 #include "proxy/http/parser.h"
 
+#include <cstring>
+
 namespace gatehouse::http {
 namespace {
 
@@ -82,20 +84,34 @@ bool RequestParser::count_head_bytes(std::size_t n) {
 // not, since the next hop may frame the message differently (smuggling).
 // Returns why the head is rejected, or nullptr.
 const char* RequestParser::scan_line_endings(const char* from, const char* to) {
-  for (const char* c = from; c != to; ++c) {
-    if (cr_pending_) {
-      if (*c != '\n') return "bare CR in request head";
-      cr_pending_ = false;
-      line_start_ = true;
-    } else if (*c == '\r') {
-      cr_pending_ = true;
-    } else if (*c == '\n') {
-      return "bare LF in request head";
-    } else if (line_start_ && (*c == ' ' || *c == '\t')) {
-      return "obsolete line folding in request head";
-    } else {
-      line_start_ = false;
+  // A line at a time, with memchr() finding its LF and any CR before it:
+  // every CR must be the one just before an LF, every LF must follow a CR,
+  // and no line after the first may start with SP or HTAB. The state left
+  // between calls: a CR at the end of the last piece, or a line that
+  // starts at the beginning of this one.
+  const char* c = from;
+  if (c != to && cr_pending_) {
+    if (*c != '\n') return "bare CR in request head";
+    cr_pending_ = false;
+    line_start_ = true;
+    ++c;
+  }
+  while (c != to) {
+    if (line_start_ && (*c == ' ' || *c == '\t')) return "obsolete line folding in request head";
+    line_start_ = false;
+    const auto* lf = static_cast<const char*>(std::memchr(c, '\n', static_cast<std::size_t>(to - c)));
+    const char* line_end = lf != nullptr ? lf : to;
+    const auto* cr = static_cast<const char*>(std::memchr(c, '\r', static_cast<std::size_t>(line_end - c)));
+    if (lf == nullptr) {
+      // The line goes on in the next piece: a CR here may only be its last byte.
+      if (cr != nullptr && cr != to - 1) return "bare CR in request head";
+      cr_pending_ = cr != nullptr;
+      return nullptr;
     }
+    if (cr == nullptr) return "bare LF in request head";
+    if (cr != lf - 1) return "bare CR in request head";
+    c = lf + 1;
+    line_start_ = true;
   }
   return nullptr;
 }
