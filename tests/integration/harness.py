@@ -51,6 +51,20 @@ def free_port():
         return s.getsockname()[1]
 
 
+def held_listener_port():
+    """(port, socket): a port for a Gatehouse listener, kept bound with
+    SO_REUSEPORT (not listening) until the socket is closed. Gatehouse binds
+    its listeners with SO_REUSEPORT, so two Gatehouses that picked the same
+    free_port() (tests run in parallel processes) would both bind it and share
+    its connections silently; while this socket holds the port, no other
+    process's free_port() or held_listener_port() returns it, and only
+    processes of this user that set SO_REUSEPORT can bind it."""
+    s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)
+    s.bind(("127.0.0.1", 0))
+    return s.getsockname()[1], s
+
+
 # Sockets bound by refused_port(), held for the life of the test process.
 _REFUSING_SOCKETS = []
 
@@ -151,8 +165,11 @@ class Gatehouse(Process):
         self.config_path = os.path.join(self.dir, "gatehouse.yaml")
         yaml_text = config if isinstance(config, str) else json.dumps(config, indent=2)
 
+        self._port_hold = None
+
         def start():
-            self.port = free_port()
+            self._release_port()
+            self.port, self._port_hold = held_listener_port()
             self.admin_port = free_port()
             while self.admin_port == self.port:
                 self.admin_port = free_port()
@@ -163,6 +180,17 @@ class Gatehouse(Process):
             Process.__init__(self, [GATEHOUSE_BIN, "--config", self.config_path], "gatehouse",
                              env=env)
         start_listening(self, start, lambda: self.port)
+
+    def _release_port(self):
+        if self._port_hold is not None:
+            self._port_hold.close()
+            self._port_hold = None
+
+    def stop(self, *args, **kwargs):
+        try:
+            return Process.stop(self, *args, **kwargs)
+        finally:
+            self._release_port()
 
     def url(self, path):
         return "http://127.0.0.1:%d%s" % (self.port, path)
