@@ -102,11 +102,13 @@ Lifetime freshness_lifetime(int status, const FreshnessFields& fields, const Cac
 Seconds age_value(const http::HeaderMap& response_headers) { return age_value(FreshnessFields(response_headers)); }
 
 Seconds age_value(const FreshnessFields& fields) {
-  const std::string* age = fields.age;
-  if (age == nullptr) return Seconds{0};
-  std::vector<std::string_view> members = split_list(*age);
-  if (members.empty()) return Seconds{0};
-  return Seconds{parse_delta_seconds(members.front()).value_or(0)};
+  if (fields.age == nullptr) return Seconds{0};
+  std::optional<std::string_view> first;
+  for_each_list_member(*fields.age, [&first](std::string_view member) {
+    if (!first.has_value()) first = member;
+  });
+  if (!first.has_value()) return Seconds{0};
+  return Seconds{parse_delta_seconds(*first).value_or(0)};
 }
 
 Seconds corrected_initial_age(const http::HeaderMap& response_headers, const ResponseTiming& timing) {

@@ -6,9 +6,10 @@
 // are); every sum clamps at 2^31 (§1.2.2). The caller measures
 // request_time / response_time with the same clock it passes as `now`.
 //
-// Use: when a response is stored, compute its lifetime once
-// (freshness_lifetime) and keep it with the entry; on each lookup compute
-// current_age and call decide_reuse with the request's Cache-Control.
+// Use: compute what depends only on a stored response once
+// (stored_freshness: its lifetime, initial age, directives, validators) and
+// keep it with the entry; on each lookup add the resident time
+// (current_age) and call decide_reuse with the request's Cache-Control.
 
 #include <chrono>
 #include <cstdint>
@@ -180,9 +181,9 @@ ReuseDecision decide_reuse(const ReuseInputs& in, const FreshnessOptions& option
 
 // What a lookup's freshness rules read of a stored response that does not
 // change while it is stored, computed once and kept with it
-// (StoredResponse::freshness), so that later hits parse none of its fields,
-// as the Use note above intends. `lifetime` holds for `options` only: a
-// lookup under other options (a reload changed them) computes it all again.
+// (StoredResponse::freshness), so that later hits parse none of its fields.
+// `lifetime` holds for `options` only: a lookup under other options (a
+// reload changed them) computes it all again.
 struct StoredFreshness {
   ReuseDirectives directives;
   Lifetime lifetime;
