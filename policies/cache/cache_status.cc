@@ -1,6 +1,8 @@
 #include "policies/cache/cache_status.h"
 
 #include <algorithm>
+#include <charconv>
+#include <cstring>
 
 #include "policies/cache/field_syntax.h"
 
@@ -25,11 +27,6 @@ void status_append_token_or_string(std::string& out, std::string_view s) {
   } else {
     status_append_sf_string(out, s);
   }
-}
-
-void status_append_integer(std::string& out, std::int64_t v) {
-  constexpr std::int64_t kMax = 999'999'999'999'999;
-  out.append(std::to_string(std::clamp(v, -kMax, kMax)));
 }
 
 }  // namespace
@@ -60,6 +57,29 @@ std::string_view forward_reason_token(ForwardReason r) noexcept {
 
 namespace {
 
+// The parameters between the name and key=/detail=, written into a local
+// buffer and appended at once: each string append checks capacity, and this
+// runs for every response the policy sees.
+class ParameterText {
+ public:
+  void add(std::string_view text) noexcept {
+    std::memcpy(text_ + size_, text.data(), text.size());
+    size_ += text.size();
+  }
+  void add_integer(std::int64_t v) noexcept {
+    constexpr std::int64_t kMax = 999'999'999'999'999;  // RFC 8941's 15 digits
+    size_ = static_cast<std::size_t>(
+        std::to_chars(text_ + size_, text_ + sizeof text_, std::clamp(v, -kMax, kMax)).ptr - text_);
+  }
+  std::string_view view() const noexcept { return {text_, size_}; }
+
+ private:
+  // "; hit" "; fwd=vary-miss" "; fwd-status=" 16 chars "; ttl=" 16 chars
+  // "; stored" "; collapsed": 90 at most.
+  char text_[96];
+  std::size_t size_ = 0;
+};
+
 void status_append_member(std::string& out, const CacheStatus& status) {
   const std::string_view name = status.cache_name.empty() ? std::string_view("gatehouse") : status.cache_name;
   if (name == "gatehouse") {
@@ -67,18 +87,23 @@ void status_append_member(std::string& out, const CacheStatus& status) {
   } else {
     status_append_token_or_string(out, name);
   }
-  if (status.hit) out.append("; hit");
-  if (status.fwd.has_value()) out.append("; fwd=").append(forward_reason_token(*status.fwd));
+  ParameterText parameters;
+  if (status.hit) parameters.add("; hit");
+  if (status.fwd.has_value()) {
+    parameters.add("; fwd=");
+    parameters.add(forward_reason_token(*status.fwd));
+  }
   if (status.fwd_status.has_value()) {
-    out.append("; fwd-status=");
-    status_append_integer(out, *status.fwd_status);
+    parameters.add("; fwd-status=");
+    parameters.add_integer(*status.fwd_status);
   }
   if (status.ttl.has_value()) {
-    out.append("; ttl=");
-    status_append_integer(out, *status.ttl);
+    parameters.add("; ttl=");
+    parameters.add_integer(*status.ttl);
   }
-  if (status.stored) out.append("; stored");
-  if (status.collapsed) out.append("; collapsed");
+  if (status.stored) parameters.add("; stored");
+  if (status.collapsed) parameters.add("; collapsed");
+  out.append(parameters.view());
   if (!status.key.empty()) {
     out.append("; key=");
     status_append_sf_string(out, status.key);

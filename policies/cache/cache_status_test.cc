@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cstdint>
+#include <limits>
+
 #include "policies/cache/cache_status.h"
 #include "policies/cache/cache_test_support.h"
 
@@ -51,6 +54,18 @@ TEST(CacheStatusTest, NonTokenNamesAndDetailsAreStrings) {
 
 TEST(CacheStatusTest, IntegersClampToFifteenDigits) {
   EXPECT_EQ(format_cache_status({.hit = true, .ttl = 9'999'999'999'999'999}), "gatehouse; hit; ttl=999999999999999");
+}
+
+TEST(CacheStatusTest, EveryParameterAtItsLongest) {
+  EXPECT_EQ(format_cache_status({.hit = true,
+                                 .fwd = ForwardReason::kVaryMiss,
+                                 .fwd_status = std::numeric_limits<int>::min(),
+                                 .ttl = std::numeric_limits<std::int64_t>::min(),
+                                 .stored = true,
+                                 .collapsed = true,
+                                 .detail = "x"}),
+            "gatehouse; hit; fwd=vary-miss; fwd-status=-2147483648; ttl=-999999999999999; stored; collapsed; "
+            "detail=x");
 }
 
 TEST(CacheStatusTest, SfToken) {
