@@ -124,6 +124,7 @@ void DownstreamConnection::read_client() {
 }
 
 void DownstreamConnection::on_client_read(const boost::system::error_code& ec, std::size_t n) {
+  HandlerScope scope(*this);
   reading_client_ = false;
   if (state_ == State::kClosed) return;
   if (state_ == State::kLocalReply) return;  // the reply closes the connection
@@ -401,16 +402,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   if (!body.empty() && !http::status_forbids_body(head.status) && parser_.head().method_id != http::Method::kHead) client_batch_.add_view(body);
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   record_request_metrics();
-  stream_.async_write(client_batch_.buffers(),
-                      [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                        self->bytes_sent_ += n;
-                        if (self->state_ == State::kClosed) return;
-                        if (ec) {
-                          self->close();
-                          return;
-                        }
-                        self->on_response_sent();
-                      });
+  write(stream_, client_batch_.buffers(), FinishedWrite{.kind = FinishedWrite::Kind::kLocalReply});
 }
 
 void DownstreamConnection::run_response_policies(http::ResponseHead& head) {

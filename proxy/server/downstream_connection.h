@@ -17,11 +17,13 @@
 //
 // Implementation is split by direction: downstream_connection.cc (client
 // side, local replies, lifecycle) and upstream_exchange.cc (upstream side);
+// connection_writes.cc writes to either side and completes the writes;
 // exchange_log.cc writes each exchange's access-log line.
 
 #include <chrono>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <string>
 #include <utility>
 #include <vector>
@@ -32,6 +34,7 @@
 #include "proxy/common/read_buffer.h"
 #include "proxy/http/parser.h"
 #include "proxy/policy/policy.h"
+#include "proxy/server/finished_writes.h"
 #include "proxy/server/snapshot.h"
 #include "proxy/server/write_batch.h"
 #include "proxy/tls/stream.h"
@@ -96,6 +99,34 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void linger_and_close();
   void linger_read(std::size_t discarded);
   void close();
+
+  // --- writes (connection_writes.cc) ---
+  // Writes `buffers` to `stream` (the client's or the upstream's), then runs
+  // `done`'s continuation with the write's outcome; never within this call.
+  // Inside a HandlerScope, on a plain connection, a write the socket takes
+  // whole completes when the outermost scope ends.
+  void write(tls::Stream& stream, std::span<const boost::asio::const_buffer> buffers, FinishedWrite done);
+  void on_write_done(const FinishedWrite& done);
+  // Marks a completion handler of this connection's (hold one on the stack
+  // for the handler's whole body). Writes it started that finished at once
+  // are completed, in order, when the outermost scope ends, so no handler
+  // ever runs inside another's call to write().
+  class HandlerScope {
+   public:
+    explicit HandlerScope(DownstreamConnection& connection) noexcept : connection_(connection) {
+      ++connection_.handler_depth_;
+    }
+    HandlerScope(const HandlerScope&) = delete;
+    HandlerScope& operator=(const HandlerScope&) = delete;
+    ~HandlerScope() {
+      if (connection_.handler_depth_ == 1) connection_.complete_finished_writes();
+      --connection_.handler_depth_;
+    }
+
+   private:
+    DownstreamConnection& connection_;
+  };
+  void complete_finished_writes();
 
   // --- upstream side (upstream_exchange.cc) ---
   void connect_upstream();
@@ -235,6 +266,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   enum class LogState : std::uint8_t { kNone, kUnparsedHead, kParsedHead };  // kNone: logged, or no exchange
   LogState log_state_ = LogState::kNone;
   std::uint64_t bytes_sent_ = 0;  // to the client, head and framing included
+
+  int handler_depth_ = 0;            // HandlerScopes on the stack
+  FinishedWrites finished_writes_;   // written whole, waiting for the outermost scope to end
   static constexpr std::size_t kNoTarget = static_cast<std::size_t>(-1);
   std::size_t upstream_target_ = kNoTarget;  // the last target tried
   std::chrono::steady_clock::time_point upstream_end_{};  // whole response received; {} until then

@@ -55,6 +55,7 @@ void DownstreamConnection::connect_upstream() {
 }
 
 void DownstreamConnection::on_upstream_connected(const boost::system::error_code& ec) {
+  HandlerScope scope(*this);
   if (state_ != State::kConnecting) return;
   upstream_deadline_.disarm();
   if (ec) {
@@ -208,13 +209,9 @@ void DownstreamConnection::forward_request_body() {
   }
   upstream_head_pending_ = false;
   upstream_write_pending_ = true;
-  upstream_->stream().async_write(
-      upstream_batch_.buffers(),
-      [self = shared_from_this(), attempt = upstream_attempt_, complete = request_complete_](
-          const boost::system::error_code& ec, std::size_t) {
-        if (attempt != self->upstream_attempt_) return;
-        self->on_upstream_written(ec, complete);
-      });
+  write(upstream_->stream(), upstream_batch_.buffers(),
+        FinishedWrite{.kind = FinishedWrite::Kind::kUpstreamRequest, .request_complete = request_complete_,
+                      .attempt = upstream_attempt_});
 }
 
 void DownstreamConnection::on_upstream_written(const boost::system::error_code& ec, bool request_complete) {
@@ -252,6 +249,7 @@ void DownstreamConnection::read_upstream() {
 }
 
 void DownstreamConnection::on_upstream_read(const boost::system::error_code& ec, std::size_t n) {
+  HandlerScope scope(*this);
   if (state_ != State::kForwarding) return;
   if (ec && ec != boost::asio::error::eof) {
     if (retry_on_fresh_connection()) return;
@@ -356,11 +354,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     return;
   }
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
-  stream_.async_write(client_batch_.buffers(),
-                           [self = shared_from_this()](const boost::system::error_code& ec, std::size_t n) {
-                             self->bytes_sent_ += n;
-                             self->on_client_written(ec);
-                           });
+  write(stream_, client_batch_.buffers(), FinishedWrite{.kind = FinishedWrite::Kind::kClientResponse});
 }
 
 void DownstreamConnection::prepare_response_head() {

@@ -70,6 +70,50 @@ class Stream {
     tls_->async_write_all(staging_.data(), staging_.size(), std::forward<Handler>(handler));
   }
 
+  // One send() of `buffers` on a plain connection, never waiting: the bytes
+  // the socket took (all, some, or none with would_block in `ec`), or 0 and
+  // the error. Over TLS it sends nothing and returns 0 with no error.
+  template <typename ConstBuffers>
+  std::size_t send_now(const ConstBuffers& buffers, boost::system::error_code& ec) {
+    ec.clear();
+    if (tls_) return 0;
+    // Sends that would block must say so instead: set once, the first time.
+    if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
+    return ec ? 0 : socket_.send(buffers, 0, ec);
+  }
+
+  // async_write() of what follows the first `offset` bytes of `buffers`
+  // (what send_now() took), waiting for the socket to take more (no second
+  // send() first: the last one found it full); the handler's count includes
+  // the offset.
+  template <typename ConstBuffers, typename Handler>
+  void async_write_after(const ConstBuffers& buffers, std::size_t offset, Handler&& handler) {
+    if (tls_) {
+      async_write(buffers, std::forward<Handler>(handler));  // send_now() sent nothing
+      return;
+    }
+    if (offset == 0) {
+      boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
+      return;
+    }
+    // The unsent rest; the write keeps its own copy of the sequence.
+    std::vector<boost::asio::const_buffer> rest;
+    std::size_t skip = offset;
+    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
+         ++it) {
+      boost::asio::const_buffer b = *it;
+      if (skip >= b.size()) {
+        skip -= b.size();
+        continue;
+      }
+      rest.push_back(b + skip);
+      skip = 0;
+    }
+    boost::asio::async_write(socket_, std::move(rest),
+                             [h = std::forward<Handler>(handler), offset](const boost::system::error_code& error,
+                                                                          std::size_t n) mutable { h(error, offset + n); });
+  }
+
   // Closes the TCP connection (no TLS close_notify: like nginx's lingering
   // close, the framing already told the client where the response ends).
   void close() noexcept {
@@ -88,9 +132,7 @@ class Stream {
   template <typename ConstBuffers, typename Handler>
   void write_plain(const ConstBuffers& buffers, Handler&& handler) {
     boost::system::error_code ec;
-    // Sends that would block must say so instead: set once, the first time.
-    if (!socket_.non_blocking()) socket_.non_blocking(true, ec);
-    const std::size_t sent = ec ? 0 : socket_.send(buffers, 0, ec);
+    const std::size_t sent = send_now(buffers, ec);
     if (ec && ec != boost::asio::error::would_block) {
       boost::asio::post(socket_.get_executor(),
                         [h = std::forward<Handler>(handler), ec]() mutable { h(ec, std::size_t{0}); });
@@ -102,26 +144,7 @@ class Stream {
       });
       return;
     }
-    if (sent == 0) {
-      boost::asio::async_write(socket_, buffers, std::forward<Handler>(handler));
-      return;
-    }
-    // The unsent rest; async_write keeps its own copy of the sequence.
-    std::vector<boost::asio::const_buffer> rest;
-    std::size_t skip = sent;
-    for (auto it = boost::asio::buffer_sequence_begin(buffers); it != boost::asio::buffer_sequence_end(buffers);
-         ++it) {
-      boost::asio::const_buffer b = *it;
-      if (skip >= b.size()) {
-        skip -= b.size();
-        continue;
-      }
-      rest.push_back(b + skip);
-      skip = 0;
-    }
-    boost::asio::async_write(socket_, std::move(rest),
-                             [h = std::forward<Handler>(handler), sent](const boost::system::error_code& error,
-                                                                        std::size_t n) mutable { h(error, sent + n); });
+    async_write_after(buffers, sent, std::forward<Handler>(handler));
   }
 
   boost::asio::ip::tcp::socket socket_;

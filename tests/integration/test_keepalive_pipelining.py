@@ -101,6 +101,29 @@ class KeepAlivePipeliningTest(GatehouseTestCase):
         self.assertEqual(c.buf, b"")
         c.close()
 
+    def test_thousands_of_pipelined_answers_from_the_cache(self):
+        # Answers from the cache are written within the read that parsed
+        # their requests: each write the socket takes at once completes once
+        # that handler is over, and the next pipelined request is served from
+        # there, in a loop, not by calling deeper. Thousands in one send must
+        # all come back, in order, with nothing left over (and no crash).
+        upstream = self.start_upstream()
+        cfg = simple_config([upstream.address])
+        cfg["routes"][0]["policies"] = [{"cache": {"default_ttl": "60s"}}]
+        gh = self.start_gatehouse(cfg)
+        c = self.client(gh.port, timeout=30.0)
+        c.send("GET /bytes/3 HTTP/1.1\r\nHost: test\r\n\r\n")
+        self.assertEqual(c.read_response().body, b"xxx")
+        n = 3000
+        c.send("".join("GET /bytes/3 HTTP/1.1\r\nHost: test\r\nX-N: %d\r\n\r\n" % i for i in range(n)))
+        for i in range(n):
+            r = c.read_response()
+            self.assertEqual(r.status, 200, i)
+            self.assertEqual(r.body, b"xxx")
+            self.assertIn("hit", r.header("cache-status"))
+        self.assertEqual(c.buf, b"")
+        self.assertFalse(c.is_closed(timeout=0.3))
+
     def test_http10_response_then_close(self):
         _, gh = self.start_simple()
         c = self.client(gh.port)
