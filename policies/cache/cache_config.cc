@@ -79,7 +79,7 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
   }
   bool ok = options.expect_keys({"max_size", "max_object_size", "default_ttl", "heuristic_percent", "heuristic_max",
                                  "key", "store_set_cookie", "stale_while_revalidate", "stale_if_error", "etag",
-                                 "etag_max_size", "collapse_wait"});
+                                 "etag_max_size", "collapse_wait", "targeted_fields"});
   if (options["max_size"].defined()) {
     std::optional<std::uint64_t> v = options["max_size"].as_size(kMinStoreSize, kMaxStoreSize);
     if (v) config.max_size = static_cast<std::size_t>(*v);
@@ -135,6 +135,28 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
     std::optional<config::Duration> v = options["collapse_wait"].as_duration(config::Duration(0), std::chrono::minutes(1));
     if (v) config.collapse_wait = *v;
     else ok = false;
+  }
+  if (options["targeted_fields"].defined()) {
+    std::optional<std::vector<std::string>> names = options["targeted_fields"].as_string_list();
+    if (!names) {
+      ok = false;
+    } else {
+      std::vector<std::string> lowered;
+      for (const std::string& name : *names) {
+        if (name.empty() || !std::all_of(name.begin(), name.end(), is_header_token_char)) {
+          options["targeted_fields"].error("`" + name + "` is not a valid header name (an RFC 9110 token)");
+          ok = false;
+        } else if (http::iequals(name, "cache-control")) {
+          options["targeted_fields"].error("`Cache-Control` is what targeted fields override; list only those");
+          ok = false;
+        }
+        std::string lower = name;
+        std::transform(lower.begin(), lower.end(), lower.begin(),
+                       [](char c) { return static_cast<char>(c >= 'A' && c <= 'Z' ? c + 32 : c); });
+        lowered.push_back(std::move(lower));
+      }
+      config.freshness.targeted_fields = std::make_shared<const std::vector<std::string>>(std::move(lowered));
+    }
   }
   if (!ok) return std::nullopt;
   return config;

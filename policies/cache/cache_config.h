@@ -15,6 +15,7 @@
 //       etag: off                   # | generate: a strong ETag for 200 responses to GET without one
 //       etag_max_size: 1MiB         # larger bodies get no generated ETag (non-stored responses are held this long)
 //       collapse_wait: 2s           # concurrent misses wait this long for the first one (0s: no collapsing)
+//       targeted_fields: [CDN-Cache-Control]  # RFC 9213 fields obeyed over Cache-Control, first wins ([]: none)
 //
 // Defaults and ranges are documented in docs/configuration.md.
 
@@ -33,7 +34,11 @@ struct CacheConfig {
   std::size_t max_size = std::size_t{256} << 20;
   std::size_t max_object_size = std::size_t{8} << 20;
   Seconds default_ttl{0};
-  FreshnessOptions freshness{.shared = true, .heuristic_fraction = 0.1, .heuristic_max = std::chrono::hours(24)};
+  FreshnessOptions freshness{.shared = true,
+                             .heuristic_fraction = 0.1,
+                             .heuristic_max = std::chrono::hours(24),
+                             .targeted_fields = std::make_shared<const std::vector<std::string>>(
+                                 std::vector<std::string>{"cdn-cache-control"})};
   CacheKeyOptions key;
   StorabilityOptions storability;
   Seconds stale_while_revalidate{0};

@@ -43,6 +43,8 @@ TEST(CacheConfigTest, ABareEntryTakesEveryDefault) {
     EXPECT_FALSE(p.config->storability.store_set_cookie);
     EXPECT_FALSE(p.config->generate_etag);
     EXPECT_EQ(p.config->collapse_wait, std::chrono::milliseconds(2000));
+    EXPECT_EQ(std::vector<std::string>(p.config->freshness.targets().begin(), p.config->freshness.targets().end()),
+              Strings{"cdn-cache-control"});
   }
 }
 
@@ -59,6 +61,7 @@ TEST(CacheConfigTest, EveryOptionIsRead) {
   stale_if_error: 1d
   etag: generate
   collapse_wait: 500ms
+  targeted_fields: [Gatehouse-Cache-Control, CDN-Cache-Control]
 )");
   for (const std::string& e : p.errors) ADD_FAILURE() << e;
   ASSERT_TRUE(p.config.has_value());
@@ -76,6 +79,21 @@ TEST(CacheConfigTest, EveryOptionIsRead) {
   EXPECT_EQ(c.stale_if_error, Seconds(86400));
   EXPECT_TRUE(c.generate_etag);
   EXPECT_EQ(c.collapse_wait, std::chrono::milliseconds(500));
+  EXPECT_EQ(std::vector<std::string>(c.freshness.targets().begin(), c.freshness.targets().end()),
+            (Strings{"gatehouse-cache-control", "cdn-cache-control"}));
+}
+
+TEST(CacheConfigTest, AnEmptyTargetListObeysCacheControlOnly) {
+  ParsedCache p = parse_cache("cache: { targeted_fields: [] }\n");
+  ASSERT_TRUE(p.config.has_value());
+  EXPECT_TRUE(p.config->freshness.targets().empty());
+}
+
+TEST(CacheConfigTest, CacheControlIsNotATarget) {
+  ParsedCache p = parse_cache("cache:\n  targeted_fields: [CDN-Cache-Control, cache-control]\n");
+  EXPECT_FALSE(p.config.has_value());
+  EXPECT_EQ(p.errors, (Strings{"test.yaml:2:20: cache.targeted_fields: `Cache-Control` is what targeted fields "
+                               "override; list only those"}));
 }
 
 TEST(CacheConfigTest, ErrorsNameThePlaceAndSuggest) {
@@ -91,7 +109,8 @@ TEST(CacheConfigTest, ErrorsNameThePlaceAndSuggest) {
 TEST(CacheConfigTest, BadValuesAreReported) {
   for (const char* yaml : {"cache: { max_object_size: 2MiB, max_size: 1MiB }\n", "cache: { default_ttl: 1500ms }\n",
                            "cache: { heuristic_percent: 101 }\n", "cache: { key: { headers: [\"bad name\"] } }\n",
-                           "cache: { collapse_wait: 2m }\n", "cache: [1]\n", "cache: { max_size: 10 }\n"}) {
+                           "cache: { collapse_wait: 2m }\n", "cache: [1]\n", "cache: { max_size: 10 }\n",
+                           "cache: { targeted_fields: [\"bad name\"] }\n", "cache: { targeted_fields: { a: 1 } }\n"}) {
     ParsedCache p = parse_cache(yaml);
     EXPECT_FALSE(p.config.has_value()) << yaml;
     EXPECT_FALSE(p.errors.empty()) << yaml;

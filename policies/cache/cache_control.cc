@@ -3,6 +3,7 @@
 #include <optional>
 
 #include "policies/cache/field_syntax.h"
+#include "proxy/http/structured_fields.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -76,6 +77,12 @@ class CacheControlReader {
     std::optional<std::string_view> arg;
     if (eq != std::string_view::npos) arg = member.substr(eq + 1);
     if (!is_token(name)) return;
+    directive(name, arg);
+  }
+
+  // One directive: `arg` is its argument as sent (a token or a
+  // quoted-string), nullopt when it has none.
+  void directive(std::string_view name, std::optional<std::string_view> arg) {
     // By length first: one or two names to compare instead of all of them.
     auto is = [&name](std::string_view directive) { return http::iequals(name, directive); };
     switch (name.size()) {
@@ -163,6 +170,36 @@ CacheControl cc_of_lines(const http::HeaderMap& headers, std::string_view name) 
   return reader.finish();
 }
 
+// How a targeted field's Dictionary value maps onto a directive (RFC 9213
+// §2.1): Integer for delta-seconds, Boolean true or a String list of field
+// names for no-cache and private, Boolean true for the rest.
+enum class TargetedKind { kDelta, kFieldList, kFlag, kOther };
+
+TargetedKind targeted_kind(std::string_view key) {
+  static constexpr std::string_view kDelta[] = {"max-age", "s-maxage", "stale-while-revalidate", "stale-if-error"};
+  static constexpr std::string_view kFlags[] = {"no-store",  "must-revalidate", "proxy-revalidate", "public",
+                                               "immutable", "must-understand", "no-transform"};
+  for (std::string_view d : kDelta) {
+    if (key == d) return TargetedKind::kDelta;
+  }
+  if (key == "no-cache" || key == "private") return TargetedKind::kFieldList;
+  for (std::string_view f : kFlags) {
+    if (key == f) return TargetedKind::kFlag;
+  }
+  return TargetedKind::kOther;
+}
+
+// `text` as a quoted-string, for the reader that takes arguments as sent.
+std::string quoted_string(std::string_view text) {
+  std::string out = "\"";
+  for (char c : text) {
+    if (c == '"' || c == '\\') out.push_back('\\');
+    out.push_back(c);
+  }
+  out.push_back('"');
+  return out;
+}
+
 }  // namespace
 
 CacheControl parse_cache_control(std::string_view value) {
@@ -174,6 +211,56 @@ CacheControl parse_cache_control(std::string_view value) {
 CacheControl response_cache_control(const http::HeaderMap& response_headers) {
   if (!response_headers.contains("cache-control")) return CacheControl{};  // the common case, without parsing
   return cc_of_lines(response_headers, "cache-control");
+}
+
+std::optional<CacheControl> targeted_cache_control(std::string_view value) {
+  std::optional<std::vector<http::sf::DictionaryMember>> dictionary = http::sf::parse_dictionary(value);
+  if (!dictionary || dictionary->empty()) return std::nullopt;
+  CacheControlReader reader;
+  for (const http::sf::DictionaryMember& m : *dictionary) {
+    using Type = http::sf::Item::Type;
+    const http::sf::Item& v = m.value;
+    const bool is_true = v.type == Type::kBoolean && v.integer == 1;
+    // RFC 9213 §2.1: a value of another type than the directive's is not
+    // consumed (a decimal max-age is not rounded, a string one not read).
+    switch (targeted_kind(m.key)) {
+      case TargetedKind::kDelta:
+        if (v.type == Type::kInteger && v.integer >= 0) reader.directive(m.key, std::to_string(v.integer));
+        break;
+      case TargetedKind::kFieldList:
+        if (is_true) {
+          reader.directive(m.key, std::nullopt);
+        } else if (v.type == Type::kString) {
+          reader.directive(m.key, quoted_string(v.text));
+        }
+        break;
+      case TargetedKind::kFlag:
+        if (is_true) reader.directive(m.key, std::nullopt);
+        break;
+      case TargetedKind::kOther:
+        break;  // request-only or an extension (§5.2.3: ignored)
+    }
+  }
+  CacheControl cc = reader.finish();
+  cc.targeted = true;
+  return cc;
+}
+
+CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets) {
+  for (const std::string& target : targets) {
+    std::string combined;
+    bool present = false;
+    for (const http::Header& h : response_headers) {
+      if (!http::iequals(h.name, target)) continue;
+      if (present) combined += ", ";
+      combined += h.value;
+      present = true;
+    }
+    if (!present) continue;
+    // An empty or invalid one is as if absent (§2.1): the next one decides.
+    if (std::optional<CacheControl> cc = targeted_cache_control(combined)) return std::move(*cc);
+  }
+  return response_cache_control(response_headers);
 }
 
 CacheControl request_cache_control(const http::HeaderMap& request_headers) {

@@ -24,6 +24,8 @@
 // members that apply to its message (§5.2.1 vs §5.2.2).
 
 #include <cstdint>
+#include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -69,6 +71,10 @@ struct CacheControl {
   // RFC 8246 (not acted upon beyond parsing)
   bool immutable = false;
 
+  // Read from a targeted field (RFC 9213), not Cache-Control: Expires is
+  // ignored too (§2.1).
+  bool targeted = false;
+
   bool qualified_no_cache() const noexcept { return no_cache && !no_cache_fields.empty(); }
   bool qualified_private() const noexcept { return is_private && !private_fields.empty(); }
 };
@@ -78,6 +84,19 @@ CacheControl parse_cache_control(std::string_view value);
 
 // The response's directives: all its Cache-Control lines.
 CacheControl response_cache_control(const http::HeaderMap& response_headers);
+
+// RFC 9213 targeted cache control: the directives of a targeted field's
+// value (its lines combined with ", "), a Structured Field Dictionary whose
+// members are response directives; values of the wrong type (a string
+// max-age) are ignored, as are parameters. nullopt when the value does not
+// parse or is empty: the field is then ignored.
+std::optional<CacheControl> targeted_cache_control(std::string_view value);
+
+// The directives this cache obeys for a response: those of the first field
+// named in `targets` (its target list, most specific first, lowercased)
+// that the response carries with a valid, non-empty value, and otherwise
+// its Cache-Control (RFC 9213 §2.1).
+CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets);
 
 // The request's directives: all its Cache-Control lines or, when there is
 // none, `Pragma: no-cache` as `no-cache` (RFC 9111 §5.4). Other Pragma

@@ -153,7 +153,8 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   const StoredFreshness* freshness = stored->freshness.get();
   if (freshness == nullptr || !(freshness->options == config_.freshness)) {
     copy_fields();
-    computed = stored_freshness(stored->status, stored_fields, response_cache_control(stored_fields),
+    computed = stored_freshness(stored->status, stored_fields,
+                                response_cache_control(stored_fields, config_.freshness.targets()),
                                 stored->timing, config_.freshness);
     if (freshness == nullptr) stored->freshness.keep(computed);
     freshness = &computed;
@@ -300,9 +301,11 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   const FillOptions fill = fill_options();
   const StorabilityOptions storability_options = config_.storability;
   http::HeaderMap request_headers = fetch.headers;
+  std::shared_ptr<const std::vector<std::string>> targets = config_.freshness.targeted_fields;
   ctx.fetch_in_background(
       std::move(fetch),
-      [slot, fill, storability_options, stored = ex.stored, primary = ex.key.primary, extra = ex.key.extra,
+      [slot, fill, storability_options, targets = std::move(targets), stored = ex.stored, primary = ex.key.primary,
+       extra = ex.key.extra,
        request_headers = std::move(request_headers), request_time = cache_now()](http::FetchResult result) {
         if (!result.ok) return;
         const ResponseTiming timing{request_time, cache_now()};
@@ -311,7 +314,8 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
           refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
           return;
         }
-        const CacheControl response_cc = response_cache_control(result.headers);
+        const CacheControl response_cc = response_cache_control(
+            result.headers, targets ? std::span<const std::string>(*targets) : std::span<const std::string>());
         const CacheControl request_cc = request_cache_control(request_headers);
         if (storability(http::Method::kGet, request_headers, request_cc, result.status, result.headers,
                         response_cc, storability_options) != StoreVerdict::kStorable) {
@@ -410,7 +414,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   }
   // A local reply (the proxy's 502) is never observed, so it is never
   // stored either.
-  const CacheControl response_cc = response_cache_control(response.headers);
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
   const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
                                            response.headers, response_cc, config_.storability);
   const bool known_length = response.framing == http::BodyFraming::kContentLength;
@@ -468,7 +472,7 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
   }
   // Nothing to freshen: the response may still answer later HEAD requests
   // (an entry with no content, which a GET never selects).
-  const CacheControl response_cc = response_cache_control(response.headers);
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
   if (storability(http::Method::kHead, request_headers, ex.request_cc, response.status, response.headers,
                   response_cc, config_.storability) != StoreVerdict::kStorable) {
     return;

@@ -82,7 +82,7 @@ Lifetime freshness_lifetime(int status, const FreshnessFields& fields, const Cac
   }
   // Date is parsed only when something is measured from it.
   auto date_value = [&] { return fresh_date(fields.date).value_or(response_time); };
-  if (fields.has_expires) {
+  if (fields.has_expires && !response_cc.targeted) {  // a targeted field overrides Expires (RFC 9213 §2.1)
     const ExpiresField expires = expires_field(fields.all);
     if (expires.already_expired()) return {Seconds{0}, LifetimeSource::kExpires};
     return {Seconds{fresh_positive_diff(*expires.time, date_value())}, LifetimeSource::kExpires};

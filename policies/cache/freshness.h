@@ -11,8 +11,13 @@
 // keep it with the entry; on each lookup add the resident time
 // (current_age) and call decide_reuse with the request's Cache-Control.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
+#include <memory>
+#include <span>
+#include <string>
+#include <vector>
 
 #include "policies/cache/cache_control.h"
 #include "policies/cache/http_date.h"
@@ -32,8 +37,29 @@ struct FreshnessOptions {
   double heuristic_fraction = 0.1;
   // Upper bound of a heuristic lifetime; 0: none.
   Seconds heuristic_max{0};
+  // RFC 9213: the targeted cache-control fields obeyed instead of
+  // Cache-Control and Expires, most specific first (lowercased names);
+  // null or empty: none. Shared: every stored freshness keeps the options
+  // it was computed under.
+  std::shared_ptr<const std::vector<std::string>> targeted_fields;
 
-  bool operator==(const FreshnessOptions&) const = default;
+  std::span<const std::string> targets() const noexcept {
+    return targeted_fields ? std::span<const std::string>(*targeted_fields) : std::span<const std::string>();
+  }
+  bool operator==(const FreshnessOptions& other) const noexcept {
+    return shared == other.shared && heuristic_fraction == other.heuristic_fraction &&
+           heuristic_max == other.heuristic_max && same_targets(other);
+  }
+
+ private:
+  // The same list: the same object (the usual case, checked first), or
+  // equal contents (a reload that kept it).
+  bool same_targets(const FreshnessOptions& other) const noexcept {
+    if (targeted_fields == other.targeted_fields) return true;
+    const std::span<const std::string> a = targets();
+    const std::span<const std::string> b = other.targets();
+    return std::equal(a.begin(), a.end(), b.begin(), b.end());
+  }
 };
 
 // Where a lifetime came from, for Cache-Status details and tests.

@@ -65,7 +65,7 @@ StoreVerdict storability(http::Method request_method, const http::HeaderMap& req
   // The field lookup last: most responses are allowed by their status.
   bool allowed = response_cc.is_public || (!options.shared && response_cc.is_private) || response_cc.max_age.present ||
                  (options.shared && response_cc.s_maxage.present) || is_heuristically_cacheable(status) ||
-                 response_headers.contains("expires");
+                 (!response_cc.targeted && response_headers.contains("expires"));
   if (!allowed) return StoreVerdict::kNoExplicitFreshness;
   if (!options.store_set_cookie && response_headers.contains("set-cookie")) return StoreVerdict::kSetCookie;
   for (const http::Header& h : response_headers) {

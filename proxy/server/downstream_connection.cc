@@ -402,7 +402,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   if (!body.empty() && !http::status_forbids_body(head.status) && parser_.head().method_id != http::Method::kHead) client_batch_.add_view(body);
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   record_request_metrics();
-  write(stream_, client_batch_.buffers(), FinishedWrite{.kind = FinishedWrite::Kind::kLocalReply});
+  write(stream_, client_batch_.buffers(), FinishedWrite::local_reply());
 }
 
 void DownstreamConnection::run_response_policies(http::ResponseHead& head) {

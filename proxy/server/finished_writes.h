@@ -30,6 +30,22 @@ struct FinishedWrite {
   std::uint64_t attempt = 0;      // kUpstreamRequest: the upstream attempt it belongs to
   std::size_t bytes = 0;
   boost::system::error_code ec;
+
+  static FinishedWrite local_reply() noexcept { return with_kind(Kind::kLocalReply); }
+  static FinishedWrite client_response() noexcept { return with_kind(Kind::kClientResponse); }
+  static FinishedWrite upstream_request(bool request_complete, std::uint64_t attempt) noexcept {
+    FinishedWrite w = with_kind(Kind::kUpstreamRequest);
+    w.request_complete = request_complete;
+    w.attempt = attempt;
+    return w;
+  }
+
+ private:
+  static FinishedWrite with_kind(Kind kind) noexcept {
+    FinishedWrite w;
+    w.kind = kind;
+    return w;
+  }
 };
 
 class FinishedWrites {

@@ -210,8 +210,7 @@ void DownstreamConnection::forward_request_body() {
   upstream_head_pending_ = false;
   upstream_write_pending_ = true;
   write(upstream_->stream(), upstream_batch_.buffers(),
-        FinishedWrite{.kind = FinishedWrite::Kind::kUpstreamRequest, .request_complete = request_complete_,
-                      .attempt = upstream_attempt_});
+        FinishedWrite::upstream_request(request_complete_, upstream_attempt_));
 }
 
 void DownstreamConnection::on_upstream_written(const boost::system::error_code& ec, bool request_complete) {
@@ -354,7 +353,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     return;
   }
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
-  write(stream_, client_batch_.buffers(), FinishedWrite{.kind = FinishedWrite::Kind::kClientResponse});
+  write(stream_, client_batch_.buffers(), FinishedWrite::client_response());
 }
 
 void DownstreamConnection::prepare_response_head() {
