@@ -139,6 +139,8 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void read_upstream();
   void on_upstream_read(const boost::system::error_code& ec, std::size_t n);
   void process_upstream_input(bool upstream_eof);
+  // A 1xx the upstream sent before its response, queued for the client.
+  void forward_interim_response(http::ResponseHead& head);
   void prepare_response_head();
   // Frames the response head (body framing, Connection) and serializes it
   // for the next client write.
@@ -258,6 +260,7 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   policy::SharedBody local_shared_body_;  // or its shared one
   std::string upstream_head_;
   std::string response_head_;
+  std::string interim_heads_;  // 1xx responses for the next client write
   WriteBatch upstream_batch_;
   WriteBatch client_batch_;
   http::BodySpans response_spans_;

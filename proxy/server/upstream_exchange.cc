@@ -263,9 +263,10 @@ void DownstreamConnection::on_upstream_read(const boost::system::error_code& ec,
 }
 
 void DownstreamConnection::process_upstream_input(bool upstream_eof) {
-  // A released held body has been written by now (this runs after each
-  // client write completes).
+  // A released held body and the interim responses have been written by now
+  // (this runs after each client write completes).
   if (!holding_ && !held_body_.empty()) std::string().swap(held_body_);
+  interim_heads_.clear();
   http::ResponseParser& rp = upstream_->parser();
   response_spans_.clear();
   for (;;) {
@@ -283,7 +284,9 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
         upstream_failed(502, "the upstream switched protocols, which this route does not proxy");
         return;
       }
-      continue;  // interim 1xx responses are not forwarded
+      // Once, when its head is parsed (the same 1xx completes in the next step).
+      if (step.status == http::ParseStatus::kHeadComplete) forward_interim_response(rp.head());
+      continue;
     }
     if (!response_started_) prepare_response_head();
     if (step.status == http::ParseStatus::kMessageComplete) {
@@ -317,6 +320,7 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
     record_request_metrics();
   }
   client_batch_.clear();
+  if (!interim_heads_.empty()) client_batch_.add_view(interim_heads_);
   if (response_head_pending_) {
     client_batch_.add_view(response_head_);
     response_head_pending_ = false;
@@ -354,6 +358,18 @@ void DownstreamConnection::process_upstream_input(bool upstream_eof) {
   }
   client_deadline_.arm(serving_->config().listeners[listener_index_].idle_timeout, shared_from_this());
   write(stream_, client_batch_.buffers(), FinishedWrite::client_response());
+}
+
+void DownstreamConnection::forward_interim_response(http::ResponseHead& head) {
+  // RFC 9110 §15.2: a proxy forwards 1xx responses (102 Processing, 103
+  // Early Hints), but not to an HTTP/1.0 client, which cannot read them, nor
+  // 100 Continue, which the gateway answers the client itself
+  // (begin_forwarding). They are never stored: the cache sees only the
+  // final response.
+  if (head.status == 100 || parser_.head().version_minor == 0) return;
+  remove_hop_by_hop(head.headers);
+  append_to_list(head.headers, "Via", kViaEntry);
+  http::append_response_head(interim_heads_, head.status, head.reason, head.headers);
 }
 
 void DownstreamConnection::prepare_response_head() {
