@@ -31,6 +31,21 @@ std::string_view host_of(const http::RequestHead& request) {
 
 std::string decimal(std::int64_t n) { return std::to_string(n); }
 
+// A primary key's authority and origin-form target ("scheme://authority/target"),
+// against which references in Location and Content-Location resolve.
+struct KeyAuthorityAndTarget {
+  std::string_view authority;
+  std::string_view target;
+};
+
+std::optional<KeyAuthorityAndTarget> authority_and_target(std::string_view primary) {
+  const std::size_t scheme_end = primary.find("://");
+  if (scheme_end == std::string_view::npos) return std::nullopt;
+  const std::size_t path_start = primary.find('/', scheme_end + 3);
+  if (path_start == std::string_view::npos) return std::nullopt;
+  return KeyAuthorityAndTarget{primary.substr(scheme_end + 3, path_start - scheme_end - 3), primary.substr(path_start)};
+}
+
 // How long a key whose response could not be stored skips request
 // collapsing (Varnish's hit-for-miss): waiting for a response that will not
 // be stored only delays the waiters.
@@ -86,6 +101,7 @@ policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) cons
     auto ex = std::make_unique<Exchange>();
     ex->mode = Exchange::Mode::kUnsafe;
     ex->scheme = ctx.is_tls() ? "https" : "http";
+    ex->request_time = cache_now();
     ex->key.primary = primary_key(ex->scheme, host_of(request), request.origin_form(), config_.key);
     ctx.set_data(this, std::move(ex));
   }
@@ -340,6 +356,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
       return;
     case Exchange::Mode::kUnsafe:
       invalidate(*ex, response);
+      if (ctx.request().method_id == http::Method::kPost) maybe_store_post_response(ctx, *ex, response);
       return;
     case Exchange::Mode::kRevalidate:
       if (response.status == 304) {
@@ -517,21 +534,53 @@ void CachePolicy::invalidate(const Exchange& ex, const http::ResponseHead& respo
   runtime_.store().invalidate(ex.key.primary);
   // The request's target (origin-form) is part of the primary key already;
   // references resolve against it.
-  const std::string_view primary = ex.key.primary;
-  const std::size_t scheme_end = primary.find("://");
-  const std::size_t path_start = scheme_end == std::string_view::npos ? std::string_view::npos
-                                                                     : primary.find('/', scheme_end + 3);
-  if (path_start != std::string_view::npos) {
-    const std::string_view host = primary.substr(scheme_end + 3, path_start - scheme_end - 3);
-    const std::string_view target = primary.substr(path_start);
+  if (const std::optional<KeyAuthorityAndTarget> parts = authority_and_target(ex.key.primary)) {
     for (std::string_view field : {std::string_view("location"), std::string_view("content-location")}) {
       const std::string* value = response.headers.find(field);
       if (value == nullptr) continue;
-      if (std::optional<std::string> key = primary_key_for_reference(*value, ex.scheme, host, target, config_.key)) {
+      if (std::optional<std::string> key =
+              primary_key_for_reference(*value, ex.scheme, parts->authority, parts->target, config_.key)) {
         runtime_.store().invalidate(*key);
       }
     }
   }
+}
+
+void CachePolicy::maybe_store_post_response(policy::RequestContext& ctx, const Exchange& ex,
+                                            http::ResponseHead& response) const {
+  const std::string* location = response.headers.find("content-location");
+  if (location == nullptr) return;
+  const http::RequestHead& request = ctx.request();
+  CacheKey key;
+  build_cache_key(key, ex.scheme, host_of(request), request.origin_form(), request.headers, config_.key);
+  const std::optional<KeyAuthorityAndTarget> parts = authority_and_target(key.primary);
+  if (!parts) return;
+  const std::optional<std::string> location_key =
+      primary_key_for_reference(*location, ex.scheme, parts->authority, parts->target, config_.key);
+  if (!location_key || *location_key != key.primary) return;
+  // Explicit freshness only: a heuristic or default lifetime is not the
+  // origin saying the response stands for the resource.
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
+  const bool explicit_freshness = response_cc.max_age.valid ||
+                                  (config_.freshness.shared && response_cc.s_maxage.valid) ||
+                                  (!response_cc.targeted && response.headers.contains("expires"));
+  if (!explicit_freshness) return;
+  // Judged as the GET it will answer: status, directives, Authorization.
+  const CacheControl request_cc = request_cache_control(request.headers);
+  if (storability(http::Method::kGet, request.headers, request_cc, response.status, response.headers, response_cc,
+                  config_.storability) != StoreVerdict::kStorable) {
+    return;
+  }
+  const bool known_length = response.framing == http::BodyFraming::kContentLength;
+  if (known_length && response.content_length > config_.max_object_size) return;
+  std::shared_ptr<StoredResponse> entry =
+      make_entry(response.status, response.reason, response.headers, response_cc, request.headers, key.extra,
+                 ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
+                 known_length ? static_cast<std::size_t>(response.content_length) : 0);
+  if (!entry) return;
+  const std::size_t hash = CacheStore::key_hash(key.primary);
+  ctx.observe_response_body(
+      std::make_unique<StoreObserver>(runtime_, std::move(key.primary), hash, std::move(entry), fill_options(), Flight()));
 }
 
 std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNode& options,

@@ -21,8 +21,9 @@
 //   stale-if-error window serves the stale entry; a storable response is
 //   observed and stored once its whole body arrived within max_object_size;
 //   a successful unsafe request invalidates its URI and its Location /
-//   Content-Location on the same host. Every GET/HEAD response gets a
-//   Cache-Status member.
+//   Content-Location on the same host; a response to POST whose
+//   Content-Location is its own URI, with explicit freshness, is then stored
+//   for that URI. Every GET/HEAD response gets a Cache-Status member.
 // - Immutable after construction; its state (the store, flights, metrics)
 //   belongs to CacheRuntime, so entries survive reloads.
 
@@ -63,6 +64,11 @@ class CachePolicy final : public policy::Policy {
                          const std::shared_ptr<const StoredResponse>& entry) const;
   void start_refresh(policy::RequestContext& ctx, const Exchange& ex) const;
   void invalidate(const Exchange& ex, const http::ResponseHead& response) const;
+  // RFC 9110 §9.3.3: a response to POST with explicit freshness and a
+  // Content-Location that is the POST's own target URI is stored as that
+  // resource's representation, which later GET and HEAD requests reuse.
+  void maybe_store_post_response(policy::RequestContext& ctx, const Exchange& ex,
+                                 http::ResponseHead& response) const;
   void maybe_store(policy::RequestContext& ctx, Exchange& ex, http::ResponseHead& response) const;
   // etag: generate, for a response to GET on its way to the client (stored
   // or not): holds it until its body is hashed (GeneratedEtagHandler).

@@ -231,6 +231,36 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual([m for m, _, _ in self.up.seen("/items")], ["GET", "POST", "GET"])
         self.assertEqual(self.up.count("/items/1"), 2)
 
+    def test_a_post_response_for_its_own_uri_is_stored_for_gets(self):
+        # RFC 9110 §9.3.3: explicit freshness and Content-Location naming the
+        # POST's own URI: the response is that resource's representation.
+        self.start()
+        c = RawClient(self.gh.port)
+        self.addCleanup(c.close)
+        cases = [
+            ("/own", [("Cache-Control", "max-age=60"), ("Content-Location", "/own")], True),
+            ("/abs", [("Expires", "Thu, 01 Jan 2099 00:00:00 GMT"), ("Content-Location", "http://test/abs")], True),
+            ("/other", [("Cache-Control", "max-age=60"), ("Content-Location", "/elsewhere")], False),
+            ("/nolocation", [("Cache-Control", "max-age=60")], False),
+            ("/heuristic", [("Last-Modified", "Thu, 01 Jan 2015 00:00:00 GMT"), ("Content-Location", "/heuristic")],
+             False),
+            ("/nostore", [("Cache-Control", "max-age=60, no-store"), ("Content-Location", "/nostore")], False),
+        ]
+        for path, headers, stored in cases:
+            with self.subTest(path=path):
+                self.up.set(path, headers=headers, body=b"posted " + path.encode())
+                self.assertEqual(c.request("POST", path, body=b"{}").status, 200)
+                self.up.set(path, body=b"from upstream")
+                r = self.get(path)
+                if stored:
+                    self.assertIn("hit", r.header("Cache-Status"))
+                    self.assertEqual(r.body, b"posted " + path.encode())
+                    self.assertEqual([m for m, _, _ in self.up.seen(path)], ["POST"])
+                else:
+                    self.assertNotIn("hit", r.header("Cache-Status"))
+                    self.assertEqual(r.body, b"from upstream")
+                    self.assertEqual([m for m, _, _ in self.up.seen(path)], ["POST", "GET"])
+
     def test_failed_unsafe_request_invalidates_nothing(self):
         self.start()
         self.up.set("/keep", headers=[("Cache-Control", "max-age=60")])
