@@ -247,6 +247,21 @@ std::optional<CacheControl> targeted_cache_control(std::string_view value) {
 }
 
 CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets) {
+  // One look at each field name for the usual response, which carries no
+  // targeted field: then it is Cache-Control or nothing.
+  bool cache_control = false;
+  bool targeted = false;
+  for (const http::Header& h : response_headers) {
+    const std::string& name = h.name;
+    if (name.size() == 13 && http::iequals(name, "cache-control")) {
+      cache_control = true;
+      continue;
+    }
+    for (const std::string& target : targets) {
+      targeted = targeted || (name.size() == target.size() && http::iequals(name, target));
+    }
+  }
+  if (!targeted) return cache_control ? cc_of_lines(response_headers, "cache-control") : CacheControl{};
   for (const std::string& target : targets) {
     std::string combined;
     bool present = false;
