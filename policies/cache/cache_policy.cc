@@ -73,7 +73,7 @@ struct CachePolicy::Exchange final : policy::RequestData {
   enum class Mode { kServed, kForward, kRevalidate, kUnsafe };
   Mode mode = Mode::kForward;
   CacheKey key;
-  std::string scheme;
+  std::string_view scheme;  // "http" or "https": a literal
   CacheControl request_cc;
   HttpTime request_time;
   // The entry being revalidated, or the stale one stale-if-error may serve.

@@ -27,7 +27,7 @@ enum class ForwardReason { kBypass, kMethod, kUriMiss, kVaryMiss, kMiss, kReques
 std::string_view forward_reason_token(ForwardReason r) noexcept;
 
 struct CacheStatus {
-  std::string cache_name = "gatehouse";
+  std::string_view cache_name = "gatehouse";  // a literal or the configuration's: outlives the status
   bool hit = false;                     // §2.1: served from cache without going forward
   std::optional<ForwardReason> fwd;     // §2.2: why the request went forward
   std::optional<int> fwd_status;        // §2.3: the status the next hop returned
