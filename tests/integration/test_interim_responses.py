@@ -4,61 +4,35 @@ upstream reach HTTP/1.1 clients before the final response (RFC 9110
 100 Continue (which Gatehouse answers itself) get none; the cache stores
 only the final response."""
 
-import socket
-import threading
 import time
 
 from harness import GatehouseTestCase, RawClient, simple_config
+from raw_upstream import RawUpstream
 
 
-class InterimUpstream:
-    """A raw HTTP/1.1 upstream that answers every request with the interim
-    responses given (each a bytes head, sent with `gap` seconds before it)
-    and then `200 ok` with `Cache-Control: max-age=60`. Counts requests."""
+class InterimUpstream(RawUpstream):
+    """Answers every request with the interim responses given (each a bytes
+    head, sent with `gap` seconds before it) and then `200 ok` with
+    `Cache-Control: max-age=60`. Counts requests."""
 
     def __init__(self, interims, gap=0.0):
         self.interims = interims
         self.gap = gap
         self.count = 0
-        self.lock = threading.Lock()
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__()
 
-    def accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            threading.Thread(target=self.serve, args=(conn,), daemon=True).start()
-
-    def serve(self, conn):
-        data = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-                _, _, data = data.partition(b"\r\n\r\n")
-                with self.lock:
-                    self.count += 1
-                out = b""
-                for head in self.interims:
-                    if self.gap:
-                        conn.sendall(out)
-                        out = b""
-                        time.sleep(self.gap)
-                    out += head
-                out += b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 2\r\n\r\nok"
+    def answer(self, conn, number, method, path):
+        with self.lock:
+            self.count += 1
+        out = b""
+        for head in self.interims:
+            if self.gap:
                 conn.sendall(out)
-
-    def close(self):
-        self.sock.close()
+                out = b""
+                time.sleep(self.gap)
+            out += head
+        out += b"HTTP/1.1 200 OK\r\nCache-Control: max-age=60\r\nContent-Length: 2\r\n\r\nok"
+        conn.sendall(out)
 
 
 EARLY_HINTS = (b"HTTP/1.1 103 Early Hints\r\nLink: </style.css>; rel=preload; as=style\r\n"

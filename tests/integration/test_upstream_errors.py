@@ -4,12 +4,12 @@ passive marking of failed targets, and stale pooled connections."""
 
 import signal
 import socket
-import threading
 import time
 import unittest
 
 from harness import (SLOW, UPSTREAM_BIN, GatehouseTestCase, Process, RawClient, free_port, refused_port,
                      simple_config, wait_for_port)
+from raw_upstream import RawUpstream
 
 
 def dead_address():
@@ -17,52 +17,25 @@ def dead_address():
     return "127.0.0.1:%d" % refused_port()
 
 
-class StrayBytesUpstream:
+class StrayBytesUpstream(RawUpstream):
     """A raw HTTP/1.1 upstream that answers /no-content with a 204 and,
     a moment later, bytes that belong to no response (as an origin that
     sends a body with a 204 does), and anything else with 200 "ok". It
     records each request as (connection number, method, path)."""
 
     def __init__(self):
-        self.sock = socket.socket()
-        self.sock.bind(("127.0.0.1", 0))
-        self.sock.listen(16)
-        self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
         self.requests = []
-        self.lock = threading.Lock()
-        self.connections = 0
-        threading.Thread(target=self.accept, daemon=True).start()
+        super().__init__()
 
-    def accept(self):
-        while True:
-            try:
-                conn, _ = self.sock.accept()
-            except OSError:
-                return
-            with self.lock:
-                self.connections += 1
-                number = self.connections
-            threading.Thread(target=self.serve, args=(conn, number), daemon=True).start()
-
-    def serve(self, conn, number):
-        data = b""
-        with conn:
-            while True:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
-                        return
-                    data += chunk
-                head, _, data = data.partition(b"\r\n\r\n")
-                method, path = head.split(b" ")[:2]
-                with self.lock:
-                    self.requests.append((number, method.decode(), path.decode()))
-                if path == b"/no-content":
-                    conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
-                    time.sleep(0.1)
-                    conn.sendall(b"stray bytes")
-                else:
-                    conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+    def answer(self, conn, number, method, path):
+        with self.lock:
+            self.requests.append((number, method, path))
+        if path == "/no-content":
+            conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+            time.sleep(0.1)
+            conn.sendall(b"stray bytes")
+        else:
+            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
 
     def recorded(self, n):
         """The requests, sorted, once `n` have arrived (or after 5 s)."""
@@ -74,9 +47,6 @@ class StrayBytesUpstream:
             time.sleep(0.01)
         with self.lock:
             return sorted(self.requests)
-
-    def close(self):
-        self.sock.close()
 
 
 class UpstreamErrorsTest(GatehouseTestCase):
