@@ -6,13 +6,17 @@ namespace gatehouse {
 
 void DownstreamConnection::write(tls::Stream& stream, std::span<const boost::asio::const_buffer> buffers,
                                  FinishedWrite done) {
-  auto handler = [self = shared_from_this(), done](const boost::system::error_code& ec, std::size_t n) mutable {
-    done.ec = ec;
-    done.bytes = n;
-    self->on_write_done(done);
+  // Made only for a write that waits: the handler's shared_ptr costs two
+  // atomic operations.
+  auto handler = [this, done] {
+    return [self = shared_from_this(), done](const boost::system::error_code& ec, std::size_t n) mutable {
+      done.ec = ec;
+      done.bytes = n;
+      self->on_write_done(done);
+    };
   };
   if (handler_depth_ == 0 || finished_writes_.full() || stream.is_tls()) {
-    stream.async_write(buffers, std::move(handler));
+    stream.async_write(buffers, handler());
     return;
   }
   boost::system::error_code ec;
@@ -27,7 +31,7 @@ void DownstreamConnection::write(tls::Stream& stream, std::span<const boost::asi
     finished_writes_.push(done);
     return;
   }
-  stream.async_write_after(buffers, sent, std::move(handler));
+  stream.async_write_after(buffers, sent, handler());
 }
 
 void DownstreamConnection::complete_finished_writes() {
