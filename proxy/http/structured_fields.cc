@@ -1,7 +1,6 @@
 #include "proxy/http/structured_fields.h"
 
 #include <charconv>
-#include <cstdlib>
 
 namespace gatehouse::http::sf {
 namespace {
@@ -174,7 +173,9 @@ class Parser {
     const std::size_t fraction = n - point - 1;
     if (fraction == 0 || fraction > 3) return false;
     item.type = Item::Type::kDecimal;
-    item.decimal = std::strtod(std::string(text).c_str(), nullptr) * (negative ? -1 : 1);
+    double value = 0;
+    std::from_chars(text.data(), text.data() + text.size(), value);  // not strtod: no locale
+    item.decimal = negative ? -value : value;
     return true;
   }
 
