@@ -29,7 +29,7 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
 }
 
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
-                 std::shared_ptr<StoredResponse> entry, const FillOptions& options) {
+                 std::shared_ptr<StoredResponse> entry, const FillOptions& options, Flight* flight) {
   const std::string_view body = entry->body();
   if (body.size() > options.max_object_size) return false;
   if (options.generate_etag && body.size() <= options.etag_max_size &&
@@ -40,7 +40,13 @@ bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t pr
   // A body that grew as it came (chunked, no Content-Length to reserve)
   // may hold up to twice its size: stored entries live long, trim it.
   entry->content.trim();
-  return runtime.store().insert(primary, primary_hash, std::move(entry)) == InsertResult::kStored;
+  if (flight == nullptr || !*flight) {
+    return runtime.store().insert(primary, primary_hash, std::move(entry)) == InsertResult::kStored;
+  }
+  CacheStore::FlightEnd end{.hash = flight->key()};
+  const bool stored = runtime.store().insert(primary, primary_hash, std::move(entry), &end) == InsertResult::kStored;
+  if (end.ended) flight->ended_in_store(end.waited_for);
+  return stored;
 }
 
 std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::string_view primary,
@@ -78,7 +84,7 @@ void StoreObserver::on_body(std::string_view bytes) {
 }
 
 void StoreObserver::on_complete() {
-  if (entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), options_);
+  if (entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), options_, &flight_);
   flight_.finish();
 }
 

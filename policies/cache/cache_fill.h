@@ -44,8 +44,10 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
 // Adds a generated ETag to `entry` when asked and wants_generated_etag()
 // says so, and inserts it, its content complete, under `primary`, whose
 // CacheStore::key_hash() is `primary_hash`; false when it does not fit.
+// A stored entry ends `flight` (the key's, when not null and not empty) in
+// the same step: its waiters find the entry.
 bool store_entry(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
-                 std::shared_ptr<StoredResponse> entry, const FillOptions& options);
+                 std::shared_ptr<StoredResponse> entry, const FillOptions& options, Flight* flight = nullptr);
 
 // §4.3.4 with one candidate: when the 304 selects `stored`, swaps in its
 // refreshed copy and returns it (also when the store no longer held
@@ -57,7 +59,8 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 
 // Copies an upstream body into the entry as it streams to the client (into
 // the entry's block when make_entry() was given its length) and stores the
-// entry on on_complete(); past max_object_size it stops and stores nothing. `flight` (may be null) is finished when the outcome is known, so
+// entry on on_complete(); past max_object_size it stops and stores nothing.
+// `flight` (may be empty) is finished when the outcome is known, so
 // collapsed requests retry as soon as the entry is there.
 class StoreObserver final : public policy::ResponseBodyObserver {
  public:

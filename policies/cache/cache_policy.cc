@@ -121,9 +121,14 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   const HttpTime now = cache_now();
   ex->request_time = now;
 
+  // Collapsing: only a GET can fill the store for the others, and not
+  // while the key's last response could not be stored (hit-for-miss: the
+  // store does not claim then); an only-if-cached request fetches nothing.
+  const bool collapse =
+      !head && !waited && !ex->request_cc.only_if_cached && config_.collapse_wait.count() > 0;
   CacheStore::MissInfo miss;
   std::shared_ptr<const StoredResponse> stored =
-      runtime_.store().lookup(lookup_key.primary, lookup_key.extra, request.headers, head, &miss);
+      runtime_.store().lookup(lookup_key.primary, lookup_key.extra, request.headers, head, &miss, collapse);
   ex->key_hash = miss.key_hash;
   if (!stored) {
     keep_key();
@@ -137,17 +142,14 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
                                                    "only-if-cached was requested and no stored response fits");
     }
     ex->status.fwd = miss.has_variants ? ForwardReason::kVaryMiss : ForwardReason::kUriMiss;
-    // Collapsing: only a GET can fill the store for the others, and not
-    // while the key's last response could not be stored (hit-for-miss).
-    if (!head && !waited && !miss.recently_uncacheable && config_.collapse_wait.count() > 0) {
-      const std::uint64_t flight_key = flight_hash_of(miss.key_hash, ex->key.extra);
-      ex->flight = runtime_.lead(flight_key);
-      if (!ex->flight &&
-          runtime_.wait(flight_key, ctx.pause_handle(), ctx.executor(), config_.collapse_wait)) {
-        ex->waited = true;
-        ctx.set_data(this, std::move(ex));
-        return policy::RequestOutcome::pause();
-      }
+    if (miss.flight == CacheStore::FlightRole::kLeader) {
+      ex->flight = Flight(runtime_, miss.key_hash, miss.flight_hash);
+    } else if (miss.flight == CacheStore::FlightRole::kInFlight &&
+               runtime_.wait(miss.key_hash, miss.flight_hash, ctx.pause_handle(), ctx.executor(),
+                             config_.collapse_wait)) {
+      ex->waited = true;
+      ctx.set_data(this, std::move(ex));
+      return policy::RequestOutcome::pause();
     }
     ctx.set_data(this, std::move(ex));
     return policy::RequestOutcome::proceed();
@@ -445,7 +447,12 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   }
   if (!entry) {
     if (!ex.known_uncacheable) {
-      runtime_.store().mark_uncacheable(ex.key_hash, std::chrono::steady_clock::now() + kUncacheableWindow);
+      // The mark and the flight's end in one step: the waiters, looking
+      // again, go upstream at once.
+      CacheStore::FlightEnd end{.hash = ex.flight.key()};
+      runtime_.store().mark_uncacheable(ex.key_hash, std::chrono::steady_clock::now() + kUncacheableWindow,
+                                        ex.flight ? &end : nullptr);
+      if (end.ended) ex.flight.ended_in_store(end.waited_for);
     }
     ex.flight.finish();
     return;

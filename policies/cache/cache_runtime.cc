@@ -19,26 +19,20 @@ struct CacheRuntime::Waiter {
   bool done = false;  // touched on `executor` only
 };
 
-std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept {
-  return flight_hash_of(CacheStore::key_hash(primary), extra);
-}
-
-std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept {
-  if (extra.empty()) return primary_hash;
-  // boost::hash_combine's mixing step: order matters, so (a, b) and (b, a)
-  // differ.
-  return primary_hash ^ (std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (primary_hash << 6) +
-                         (primary_hash >> 2));
-}
-
 void Flight::finish() {
-  if (runtime_ != nullptr) std::exchange(runtime_, nullptr)->end_flight(key_);
+  if (runtime_ != nullptr) std::exchange(runtime_, nullptr)->end_flight(primary_hash_, key_);
+}
+
+void Flight::ended_in_store(bool waited_for) {
+  CacheRuntime* runtime = std::exchange(runtime_, nullptr);
+  if (runtime != nullptr && waited_for) runtime->wake(key_);
 }
 
 Flight& Flight::operator=(Flight&& other) noexcept {
   if (this != &other) {
     finish();
     runtime_ = std::exchange(other.runtime_, nullptr);
+    primary_hash_ = other.primary_hash_;
     key_ = other.key_;
   }
   return *this;
@@ -101,25 +95,24 @@ std::map<std::string, double> CacheRuntime::lookup_totals() {
   return totals;
 }
 
-Flight CacheRuntime::lead(std::uint64_t key) {
-  FlightShard& shard = flight_shard(key);
-  {
-    std::lock_guard lock(shard.mutex);
-    if (stopped_.load(std::memory_order_relaxed) || !shard.flights.try_emplace(key).second) return Flight();
-  }
-  return Flight(*this, key);
+Flight CacheRuntime::lead(std::size_t primary_hash, std::uint64_t key) {
+  if (!store_.claim_flight(primary_hash, key)) return Flight();
+  return Flight(*this, primary_hash, key);
 }
 
-bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
-                        std::chrono::milliseconds max_wait) {
+bool CacheRuntime::wait(std::size_t primary_hash, std::uint64_t key, policy::PausedRequest paused,
+                        boost::asio::any_io_executor executor, std::chrono::milliseconds max_wait) {
   auto waiter = std::make_shared<Waiter>(std::move(paused), executor);
-  FlightShard& shard = flight_shard(key);
-  {
+  // Listed with the store's shard locked, so the flight cannot end (and
+  // wake its waiters) before this waiter is among them.
+  const bool joined = store_.join_flight(primary_hash, key, [&] {
+    WaiterShard& shard = waiter_shard(key);
     std::lock_guard lock(shard.mutex);
-    auto it = shard.flights.find(key);
-    if (stopped_.load(std::memory_order_relaxed) || it == shard.flights.end()) return false;
-    it->second.push_back(waiter);
-  }
+    if (stopped_.load(std::memory_order_relaxed)) return false;
+    shard.waiters[key].push_back(waiter);
+    return true;
+  });
+  if (!joined) return false;
   // The caller runs on `executor`, so arming the timer here is on its thread.
   waiter->timer.expires_after(max_wait);
   waiter->timer.async_wait([waiter](const boost::system::error_code& ec) {
@@ -130,17 +123,20 @@ bool CacheRuntime::wait(std::uint64_t key, policy::PausedRequest paused, boost::
   return true;
 }
 
-void CacheRuntime::end_flight(std::uint64_t key) {
+void CacheRuntime::end_flight(std::size_t primary_hash, std::uint64_t key) {
+  if (store_.end_flight(primary_hash, key)) wake(key);
+}
+
+void CacheRuntime::wake(std::uint64_t key) {
   std::vector<std::shared_ptr<Waiter>> waiters;
-  FlightShard& shard = flight_shard(key);
+  WaiterShard& shard = waiter_shard(key);
   {
     std::lock_guard lock(shard.mutex);
-    auto it = shard.flights.find(key);
-    if (it == shard.flights.end()) return;
+    auto it = shard.waiters.find(key);
+    if (it == shard.waiters.end()) return;
     waiters.swap(it->second);
-    shard.flights.erase(it);
+    shard.waiters.erase(it);
   }
-  if (waiters.empty()) return;
   for (std::shared_ptr<Waiter>& waiter : waiters) {
     boost::asio::any_io_executor ex = waiter->executor;
     boost::asio::post(ex, [waiter = std::move(waiter)] {
@@ -166,11 +162,11 @@ void CacheRuntime::end_background(const std::string& key) {
 void CacheRuntime::stop() {
   stopped_ = true;
   { std::lock_guard lock(background_mutex_); }  // a begin_background() in progress is over
-  for (FlightShard& shard : flight_shards_) {
+  for (WaiterShard& shard : waiter_shards_) {
     // Dropped after the unlock: a waiter's destructor cancels its timer.
     boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> dropped;
     std::lock_guard lock(shard.mutex);
-    dropped.swap(shard.flights);
+    dropped.swap(shard.waiters);
   }
 }
 

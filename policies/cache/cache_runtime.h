@@ -55,35 +55,37 @@ inline void count_lookup(WorkerLocalCounter* counter) noexcept {
   if (counter != nullptr) counter->add();
 }
 
-// The key of a collapsing flight: a 64-bit hash of the cache key's primary
-// and extra parts (CacheKey), computed without building a string. Equal
-// keys give equal hashes; what a collision of two different keys costs is
-// said at CacheRuntime::lead().
-std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept;
-// The same from CacheStore::key_hash(primary), as a lookup's MissInfo
-// reports it: flight_hash_of(CacheStore::key_hash(p), e) == flight_hash(p, e).
-std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept;
-
 // The leader's handle on one in-flight miss that others may wait for: a
 // move-only value (one owner at a time, on the leader's worker; no
-// allocation). The flight ends (waking the waiters) when its response is
-// stored or judged not storable, or when the handle is destroyed, whichever
-// comes first; finish() is idempotent. An empty handle (false) leads nothing.
+// allocation). The flight is the store's (CacheStore::claim_flight(), or a
+// lookup that claims it); it ends (waking the waiters) when its response is
+// stored (store_entry(), cache_fill.h, ends it in the same step) or judged
+// not storable, or when the handle is destroyed, whichever comes first;
+// finish() is idempotent. An empty handle (false) leads nothing.
 class Flight {
  public:
   Flight() = default;
-  Flight(class CacheRuntime& runtime, std::uint64_t key) : runtime_(&runtime), key_(key) {}
-  Flight(Flight&& other) noexcept : runtime_(std::exchange(other.runtime_, nullptr)), key_(other.key_) {}
+  // The handle on the flight `key` (flight_hash_of(primary_hash, ...),
+  // cache_store.h) that the caller claimed in `runtime`'s store.
+  Flight(class CacheRuntime& runtime, std::size_t primary_hash, std::uint64_t key)
+      : runtime_(&runtime), primary_hash_(primary_hash), key_(key) {}
+  Flight(Flight&& other) noexcept
+      : runtime_(std::exchange(other.runtime_, nullptr)), primary_hash_(other.primary_hash_), key_(other.key_) {}
   Flight& operator=(Flight&& other) noexcept;
   Flight(const Flight&) = delete;
   Flight& operator=(const Flight&) = delete;
   ~Flight() { finish(); }
   explicit operator bool() const noexcept { return runtime_ != nullptr; }
+  std::uint64_t key() const noexcept { return key_; }
   void finish();
+  // The store ended the flight itself (CacheStore::insert with a FlightEnd
+  // that says so): wakes the waiters if `waited_for`; the handle is empty.
+  void ended_in_store(bool waited_for);
 
  private:
   class CacheRuntime* runtime_ = nullptr;  // null once finished
-  std::uint64_t key_ = 0;                  // flight_hash()
+  std::size_t primary_hash_ = 0;           // CacheStore::key_hash() of the key
+  std::uint64_t key_ = 0;                  // flight_hash_of()
 };
 
 class CacheRuntime {
@@ -103,12 +105,14 @@ class CacheRuntime {
   // stats), published first.
   std::map<std::string, double> lookup_totals();
 
-  // Request collapsing, keyed by flight_hash(). lead(): the caller becomes
-  // the leader of `key`'s flight (non-null) unless one is in flight already
-  // (null). wait(): pause `paused` until the flight of `key` ends or
-  // `max_wait` passes, then resume it with RequestOutcome::retry() on
-  // `executor`; false when no flight is in progress (the caller should lead
-  // instead).
+  // Request collapsing. The flights themselves are the store's (claimed by
+  // a lookup: CacheStore::lookup's `claim_flight`, or by lead()), each named
+  // by its primary key's hash and its flight_hash_of(); the runtime keeps
+  // only the requests waiting for one. lead(): the caller becomes the
+  // leader of flight `key` (non-null) unless one is in flight already
+  // (null). wait(): pause `paused` until flight `key` ends or `max_wait`
+  // passes, then resume it with RequestOutcome::retry() on `executor`;
+  // false when no flight is in progress (the caller should go upstream).
   //
   // Flights are keyed by the hash alone, so two different cache keys with
   // the same hash share one flight. That costs a delay, never a wrong
@@ -117,10 +121,13 @@ class CacheRuntime {
   // stored for that key; finding nothing (the leader stored another key),
   // it goes upstream, since a request that waited once never waits again:
   // at most `max_wait` later than it would have. Only one flight exists
-  // per hash (lead() refuses a second), so ending one never ends another's.
-  Flight lead(std::uint64_t key);
-  bool wait(std::uint64_t key, policy::PausedRequest paused, boost::asio::any_io_executor executor,
-            std::chrono::milliseconds max_wait);
+  // per hash (a second claim is refused), so ending one never ends
+  // another's; but the waiters of a flight that ended are woken just after,
+  // so one that joined a new flight of the same hash in that moment is
+  // woken early (it looks again, and goes upstream: one request more).
+  Flight lead(std::size_t primary_hash, std::uint64_t key);
+  bool wait(std::size_t primary_hash, std::uint64_t key, policy::PausedRequest paused,
+            boost::asio::any_io_executor executor, std::chrono::milliseconds max_wait);
 
   // Background refreshes (stale-while-revalidate): one per entry at a time.
   bool begin_background(const std::string& key);
@@ -131,7 +138,9 @@ class CacheRuntime {
  private:
   friend class Flight;
   struct Waiter;
-  void end_flight(std::uint64_t key);
+  void end_flight(std::size_t primary_hash, std::uint64_t key);
+  // Resumes the requests waiting for flight `key`, which has ended.
+  void wake(std::uint64_t key);
 
   CacheStore store_;
   prometheus::Family<prometheus::Counter>* lookups_;
@@ -141,17 +150,15 @@ class CacheRuntime {
   std::atomic<std::uint64_t> evictions_published_{0};
   WorkerLocalSet lookup_counters_;
 
-  // Flights by hash, in shards with a lock each and a cache line each:
-  // every miss leads and ends a flight, and with one lock for the process
-  // every worker's misses would queue on (and bounce) the same line.
-  // Open addressing: a flight with no waiters allocates nothing here.
-  struct alignas(64) FlightShard {
+  // The requests waiting for a flight, by its hash, in shards with a lock
+  // and a cache line each: only flights that someone joined are here.
+  struct alignas(64) WaiterShard {
     std::mutex mutex;
-    boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> flights;
+    boost::unordered_flat_map<std::uint64_t, std::vector<std::shared_ptr<Waiter>>> waiters;
   };
-  static constexpr std::size_t kFlightShards = 16;
-  FlightShard& flight_shard(std::uint64_t key) noexcept { return flight_shards_[key % kFlightShards]; }
-  std::array<FlightShard, kFlightShards> flight_shards_;
+  static constexpr std::size_t kWaiterShards = 16;
+  WaiterShard& waiter_shard(std::uint64_t key) noexcept { return waiter_shards_[key % kWaiterShards]; }
+  std::array<WaiterShard, kWaiterShards> waiter_shards_;
 
   std::mutex background_mutex_;
   std::unordered_set<std::string> background_;

@@ -16,10 +16,20 @@ bool store_replaces(const StoredResponse& stored, const StoredResponse& incoming
          (stored.head_only || !incoming.head_only);
 }
 
-}  // namespace
+// With the shard's lock held: ends `flight` if in progress; whether one
+// joined it.
+template <typename Flights>
+bool erase_flight(Flights& flights, std::uint64_t flight, bool* ended = nullptr) {
+  auto found = flights.find(flight);
+  if (found == flights.end()) return false;
+  const bool joined = found->second;
+  flights.erase(found);
+  if (ended != nullptr) *ended = true;
+  return joined;
+}
 
-namespace {
 std::atomic<std::uint64_t> next_store_id{1};
+
 }  // namespace
 
 CacheStore::CacheStore(std::size_t shards)
@@ -47,6 +57,18 @@ StoreLimits CacheStore::limits() const {
 }
 
 std::size_t CacheStore::key_hash(std::string_view primary) noexcept { return std::hash<std::string_view>{}(primary); }
+
+std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept {
+  return flight_hash_of(CacheStore::key_hash(primary), extra);
+}
+
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept {
+  if (extra.empty()) return primary_hash;
+  // boost::hash_combine's mixing step: order matters, so (a, b) and (b, a)
+  // differ.
+  return primary_hash ^ (std::hash<std::string_view>{}(extra) + 0x9e3779b97f4a7c15ULL + (primary_hash << 6) +
+                         (primary_hash >> 2));
+}
 
 CacheStore::KeyEntry* CacheStore::new_key_entry(const IndexKey& key) {
   void* memory = ::operator new(sizeof(KeyEntry) + key.key.size());
@@ -164,7 +186,7 @@ const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std
 
 std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primary, std::string_view key_extra,
                                                          const http::HeaderMap& request_headers,
-                                                         bool head_request, MissInfo* miss) {
+                                                         bool head_request, MissInfo* miss, bool claim_flight) {
   const IndexKey key = index_key(primary);
   if (miss != nullptr) miss->key_hash = key.hash;
   LocalHits& kept = LocalHits::of_this_thread();
@@ -187,7 +209,14 @@ std::shared_ptr<const StoredResponse> CacheStore::lookup(std::string_view primar
         miss->has_variants = !entry.variants.empty();
       }
     }
-    if (hit == nullptr && miss != nullptr) miss->recently_uncacheable = marked_uncacheable(shard, key.hash);
+    if (hit == nullptr && miss != nullptr) {
+      miss->recently_uncacheable = marked_uncacheable(shard, key.hash);
+      if (claim_flight && !miss->recently_uncacheable) {
+        miss->flight_hash = flight_hash_of(key.hash, key_extra);
+        miss->flight = shard.flights.try_emplace(miss->flight_hash, false).second ? FlightRole::kLeader
+                                                                                   : FlightRole::kInFlight;
+      }
+    }
   }
   // Kept outside the lock: keeping may allocate.
   if (exact && !head_request) return kept.remember(id_, primary, key.hash, std::move(hit));
@@ -200,10 +229,12 @@ bool CacheStore::marked_uncacheable(const Shard& shard, std::size_t hash) const 
          std::chrono::steady_clock::now() < mark.until;
 }
 
-void CacheStore::mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until) {
+void CacheStore::mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until,
+                                  FlightEnd* flight) {
   Shard& shard = shards_[primary_hash % shards_.size()];
   std::lock_guard lock(shard.mutex);
   shard.marks[mark_index(primary_hash)] = {.hash = primary_hash, .until = until};
+  if (flight != nullptr) flight->waited_for = erase_flight(shard.flights, flight->hash, &flight->ended);
 }
 
 std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::string_view primary) const {
@@ -218,8 +249,21 @@ std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::str
   return out;
 }
 
+bool CacheStore::claim_flight(std::size_t primary_hash, std::uint64_t flight_hash) {
+  Shard& shard = shards_[primary_hash % shards_.size()];
+  std::lock_guard lock(shard.mutex);
+  return shard.flights.try_emplace(flight_hash, false).second;
+}
+
+
+bool CacheStore::end_flight(std::size_t primary_hash, std::uint64_t flight_hash) {
+  Shard& shard = shards_[primary_hash % shards_.size()];
+  std::lock_guard lock(shard.mutex);
+  return erase_flight(shard.flights, flight_hash);
+}
+
 InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_hash,
-                               std::shared_ptr<const StoredResponse> response) {
+                               std::shared_ptr<const StoredResponse> response, FlightEnd* flight) {
   if (response == nullptr) return InsertResult::kTooLarge;
   const std::size_t charge = response->charge() + primary.size();
   const std::size_t budget = shard_budget();
@@ -228,6 +272,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   Shard& shard = shard_for(key);
   Released released;
   std::lock_guard lock(shard.mutex);
+  if (flight != nullptr) flight->waited_for = erase_flight(shard.flights, flight->hash, &flight->ended);
   auto found = shard.index.find(key);
   KeyEntry* stored = nullptr;
   if (found == shard.index.end()) {

@@ -31,6 +31,7 @@
 
 #include <boost/container/small_vector.hpp>
 #include <boost/intrusive/list.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <boost/unordered/unordered_flat_set.hpp>
 
 #include "policies/cache/stored_response.h"
@@ -63,14 +64,35 @@ class CacheStore {
   void set_limits(const StoreLimits& limits);
   StoreLimits limits() const;
 
+  // A miss's collapsing flight (cache_runtime.h) as the store sees it: the
+  // store keeps the flights in progress in their primary key's shard, so
+  // that a miss claims one, and an insert ends one, under the shard lock
+  // the lookup and the insert take anyway.
+  enum class FlightRole {
+    kNone,      // not asked to claim, a hit, or the key is marked uncacheable
+    kLeader,    // this lookup claimed the flight: its caller fetches for all
+    kInFlight,  // another request holds it: its caller may join_flight()
+  };
+
   // What a lookup that found nothing learnt about the key.
   struct MissInfo {
     bool has_variants = false;         // other variants are stored (a Vary miss)
     bool recently_uncacheable = false;  // mark_uncacheable() and its window not over
     // key_hash(primary), which the lookup computed anyway: a caller derives
-    // other keys from it (flight_hash_of, cache_runtime.h) without hashing
-    // the key again.
+    // other keys from it (flight_hash_of) without hashing the key again.
     std::size_t key_hash = 0;
+    // Set only by a lookup asked to claim the miss's flight.
+    FlightRole flight = FlightRole::kNone;
+    std::uint64_t flight_hash = 0;  // flight_hash_of(key_hash, key_extra), with `flight`
+  };
+
+  // An insert that also ends the flight `hash` (its key's, claimed by a
+  // lookup): `ended` says whether it did (an insert refused as too large
+  // ends nothing), `waited_for` whether someone joined the flight.
+  struct FlightEnd {
+    std::uint64_t hash = 0;
+    bool ended = false;
+    bool waited_for = false;
   };
 
   // The hash every member computes once per call for `primary`.
@@ -85,9 +107,28 @@ class CacheStore {
   // recently used. A GET's exact match may come from the calling thread's
   // kept hits (local_hits.h) without locking the shard: the same response
   // the store holds, owned through a control block of the thread's own.
+  //
+  // With `claim_flight` (and `miss`), a miss that finds the key unmarked
+  // claims the flight of (primary, key_extra) unless one is in progress:
+  // MissInfo::flight says which (see end_flight() and join_flight()).
   std::shared_ptr<const StoredResponse> lookup(std::string_view primary, std::string_view key_extra,
                                                const http::HeaderMap& request_headers, bool head_request = false,
-                                               MissInfo* miss = nullptr);
+                                               MissInfo* miss = nullptr, bool claim_flight = false);
+
+  // Request collapsing's flights, by flight_hash_of(key_hash(primary), ...),
+  // each kept in its primary key's shard (`primary_hash`). One flight per
+  // hash at a time: two keys whose hashes collide share one (cache_runtime.h
+  // says what that costs). claim_flight(): the caller leads a new flight,
+  // false when one is in progress. end_flight(): ends it (nothing when it is
+  // not in progress) and returns whether anyone joined it. join_flight():
+  // when the flight is in progress, runs `join` (returning bool: whether
+  // it joined) under the shard's lock, so that the flight cannot end in
+  // between, and marks the flight joined if it did; its result, false when
+  // no flight is in progress.
+  bool claim_flight(std::size_t primary_hash, std::uint64_t flight_hash);
+  bool end_flight(std::size_t primary_hash, std::uint64_t flight_hash);
+  template <typename Join>
+  bool join_flight(std::size_t primary_hash, std::uint64_t flight_hash, Join&& join);
 
   // Remembers until `until` that the last response for the primary key
   // whose key_hash() is `primary_hash` could not be stored ("hit-for-miss"),
@@ -97,8 +138,10 @@ class CacheStore {
   // and evicts no stored response, however many distinct keys are marked;
   // a key whose slot another key's mark took over is simply no longer marked
   // (its next concurrent misses collapse once more). Neither an insert nor a
-  // purge clears a mark.
-  void mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until);
+  // purge clears a mark. With `flight`, also ends that flight of the key
+  // (FlightEnd).
+  void mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until,
+                        FlightEnd* flight = nullptr);
   static constexpr std::size_t kUncacheableMarks = 1024;  // per shard
 
   // Every variant stored for `primary`, newest first (to build a
@@ -115,8 +158,10 @@ class CacheStore {
   }
   // The same with key_hash(primary) already known (a lookup's
   // MissInfo::key_hash), so a fill does not hash its key twice.
+  // With `flight`, a stored response also ends that flight of the key
+  // (FlightEnd): the waiters find the response when they look again.
   InsertResult insert(std::string_view primary, std::size_t primary_hash,
-                      std::shared_ptr<const StoredResponse> response);
+                      std::shared_ptr<const StoredResponse> response, FlightEnd* flight = nullptr);
 
   // Copy-on-write update after a 304: swaps `current` for `updated` if
   // `current` is still stored; false (nothing changes) if it was evicted,
@@ -206,6 +251,9 @@ class CacheStore {
       std::chrono::steady_clock::time_point until{};
     };
     std::array<UncacheableMark, kUncacheableMarks> marks{};
+    // Flights in progress (claim_flight()): hash → whether one joined it.
+    // Open addressing: a flight allocates nothing once the table has grown.
+    boost::unordered_flat_map<std::uint64_t, bool> flights;
   };
 
   // What a call takes out of a shard: freed when this goes out of scope.
@@ -265,5 +313,23 @@ class CacheStore {
   std::atomic<std::size_t> max_variants_;
   std::atomic<std::uint64_t> evictions_{0};
 };
+
+// The key of a collapsing flight: a 64-bit hash of the cache key's primary
+// and extra parts (CacheKey), computed without building a string. Equal
+// keys give equal hashes.
+std::uint64_t flight_hash(std::string_view primary, std::string_view extra) noexcept;
+// The same from CacheStore::key_hash(primary), as a lookup's MissInfo
+// reports it: flight_hash_of(CacheStore::key_hash(p), e) == flight_hash(p, e).
+std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra) noexcept;
+
+template <typename Join>
+bool CacheStore::join_flight(std::size_t primary_hash, std::uint64_t flight_hash, Join&& join) {
+  Shard& shard = shards_[primary_hash % shards_.size()];
+  std::lock_guard lock(shard.mutex);
+  auto found = shard.flights.find(flight_hash);
+  if (found == shard.flights.end() || !join()) return false;
+  found->second = true;
+  return true;
+}
 
 }  // namespace gatehouse::policies::cache

@@ -564,38 +564,98 @@ TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
 TEST(CacheFlightTest, OneFlightPerHashUntilItEnds) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
-  Flight first = runtime.lead(1);
+  Flight first = runtime.lead(1, 1);
   ASSERT_TRUE(first);
-  EXPECT_FALSE(runtime.lead(1));
-  Flight other = runtime.lead(2);
+  EXPECT_FALSE(runtime.lead(1, 1));
+  Flight other = runtime.lead(2, 2);
   ASSERT_TRUE(other);
   first.finish();
   first.finish();  // idempotent: must not end a later flight of hash 1
   EXPECT_FALSE(first);
-  Flight again = runtime.lead(1);
+  Flight again = runtime.lead(1, 1);
   ASSERT_TRUE(again);
   first = Flight();
-  EXPECT_FALSE(runtime.lead(1));
-  EXPECT_FALSE(runtime.lead(2));
+  EXPECT_FALSE(runtime.lead(1, 1));
+  EXPECT_FALSE(runtime.lead(2, 2));
   Flight moved = std::move(other);  // the flight moves with its handle
   EXPECT_FALSE(other);
-  EXPECT_FALSE(runtime.lead(2));
+  EXPECT_FALSE(runtime.lead(2, 2));
   moved = Flight();  // replacing the handle ends it
-  EXPECT_TRUE(runtime.lead(2));
+  EXPECT_TRUE(runtime.lead(2, 2));
 }
 
-// Flights live in shards by hash: hashes that share a shard (1 and 17 of
-// 16) are still separate flights, and however many workers lead and end
-// flights at once, a hash never has two leaders.
+// A miss asked to claim its flight leads it, or learns that another
+// request does; a hit, a lookup not asked, and a key marked uncacheable
+// claim nothing. Storing the key's response (or marking it uncacheable)
+// with the flight ends it in the same step, and says whether anyone joined.
+TEST(CacheFlightTest, ALookupClaimsTheFlightAndTheInsertEndsIt) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  CacheStore& store = runtime.store();
+  const std::string key = "http://example.test/a";
+  const http::HeaderMap none;
+  CacheStore::MissInfo first;
+  ASSERT_EQ(store.lookup(key, "", none, false, &first, true), nullptr);
+  ASSERT_EQ(first.flight, CacheStore::FlightRole::kLeader);
+  EXPECT_EQ(first.flight_hash, flight_hash(key, ""));
+  CacheStore::MissInfo second;
+  ASSERT_EQ(store.lookup(key, "", none, false, &second, true), nullptr);
+  EXPECT_EQ(second.flight, CacheStore::FlightRole::kInFlight);
+  CacheStore::MissInfo other_extra;  // another key's flight
+  store.lookup(key, "x-tenant: a\n", none, false, &other_extra, true);
+  EXPECT_EQ(other_extra.flight, CacheStore::FlightRole::kLeader);
+  CacheStore::MissInfo unasked;
+  store.lookup(key, "", none, false, &unasked);
+  EXPECT_EQ(unasked.flight, CacheStore::FlightRole::kNone);
+
+  Flight leader(runtime, first.key_hash, first.flight_hash);
+  testing_support::FakeRequestContext waiting;
+  ASSERT_TRUE(runtime.wait(second.key_hash, second.flight_hash, waiting.pause_handle(), waiting.executor(),
+                           std::chrono::seconds(30)));
+  CacheStore::FlightEnd end{.hash = leader.key()};
+  ASSERT_EQ(store.insert(key, first.key_hash, response("x", {}, fields({{"Cache-Control", "max-age=60"}})), &end),
+            InsertResult::kStored);
+  EXPECT_TRUE(end.ended);
+  EXPECT_TRUE(end.waited_for);
+  leader.ended_in_store(end.waited_for);
+  EXPECT_FALSE(leader);
+  CacheStore::MissInfo hit;
+  EXPECT_NE(store.lookup(key, "", none, false, &hit, true), nullptr);
+  EXPECT_EQ(hit.flight, CacheStore::FlightRole::kNone);
+
+  // Ending a flight that is over ends nothing (an insert without one, too).
+  CacheStore::FlightEnd again{.hash = first.flight_hash};
+  store.insert(key, first.key_hash, response("y", {}, fields({{"Cache-Control", "max-age=60"}})), &again);
+  EXPECT_FALSE(again.ended);
+
+  // Not storable: the mark ends the flight, and the marked key claims none.
+  const std::string uncacheable = "http://example.test/private";
+  CacheStore::MissInfo miss;
+  store.lookup(uncacheable, "", none, false, &miss, true);
+  ASSERT_EQ(miss.flight, CacheStore::FlightRole::kLeader);
+  CacheStore::FlightEnd marked{.hash = miss.flight_hash};
+  store.mark_uncacheable(miss.key_hash, std::chrono::steady_clock::now() + std::chrono::minutes(1), &marked);
+  EXPECT_TRUE(marked.ended);
+  EXPECT_FALSE(marked.waited_for);
+  CacheStore::MissInfo after;
+  store.lookup(uncacheable, "", none, false, &after, true);
+  EXPECT_TRUE(after.recently_uncacheable);
+  EXPECT_EQ(after.flight, CacheStore::FlightRole::kNone);
+  EXPECT_TRUE(runtime.lead(miss.key_hash, miss.flight_hash));  // the flight did end
+}
+
+// Flights live in the store's shards by their key's hash: flights of keys
+// that share a shard (1 and 17 of 16) are still separate, and however many
+// workers lead and end flights at once, a hash never has two leaders.
 TEST(CacheFlightTest, ConcurrentLeadersOfOneHashNeverOverlap) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
-  Flight one = runtime.lead(1);
-  Flight seventeen = runtime.lead(17);
+  Flight one = runtime.lead(1, 1);
+  Flight seventeen = runtime.lead(17, 17);
   EXPECT_TRUE(one);
   EXPECT_TRUE(seventeen);
   one.finish();
-  EXPECT_FALSE(runtime.lead(17));
+  EXPECT_FALSE(runtime.lead(17, 17));
   seventeen.finish();
 
   constexpr int kKeys = 40;
@@ -607,7 +667,7 @@ TEST(CacheFlightTest, ConcurrentLeadersOfOneHashNeverOverlap) {
     workers.emplace_back([&, t] {
       for (int i = 0; i < 20000; ++i) {
         const std::uint64_t key = static_cast<std::uint64_t>((i * 7 + t) % kKeys);
-        Flight flight = runtime.lead(key);
+        Flight flight = runtime.lead(key, key);
         if (!flight) continue;
         if (leaders[key].fetch_add(1) != 0) ++overlaps;
         ++led;
@@ -618,22 +678,21 @@ TEST(CacheFlightTest, ConcurrentLeadersOfOneHashNeverOverlap) {
   for (std::thread& worker : workers) worker.join();
   EXPECT_EQ(overlaps.load(), 0);
   EXPECT_GT(led.load(), 0);
-  for (std::uint64_t key = 0; key < kKeys; ++key) EXPECT_TRUE(runtime.lead(key)) << key;  // all ended
+  for (std::uint64_t key = 0; key < kKeys; ++key) EXPECT_TRUE(runtime.lead(key, key)) << key;  // all ended
 }
 
-// After stop() (shutdown) nothing leads or waits: no waiter can outlive the
+// After stop() (shutdown) nothing waits: no waiter can outlive the
 // workers' io_contexts.
-TEST(CacheFlightTest, NothingLeadsOrWaitsAfterStop) {
+TEST(CacheFlightTest, NothingWaitsAfterStop) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
-  Flight before = runtime.lead(3);
+  Flight before = runtime.lead(3, 3);
   ASSERT_TRUE(before);
   runtime.stop();
   testing_support::FakeRequestContext waiting;
-  EXPECT_FALSE(runtime.wait(3, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
-  EXPECT_FALSE(runtime.lead(4));
+  EXPECT_FALSE(runtime.wait(3, 3, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
   EXPECT_FALSE(runtime.begin_background("k"));
-  before.finish();  // ending a flight stop() dropped is harmless
+  before.finish();  // ending a flight after stop() is harmless
 }
 
 struct FlightRetryRecorder final : policy::ResumeTarget {
@@ -647,14 +706,17 @@ struct FlightRetryRecorder final : policy::ResumeTarget {
 TEST(CacheFlightTest, AWaiterIsResumedWithRetryWhenTheFlightEnds) {
   policy::PolicyServices services;
   CacheRuntime& runtime = services.shared<CacheRuntime>();
+  const std::size_t primary_hash = CacheStore::key_hash("http://example.test/a");
   const std::uint64_t shared_hash = flight_hash("http://example.test/a", "");
-  Flight leader = runtime.lead(shared_hash);
+  Flight leader = runtime.lead(primary_hash, shared_hash);
   ASSERT_TRUE(leader);
   testing_support::FakeRequestContext waiting;
   auto recorder = std::make_shared<FlightRetryRecorder>();
   waiting.target = recorder;
-  ASSERT_TRUE(runtime.wait(shared_hash, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
-  EXPECT_FALSE(runtime.wait(shared_hash + 1, waiting.pause_handle(), waiting.executor(), std::chrono::seconds(30)));
+  ASSERT_TRUE(runtime.wait(primary_hash, shared_hash, waiting.pause_handle(), waiting.executor(),
+                           std::chrono::seconds(30)));
+  EXPECT_FALSE(runtime.wait(primary_hash, shared_hash + 1, waiting.pause_handle(), waiting.executor(),
+                            std::chrono::seconds(30)));
   waiting.io.poll();
   EXPECT_TRUE(recorder->retries.empty());
   leader.finish();
