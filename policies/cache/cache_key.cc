@@ -1,6 +1,7 @@
 #include "policies/cache/cache_key.h"
 
 #include <algorithm>
+#include <cstring>
 
 #include "policies/cache/field_syntax.h"
 #include "policies/cache/vary.h"
@@ -8,28 +9,29 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-// Appends the authority lowercased, without a port that is the scheme's
-// default (or empty).
-void append_key_authority(std::string& out, std::string_view scheme, std::string_view host) {
-  const std::size_t start = out.size();
-  out.append(host);
-  for (std::size_t i = start; i < out.size(); ++i) {
-    if (out[i] >= 'A' && out[i] <= 'Z') out[i] = static_cast<char>(out[i] | 0x20);
-  }
-  const std::string_view authority = std::string_view(out).substr(start);
-  std::size_t bracket = authority.rfind(']');
-  std::size_t colon = authority.rfind(':');
-  if (colon == std::string::npos || (bracket != std::string::npos && colon < bracket)) return;
-  std::string_view port = authority.substr(colon + 1);
-  std::optional<std::int64_t> number = parse_delta_seconds(port);  // 1*DIGIT
-  bool is_default = port.empty() || (number.has_value() && ((*number == 80 && http::iequals(scheme, "http")) ||
-                                                            (*number == 443 && http::iequals(scheme, "https"))));
-  if (is_default) out.resize(start + colon);
+// `host` without a port that is the scheme's default (or empty); not yet
+// lowercased.
+std::string_view key_authority_of(std::string_view scheme, std::string_view host) noexcept {
+  const std::size_t colon = host.rfind(':');
+  // No port, or the colon is inside an IP literal ("[::1]").
+  if (colon == std::string_view::npos || host.find(']', colon) != std::string_view::npos) return host;
+  const std::string_view port = host.substr(colon + 1);
+  const std::optional<std::int64_t> number = parse_delta_seconds(port);  // 1*DIGIT
+  const bool is_default = port.empty() || (number.has_value() && ((*number == 80 && http::iequals(scheme, "http")) ||
+                                                                  (*number == 443 && http::iequals(scheme, "https"))));
+  return is_default ? host.substr(0, colon) : host;
+}
+
+// Copies `text` lowercased (ASCII) to `out`; returns the end.
+char* copy_lowercase(char* out, std::string_view text) noexcept {
+  for (char c : text) *out++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  return out;
 }
 
 std::string key_authority(std::string_view scheme, std::string_view host) {
-  std::string out;
-  append_key_authority(out, scheme, host);
+  const std::string_view authority = key_authority_of(scheme, host);
+  std::string out(authority.size(), '\0');
+  copy_lowercase(out.data(), authority);
   return out;
 }
 
@@ -57,24 +59,6 @@ std::string key_query(std::string_view query, const CacheKeyOptions& options) {
     out.append(p);
   }
   return out;
-}
-
-// Appends "<path>[?<query>]" normalised per the options.
-void append_key_path_and_query(std::string& out, std::string_view target, const CacheKeyOptions& options) {
-  std::size_t q = target.find('?');
-  std::string_view path = target.substr(0, q);
-  if (path.empty() || path.front() != '/') out.push_back('/');
-  out.append(path);
-  if (q == std::string_view::npos) return;
-  bool rewrites = !options.ignore_query_params.empty() || options.sort_query;
-  if (!rewrites) {
-    out.append(target.substr(q));
-    return;
-  }
-  std::string query = key_query(target.substr(q + 1), options);
-  if (query.empty()) return;
-  out.push_back('?');
-  out.append(query);
 }
 
 // RFC 3986 §5.2.4.
@@ -122,18 +106,27 @@ bool key_has_scheme(std::string_view ref, std::string_view& scheme) {
 
 namespace {
 
-// The primary key appended to `key` (empty or not: it is cleared first).
+// The primary key, into `key` (whatever it held before). Written in one
+// pass into the string's own buffer: this runs for every cacheable request.
 void assign_primary_key(std::string& key, std::string_view scheme, std::string_view host, std::string_view target,
                         const CacheKeyOptions& options) {
-  key.clear();
-  key.reserve(scheme.size() + 3 + host.size() + target.size() + 1);
-  key.append(scheme);
-  for (char& c : key) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c | 0x20);
-  }
-  key.append("://");
-  append_key_authority(key, scheme, host);
-  append_key_path_and_query(key, target, options);
+  const std::string_view authority = key_authority_of(scheme, host);
+  const bool rewrites = !options.ignore_query_params.empty() || options.sort_query;
+  const std::size_t q = target.find('?');
+  // Without query rewriting the target is copied whole.
+  const std::string_view copied = rewrites ? target.substr(0, q) : target;
+  const bool slash = copied.empty() || copied.front() != '/';
+  key.resize(scheme.size() + 3 + authority.size() + (slash ? 1 : 0) + copied.size());
+  char* out = copy_lowercase(key.data(), scheme);
+  std::memcpy(out, "://", 3);
+  out = copy_lowercase(out + 3, authority);
+  if (slash) *out++ = '/';
+  std::memcpy(out, copied.data(), copied.size());
+  if (!rewrites || q == std::string_view::npos) return;
+  std::string query = key_query(target.substr(q + 1), options);
+  if (query.empty()) return;
+  key.push_back('?');
+  key.append(query);
 }
 
 }  // namespace
