@@ -724,5 +724,68 @@ TEST(CacheFlightTest, AWaiterIsResumedWithRetryWhenTheFlightEnds) {
   EXPECT_EQ(recorder->retries, std::vector<bool>{true});
 }
 
+// No lost wake-up: workers claim the flights of a few keys through lookups
+// and end them (by the handle, or by storing the response with the flight,
+// then invalidating it so that the key misses again) while others join
+// them; every request that joined a flight is resumed by its end, long
+// before its (one-minute) wait is over, however the join and the end
+// interleave.
+TEST(CacheFlightTest, EveryJoinedWaiterIsWokenByTheFlightsEnd) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  CacheStore& store = runtime.store();
+  const std::array<std::string, 4> keys{"http://h/a", "http://h/b", "http://h/c", "http://h/d"};
+  constexpr int kThreads = 4;
+  std::array<int, kThreads> joined{};
+  std::array<std::size_t, kThreads> resumed{};
+  std::array<bool, kThreads> all_retries{};
+  std::vector<std::thread> workers;
+  for (int t = 0; t < kThreads; ++t) {
+    workers.emplace_back([&, t] {
+      testing_support::FakeRequestContext ctx;
+      auto recorder = std::make_shared<FlightRetryRecorder>();
+      ctx.target = recorder;
+      const http::HeaderMap none;
+      for (int i = 0; i < 1500; ++i) {
+        const std::string& key = keys[static_cast<std::size_t>(i * 3 + t) % keys.size()];
+        CacheStore::MissInfo miss;
+        if (store.lookup(key, "", none, false, &miss, true) != nullptr) continue;
+        if (miss.flight == CacheStore::FlightRole::kLeader) {
+          Flight flight(runtime, miss.key_hash, miss.flight_hash);
+          std::this_thread::sleep_for(std::chrono::microseconds(20));
+          if (i % 2 == 0) {
+            ASSERT_TRUE(store_entry(runtime, key, miss.key_hash,
+                                    std::const_pointer_cast<StoredResponse>(response("x")), FillOptions{}, &flight));
+            EXPECT_FALSE(flight);  // the insert ended it
+            store.invalidate(key);
+          }
+        } else if (miss.flight == CacheStore::FlightRole::kInFlight &&
+                   runtime.wait(miss.key_hash, miss.flight_hash, ctx.pause_handle(), ctx.executor(),
+                                std::chrono::minutes(1))) {
+          ++joined[t];
+          // Paused until the leader's end posts the resumption here.
+          const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+          while (recorder->retries.size() < static_cast<std::size_t>(joined[t]) &&
+                 std::chrono::steady_clock::now() < deadline) {
+            ctx.io.run_one_for(std::chrono::milliseconds(100));
+          }
+        }
+      }
+      ctx.io.restart();
+      ctx.io.run_for(std::chrono::milliseconds(200));  // the cancelled timers' completions
+      resumed[t] = recorder->retries.size();
+      all_retries[t] = std::all_of(recorder->retries.begin(), recorder->retries.end(), [](bool r) { return r; });
+    });
+  }
+  for (std::thread& worker : workers) worker.join();
+  int total = 0;
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(resumed[t], static_cast<std::size_t>(joined[t])) << "thread " << t;
+    EXPECT_TRUE(all_retries[t]) << "thread " << t;
+    total += joined[t];
+  }
+  EXPECT_GT(total, 0);  // the workers did meet on flights
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache
