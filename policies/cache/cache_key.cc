@@ -22,12 +22,6 @@ std::string_view key_authority_of(std::string_view scheme, std::string_view host
   return is_default ? host.substr(0, colon) : host;
 }
 
-// Copies `text` lowercased (ASCII) to `out`; returns the end.
-char* copy_lowercase(char* out, std::string_view text) noexcept {
-  for (char c : text) *out++ = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-  return out;
-}
-
 std::string key_authority(std::string_view scheme, std::string_view host) {
   const std::string_view authority = key_authority_of(scheme, host);
   std::string out(authority.size(), '\0');

@@ -1,5 +1,8 @@
 #include "policies/cache/field_syntax.h"
 
+#include <cstdint>
+#include <cstring>
+
 namespace gatehouse::policies::cache {
 
 std::string_view trim_ows(std::string_view s) noexcept {
@@ -73,11 +76,32 @@ std::string combined_field(const http::HeaderMap& headers, std::string_view name
 }
 
 std::string to_lower(std::string_view s) {
-  std::string out(s);
-  for (char& c : out) {
-    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-  }
+  std::string out(s.size(), '\0');
+  copy_lowercase(out.data(), s);
   return out;
+}
+
+char* copy_lowercase(char* out, std::string_view s) noexcept {
+  constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
+  constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
+  std::size_t i = 0;
+  for (; i + 8 <= s.size(); i += 8) {
+    std::uint64_t word;
+    std::memcpy(&word, s.data() + i, 8);
+    // Per byte, the high bit of (b & 0x7f) + (0x80 - 'A') is set when b's
+    // low seven bits are 'A' or more, of (b & 0x7f) + (0x80 - 'Z' - 1) when
+    // they are past 'Z' (neither sum carries into the next byte); bytes
+    // with the high bit set are no letters.
+    const std::uint64_t low7 = word & ~kHigh;
+    const std::uint64_t upper = (low7 + (0x80 - 'A') * kOnes) & ~(low7 + (0x80 - 'Z' - 1) * kOnes) & ~word & kHigh;
+    word |= upper >> 2;  // 0x80 >> 2 is the case bit 0x20
+    std::memcpy(out + i, &word, 8);
+  }
+  for (; i < s.size(); ++i) {
+    const char c = s[i];
+    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+  }
+  return out + s.size();
 }
 
 }  // namespace gatehouse::policies::cache

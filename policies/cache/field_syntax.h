@@ -77,6 +77,9 @@ std::string combined_field(const http::HeaderMap& headers, std::string_view name
 
 // ASCII lowercase copy (field names are case-insensitive tokens).
 std::string to_lower(std::string_view s);
+// The same into `out` (s.size() bytes; may not overlap `s`), eight bytes
+// at a time: it runs for every cache key. Returns the end of what it wrote.
+char* copy_lowercase(char* out, std::string_view s) noexcept;
 
 // Adds two non-negative second counts, clamping at kDeltaSecondsMax
 // (RFC 9111 §1.2.2 for overflowing calculations).

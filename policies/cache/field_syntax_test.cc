@@ -67,6 +67,26 @@ TEST(FieldSyntaxTest, CombinedFieldJoinsLinesInOrder) {
   EXPECT_TRUE(present);
 }
 
+// Eight bytes at a time, the same as one at a time: every byte value, at
+// every position of a word and in the tail, unchanged unless 'A'..'Z'.
+TEST(FieldSyntaxTest, CopyLowercaseChangesOnlyAsciiCapitals) {
+  std::string all;
+  for (int round = 0; round < 3; ++round) {
+    for (int b = 0; b < 256; ++b) all.push_back(static_cast<char>(b));
+  }
+  for (std::size_t offset = 0; offset < 9; ++offset) {
+    const std::string_view in = std::string_view(all).substr(offset, all.size() - 2 * offset);
+    std::string out(in.size(), '?');
+    EXPECT_EQ(copy_lowercase(out.data(), in), out.data() + out.size());
+    for (std::size_t i = 0; i < in.size(); ++i) {
+      const unsigned char c = static_cast<unsigned char>(in[i]);
+      const char expected = (c >= 'A' && c <= 'Z') ? static_cast<char>(c + ('a' - 'A')) : static_cast<char>(c);
+      ASSERT_EQ(out[i], expected) << "byte " << static_cast<int>(c) << " at " << i << ", offset " << offset;
+    }
+  }
+  EXPECT_EQ(to_lower("Content-TYPE: X"), "content-type: x");
+}
+
 TEST(FieldSyntaxTest, ClampedAdd) {
   EXPECT_EQ(clamped_add(1, 2), 3);
   EXPECT_EQ(clamped_add(kDeltaSecondsMax, kDeltaSecondsMax), kDeltaSecondsMax);
