@@ -81,27 +81,43 @@ std::string to_lower(std::string_view s) {
   return out;
 }
 
-char* copy_lowercase(char* out, std::string_view s) noexcept {
+namespace {
+
+// `word` with its bytes 'A'..'Z' made lowercase. Per byte, the high bit of
+// (b & 0x7f) + (0x80 - 'A') is set when b's low seven bits are 'A' or more,
+// of (b & 0x7f) + (0x80 - 'Z' - 1) when they are past 'Z' (neither sum
+// carries into the next byte); bytes with the high bit set are no letters.
+std::uint64_t lowercase_word(std::uint64_t word) noexcept {
   constexpr std::uint64_t kOnes = 0x0101010101010101ULL;
   constexpr std::uint64_t kHigh = 0x8080808080808080ULL;
-  std::size_t i = 0;
-  for (; i + 8 <= s.size(); i += 8) {
-    std::uint64_t word;
+  const std::uint64_t low7 = word & ~kHigh;
+  const std::uint64_t upper = (low7 + (0x80 - 'A') * kOnes) & ~(low7 + (0x80 - 'Z' - 1) * kOnes) & ~word & kHigh;
+  return word | (upper >> 2);  // 0x80 >> 2 is the case bit 0x20
+}
+
+}  // namespace
+
+char* copy_lowercase(char* out, std::string_view s) noexcept {
+  const std::size_t n = s.size();
+  if (n < 8) {  // e.g. a scheme: bytewise is cheaper than copying words in and out
+    for (std::size_t i = 0; i < n; ++i) {
+      const char c = s[i];
+      out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
+    }
+    return out + n;
+  }
+  std::uint64_t word = 0;
+  for (std::size_t i = 0; i + 8 <= n; i += 8) {
     std::memcpy(&word, s.data() + i, 8);
-    // Per byte, the high bit of (b & 0x7f) + (0x80 - 'A') is set when b's
-    // low seven bits are 'A' or more, of (b & 0x7f) + (0x80 - 'Z' - 1) when
-    // they are past 'Z' (neither sum carries into the next byte); bytes
-    // with the high bit set are no letters.
-    const std::uint64_t low7 = word & ~kHigh;
-    const std::uint64_t upper = (low7 + (0x80 - 'A') * kOnes) & ~(low7 + (0x80 - 'Z' - 1) * kOnes) & ~word & kHigh;
-    word |= upper >> 2;  // 0x80 >> 2 is the case bit 0x20
+    word = lowercase_word(word);
     std::memcpy(out + i, &word, 8);
   }
-  for (; i < s.size(); ++i) {
-    const char c = s[i];
-    out[i] = (c >= 'A' && c <= 'Z') ? static_cast<char>(c | 0x20) : c;
-  }
-  return out + s.size();
+  // The last eight bytes, overlapping what is done: lowercasing twice
+  // changes nothing.
+  std::memcpy(&word, s.data() + n - 8, 8);
+  word = lowercase_word(word);
+  std::memcpy(out + n - 8, &word, 8);
+  return out + n;
 }
 
 }  // namespace gatehouse::policies::cache
