@@ -70,6 +70,7 @@ StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::si
 
 StoreObserver::~StoreObserver() {
   flight_.finish();
+  RecycledStrings::give(std::move(primary_));
 }
 
 void StoreObserver::on_body(std::string_view bytes) {

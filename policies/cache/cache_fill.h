@@ -17,6 +17,7 @@
 #include "policies/cache/cache_runtime.h"
 #include "policies/cache/freshness.h"
 #include "policies/cache/stored_response.h"
+#include "proxy/common/thread_recycled.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/message.h"
 #include "proxy/policy/policy.h"
@@ -62,7 +63,9 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 // entry on on_complete(); past max_object_size it stops and stores nothing.
 // `flight` (may be empty) is finished when the outcome is known, so
 // collapsed requests retry as soon as the entry is there.
-class StoreObserver final : public policy::ResponseBodyObserver {
+// One per stored miss on a worker: its block and its key's buffer are
+// recycled (thread_recycled.h).
+class StoreObserver final : public policy::ResponseBodyObserver, public ThreadRecycled<StoreObserver> {
  public:
   StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
                 std::shared_ptr<StoredResponse> entry, FillOptions options, Flight flight);

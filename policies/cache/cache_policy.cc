@@ -17,6 +17,7 @@
 #include "policies/cache/http_date.h"
 #include "policies/cache/storability.h"
 #include "proxy/admin/scrape_hooks.h"
+#include "proxy/common/thread_recycled.h"
 #include "proxy/http/header_map_pool.h"
 
 namespace gatehouse::policies::cache {
@@ -69,7 +70,14 @@ CacheKey& worker_lookup_key() {
 }  // namespace
 
 // What the policy keeps of a GET/HEAD (or unsafe) request between its hooks.
-struct CachePolicy::Exchange final : policy::RequestData {
+// Made and dropped once per request on a worker: its block and its key's
+// buffer are recycled (thread_recycled.h).
+struct CachePolicy::Exchange final : policy::RequestData, ThreadRecycled<CachePolicy::Exchange> {
+  Exchange() = default;
+  Exchange(const Exchange&) = delete;
+  Exchange& operator=(const Exchange&) = delete;
+  ~Exchange() override { RecycledStrings::give(std::move(key.primary)); }
+
   enum class Mode { kServed, kForward, kRevalidate, kUnsafe };
   Mode mode = Mode::kForward;
   CacheKey key;
@@ -116,7 +124,11 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   ex->scheme = ctx.is_tls() ? "https" : "http";
   CacheKey& lookup_key = worker_lookup_key();
   build_cache_key(lookup_key, ex->scheme, host_of(request), request.origin_form(), request.headers, config_.key);
-  auto keep_key = [&ex, &lookup_key] { ex->key = lookup_key; };
+  auto keep_key = [&ex, &lookup_key] {
+    ex->key.primary = RecycledStrings::take();
+    ex->key.primary.assign(lookup_key.primary);
+    ex->key.extra.assign(lookup_key.extra);
+  };
   ex->request_cc = request_cache_control(request.headers);
   const HttpTime now = cache_now();
   ex->request_time = now;

@@ -1,0 +1,112 @@
+#pragma once
+// Per-thread recycling of what a worker makes and drops once per request:
+// blocks of one class's size (ThreadRecycled) and strings with their buffers
+// (RecycledStrings). The worker's next request takes them back instead of
+// paying a malloc and a free each (with glibc ~150 instructions a pair; a
+// recycled one costs ~20).
+//
+// Contract: any thread may take or give; what a thread gives joins that
+// thread's stock, which is bounded (kKeep) and freed when the thread exits.
+// Under AddressSanitizer nothing is recycled, so that a use after free is
+// still reported.
+
+#include <cstddef>
+#include <new>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace gatehouse {
+
+#if defined(__SANITIZE_ADDRESS__)
+inline constexpr bool kRecycleAllocations = false;
+#else
+inline constexpr bool kRecycleAllocations = true;
+#endif
+
+// Derive `T` from ThreadRecycled<T> (public, any position): `new T` and
+// `delete` of a T, also through a base with a virtual destructor, take and
+// give blocks of sizeof(T) from the calling thread's stock. Blocks of other
+// sizes (a class derived from T) go to the global operators.
+template <typename T, std::size_t kKeep = 64>
+class ThreadRecycled {
+ public:
+  static void* operator new(std::size_t size) {
+    if (kRecycleAllocations && size == sizeof(T)) {
+      Stock& stock = stock_of_this_thread();
+      if (stock.head != nullptr) {
+        Block* block = stock.head;
+        stock.head = block->next;
+        --stock.count;
+        return block;
+      }
+    }
+    return ::operator new(size);
+  }
+  static void operator delete(void* p, std::size_t size) noexcept {
+    if (kRecycleAllocations && size == sizeof(T)) {
+      Stock& stock = stock_of_this_thread();
+      if (stock.count < kKeep) {
+        stock.head = ::new (p) Block{stock.head};
+        ++stock.count;
+        return;
+      }
+    }
+    ::operator delete(p, size);
+  }
+
+ private:
+  static_assert(sizeof(T*) <= sizeof(void*));
+  struct Block {
+    Block* next;
+  };
+  struct Stock {
+    Stock() = default;
+    Stock(const Stock&) = delete;
+    Stock& operator=(const Stock&) = delete;
+    ~Stock() {
+      while (head != nullptr) ::operator delete(std::exchange(head, head->next), sizeof(T));
+    }
+    Block* head = nullptr;
+    std::size_t count = 0;
+  };
+  static Stock& stock_of_this_thread() noexcept {
+    thread_local Stock stock;
+    return stock;
+  }
+};
+
+// Strings whose buffers outlive them: give() keeps a string's buffer (one
+// too short to have one, its bytes inline, is not kept), take() returns an
+// empty string with a kept buffer's capacity, or a new empty string.
+class RecycledStrings {
+ public:
+  static constexpr std::size_t kKeep = 64;
+  // Buffers over this many bytes are freed, not kept: the stock stays small.
+  static constexpr std::size_t kMaxCapacity = 4096;
+
+  static std::string take() {
+    std::vector<std::string>& stock = stock_of_this_thread();
+    if (!kRecycleAllocations || stock.empty()) return {};
+    std::string s = std::move(stock.back());
+    stock.pop_back();
+    return s;
+  }
+  static void give(std::string&& s) noexcept {
+    if (!kRecycleAllocations || s.capacity() <= std::string().capacity() || s.capacity() > kMaxCapacity) return;
+    std::vector<std::string>& stock = stock_of_this_thread();
+    if (stock.size() >= kKeep) return;
+    // Once per thread, so that giving never allocates afterwards.
+    if (stock.capacity() < kKeep) stock.reserve(kKeep);
+    s.clear();
+    stock.push_back(std::move(s));
+  }
+
+ private:
+  static std::vector<std::string>& stock_of_this_thread() noexcept {
+    thread_local std::vector<std::string> stock;
+    return stock;
+  }
+};
+
+}  // namespace gatehouse
