@@ -255,7 +255,6 @@ bool CacheStore::claim_flight(std::size_t primary_hash, std::uint64_t flight_has
   return shard.flights.try_emplace(flight_hash, false).second;
 }
 
-
 bool CacheStore::end_flight(std::size_t primary_hash, std::uint64_t flight_hash) {
   Shard& shard = shards_[primary_hash % shards_.size()];
   std::lock_guard lock(shard.mutex);

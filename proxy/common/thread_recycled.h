@@ -6,7 +6,8 @@
 // recycled one costs ~20).
 //
 // Contract: any thread may take or give; what a thread gives joins that
-// thread's stock, which is bounded (kKeep) and freed when the thread exits.
+// thread's stock, which is bounded (kKeep) and freed when the thread exits
+// (what is given while it exits, after that, is freed at once).
 // Under AddressSanitizer nothing is recycled, so that a use after free is
 // still reported.
 
@@ -46,7 +47,11 @@ class ThreadRecycled {
   static void operator delete(void* p, std::size_t size) noexcept {
     if (kRecycleAllocations && size == sizeof(T)) {
       Stock& stock = stock_of_this_thread();
-      if (stock.count < kKeep) {
+      if (!stock.closed && stock.count < kKeep) {
+        if (!stock.reaper_armed) {
+          stock.reaper_armed = true;
+          arm_reaper();
+        }
         stock.head = ::new (p) Block{stock.head};
         ++stock.count;
         return;
@@ -56,24 +61,34 @@ class ThreadRecycled {
   }
 
  private:
-  static_assert(sizeof(T*) <= sizeof(void*));
   struct Block {
     Block* next;
   };
+  // Trivially destructible, so that it stays usable while its thread exits,
+  // whatever is destroyed in which order then.
   struct Stock {
-    Stock() = default;
-    Stock(const Stock&) = delete;
-    Stock& operator=(const Stock&) = delete;
-    ~Stock() {
-      while (head != nullptr) ::operator delete(std::exchange(head, head->next), sizeof(T));
-    }
     Block* head = nullptr;
     std::size_t count = 0;
+    bool reaper_armed = false;
+    bool closed = false;  // the reaper ran: blocks go to the global operators
   };
   static Stock& stock_of_this_thread() noexcept {
     thread_local Stock stock;
     return stock;
   }
+  // Frees the stock when its thread exits.
+  struct Reaper {
+    Reaper() = default;
+    Reaper(const Reaper&) = delete;
+    Reaper& operator=(const Reaper&) = delete;
+    ~Reaper() {
+      Stock& stock = stock_of_this_thread();
+      stock.closed = true;
+      while (stock.head != nullptr) ::operator delete(std::exchange(stock.head, stock.head->next), sizeof(T));
+      stock.count = 0;
+    }
+  };
+  static void arm_reaper() noexcept { thread_local Reaper reaper; }
 };
 
 // Strings whose buffers outlive them: give() keeps a string's buffer (one
@@ -86,26 +101,40 @@ class RecycledStrings {
   static constexpr std::size_t kMaxCapacity = 4096;
 
   static std::string take() {
-    std::vector<std::string>& stock = stock_of_this_thread();
-    if (!kRecycleAllocations || stock.empty()) return {};
-    std::string s = std::move(stock.back());
-    stock.pop_back();
+    std::vector<std::string>* stock = stock_of_this_thread();
+    if (!kRecycleAllocations || stock == nullptr || stock->empty()) return {};
+    std::string s = std::move(stock->back());
+    stock->pop_back();
     return s;
   }
   static void give(std::string&& s) noexcept {
     if (!kRecycleAllocations || s.capacity() <= std::string().capacity() || s.capacity() > kMaxCapacity) return;
-    std::vector<std::string>& stock = stock_of_this_thread();
-    if (stock.size() >= kKeep) return;
+    std::vector<std::string>* stock = stock_of_this_thread();
+    if (stock == nullptr || stock->size() >= kKeep) return;
     // Once per thread, so that giving never allocates afterwards.
-    if (stock.capacity() < kKeep) stock.reserve(kKeep);
+    if (stock->capacity() < kKeep) stock->reserve(kKeep);
     s.clear();
-    stock.push_back(std::move(s));
+    stock->push_back(std::move(s));
   }
 
  private:
-  static std::vector<std::string>& stock_of_this_thread() noexcept {
-    thread_local std::vector<std::string> stock;
-    return stock;
+  // Trivially destructible: readable until the thread is gone.
+  static bool& closed_on_this_thread() noexcept {
+    thread_local bool closed = false;
+    return closed;
+  }
+  struct Stock {
+    Stock() = default;
+    Stock(const Stock&) = delete;
+    Stock& operator=(const Stock&) = delete;
+    ~Stock() { closed_on_this_thread() = true; }
+    std::vector<std::string> strings;
+  };
+  // Null once the thread's stock is destroyed (its thread exits).
+  static std::vector<std::string>* stock_of_this_thread() noexcept {
+    if (closed_on_this_thread()) return nullptr;
+    thread_local Stock stock;
+    return &stock.strings;
   }
 };
 
