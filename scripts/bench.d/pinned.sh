@@ -9,8 +9,11 @@
 #      against `cache: { default_ttl: 60s }` with a new URL per request
 #      (unique_paths.lua) once its 256 MiB store is full, then against
 #      `cache` with responses it cannot store; 5 alternating 3 s pairs each,
-#      requests/s and CPU per request (/proc/PID/stat). Then cache hits
-#      against nginx proxy_cache (nginx on core 9), 3 pairs.
+#      requests/s and CPU per request (/proc/PID/stat). The stored misses
+#      also against the same Gatehouse with jemalloc (where JEMALLOC names
+#      its library) and against nginx proxy_cache (nginx on core 9, its
+#      256 MB zone filled first). Then cache hits against nginx
+#      proxy_cache, 3 pairs.
 #   2. Scaling: 1, 2, 4 and 8 workers on cores 8.., plain proxying and cache
 #      hits, Gatehouse against nginx, 4 s each (wrk -t4 -c256).
 #   3. Where their binaries are given (STORE_BENCH, METRICS_BENCH, HIT_BENCH:
@@ -103,8 +106,8 @@ wrk_run() {
     awk '/Requests\/sec/ { print $2 }'
 }
 
-start_gh() { # NAME CORES
-  pin "$2" "$GH" --config "$W/$1.yaml" >"$W/$1.log" 2>&1 &
+start_gh() { # NAME CORES (PRELOAD=library in the environment: LD_PRELOAD it)
+  pin "$2" env ${PRELOAD:+"LD_PRELOAD=$PRELOAD"} "$GH" --config "$W/$1.yaml" >"$W/$1.log" 2>&1 &
   echo $! >"$W/$1.pid"
   sleep 0.7
 }
@@ -163,6 +166,20 @@ start_gh nostore 8
 wrk_run 20011 2 2 64 "${UNIQUE[@]}" >/dev/null
 wrk_run 20021 12 2 64 "${UNIQUE[@]}" >/dev/null  # fills the 256 MiB store: each insert then evicts
 pairs "cache, stored miss (store full), 1 worker" 20011 "$(pid_of base)" 20021 "$(pid_of stored)" 5 3 "${UNIQUE[@]}"
+if [[ -n ${JEMALLOC:-} ]]; then
+  gh_conf stored_je 20061 1 "cache: { default_ttl: 60s }"
+  PRELOAD=$JEMALLOC start_gh stored_je 8
+  wrk_run 20061 12 2 64 "${UNIQUE[@]}" >/dev/null
+  pairs "cache, stored miss (store full), 1 worker, jemalloc vs glibc malloc" 20021 "$(pid_of stored)" \
+    20061 "$(pid_of stored_je)" 5 3 "${UNIQUE[@]}"
+  stop stored_je
+fi
+ngx_conf nstored 20071 1 1
+start_ngx nstored 9
+wrk_run 20071 12 2 64 "${UNIQUE[@]}" >/dev/null  # nginx's 256 MB zone filled too
+pairs "cache, stored miss, gatehouse vs nginx proxy_cache (no CPU figure for nginx), 1 worker" \
+  20071 "$(pid_of nstored)" 20021 "$(pid_of stored)" 3 3 "${UNIQUE[@]}"
+stop nstored
 stop stored
 wrk_run 20031 2 2 64 "${UNIQUE[@]}" >/dev/null
 pairs "cache, not storable miss, 1 worker" 20011 "$(pid_of base)" 20031 "$(pid_of nostore)" 5 3 "${UNIQUE[@]}"
