@@ -193,6 +193,31 @@ TEST(IequalsTest, AsciiCaseInsensitive) {
   EXPECT_FALSE(iequals("[", "{"));
 }
 
+// For every pair of byte values, at every position of names from 1 to 20
+// bytes: equal exactly when they are the same byte or the same ASCII letter.
+TEST(IequalsTest, OnlyAsciiLettersFoldForEveryBytePair) {
+  auto fold = [](unsigned char c) { return c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c; };
+  std::string a;
+  std::string b;
+  for (std::size_t n = 1; n <= 20; ++n) {
+    for (std::size_t pos = 0; pos < n; ++pos) {
+      for (int x = 0; x < 256; ++x) {
+        for (int y = 0; y < 256; ++y) {
+          a.assign(n, 'k');
+          b.assign(n, 'K');
+          a[pos] = static_cast<char>(x);
+          b[pos] = static_cast<char>(y);
+          const bool expected = fold(static_cast<unsigned char>(x)) == fold(static_cast<unsigned char>(y));
+          if (iequals(a, b) != expected) {
+            ADD_FAILURE() << "n " << n << " pos " << pos << " bytes " << x << ", " << y;
+            return;
+          }
+        }
+      }
+    }
+  }
+}
+
 TEST(ListContainsTokenTest, Basic) {
   EXPECT_TRUE(list_contains_token("close", "close"));
   EXPECT_TRUE(list_contains_token("Close", "close"));
