@@ -33,6 +33,9 @@ template <typename T, std::size_t kKeep = 64>
 class ThreadRecycled {
  public:
   static void* operator new(std::size_t size) {
+    // A stocked block holds the link to the next; an over-aligned T would
+    // need the aligned forms, which this does not provide.
+    static_assert(sizeof(T) >= sizeof(Block) && alignof(T) <= __STDCPP_DEFAULT_NEW_ALIGNMENT__);
     if (kRecycleAllocations && size == sizeof(T)) {
       Stock& stock = stock_of_this_thread();
       if (stock.head != nullptr) {
