@@ -23,10 +23,7 @@ std::string_view key_authority_of(std::string_view scheme, std::string_view host
 }
 
 std::string key_authority(std::string_view scheme, std::string_view host) {
-  const std::string_view authority = key_authority_of(scheme, host);
-  std::string out(authority.size(), '\0');
-  copy_lowercase(out.data(), authority);
-  return out;
+  return to_lower(key_authority_of(scheme, host));
 }
 
 std::string key_query(std::string_view query, const CacheKeyOptions& options) {
