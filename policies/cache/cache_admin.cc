@@ -72,8 +72,8 @@ std::optional<std::string> url_key(std::string_view url) {
 http::ServerResponse stats(CacheRuntime& runtime) {
   const StoreStats s = runtime.store().stats();
   boost::json::object lookups;
-  double total = 0;
-  double from_cache = 0;
+  std::uint64_t total = 0;
+  std::uint64_t from_cache = 0;
   for (const auto& [result, n] : runtime.lookup_totals()) {
     lookups[result] = n;
     if (result == "bypass") continue;
@@ -86,7 +86,7 @@ http::ServerResponse stats(CacheRuntime& runtime) {
                            {"evictions", s.evictions},
                            {"max_size", runtime.store().limits().max_size},
                            {"lookups", std::move(lookups)},
-                           {"hit_ratio", total > 0 ? from_cache / total : 0.0}};
+                           {"hit_ratio", total > 0 ? static_cast<double>(from_cache) / static_cast<double>(total) : 0.0}};
   return admin_json(200, body);
 }
 

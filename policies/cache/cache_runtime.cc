@@ -1,5 +1,6 @@
 #include "policies/cache/cache_runtime.h"
 
+#include <cmath>
 #include <functional>
 
 #include <boost/asio/post.hpp>
@@ -82,13 +83,14 @@ void CacheRuntime::publish_metrics() {
   lookup_counters_.publish();
 }
 
-std::map<std::string, double> CacheRuntime::lookup_totals() {
+std::map<std::string, std::uint64_t> CacheRuntime::lookup_totals() {
   publish_metrics();
-  std::map<std::string, double> totals;
+  std::map<std::string, std::uint64_t> totals;
   for (const prometheus::MetricFamily& family : lookups_->Collect()) {
     for (const prometheus::ClientMetric& metric : family.metric) {
       for (const prometheus::ClientMetric::Label& label : metric.label) {
-        if (label.name == "result") totals[label.value] += metric.counter.value;
+        // A prometheus counter is a double; these count lookups one by one.
+        if (label.name == "result") totals[label.value] += static_cast<std::uint64_t>(std::llround(metric.counter.value));
       }
     }
   }

@@ -102,8 +102,8 @@ class CacheRuntime {
   // data path.
   void publish_metrics();
   // gatehouse_cache_lookups_total summed over routes, by result (admin
-  // stats), published first.
-  std::map<std::string, double> lookup_totals();
+  // stats), published first. Counts: whole numbers, as JSON shows them.
+  std::map<std::string, std::uint64_t> lookup_totals();
 
   // Request collapsing. The flights themselves are the store's (claimed by
   // a lookup: CacheStore::lookup's `claim_flight`, or by lead()), each named

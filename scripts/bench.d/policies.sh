@@ -12,7 +12,7 @@
 # more than the 5-10% a policy costs within seconds, so a single baseline
 # measured minutes earlier cannot resolve it. Five short rounds rather than
 # three long ones: the median of five is not moved by one disturbed round
-# (nor by the cache row's first, which fills the store), and a shorter round
+# (nor by one a background task disturbs), and a shorter round
 # leaves the machine less time to drift between the two halves of a pair.
 # Each sample also records the CPU time the measured Gatehouse used
 # (/proc/PID/stat), so a row reports the policy's cost per request as well:
@@ -24,6 +24,7 @@
 
 POLICY_ROUNDS=5
 POLICY_SAMPLE=3s
+FILL_TIMEOUT=300  # seconds warm_until_evicting may load a store
 REDIS_PORT=""  # set by start_redis
 REDIS_PID=""
 BASE_PORT=""  # the baseline Gatehouse, set by start_baseline
@@ -78,6 +79,9 @@ policy_check() {
 # is the ratio to Gatehouse without a policy that the row should reach.
 # POLICY_WRK_SCRIPT (environment, optional): a wrk Lua script both the row
 # and its baseline samples run with (unique_paths.lua: a new URL each time).
+# POLICY_STORE (environment, optional; cache rows): `full` loads the row
+# until its store has evicted before measuring (warm_until_evicting);
+# `filling` fails the row if its store evicted during it.
 # Appends one line to $TMP/policies.tsv.
 bench_policy() {
   local label=$1 target=$2 policy=$3 token=${4:-} dir port conf pid why result=ok wrk_extra=()
@@ -102,8 +106,14 @@ bench_policy() {
     log "gatehouse + $label: warm-up $WARMUP, then $POLICY_ROUNDS rounds of $POLICY_SAMPLE, alternating with the baseline"
     run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "${wrk_extra[@]}" \
       "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
+    if [[ ${POLICY_STORE:-} == full ]]; then
+      log "gatehouse + $label: loading until the store is full (up to ${FILL_TIMEOUT}s)"
+      warm_until_evicting "$conf" "$port" "${wrk_extra[@]}" ||
+        result="the store did not fill within ${FILL_TIMEOUT}s"
+    fi
     local round
     for ((round = 1; round <= POLICY_ROUNDS; round++)); do
+      [[ $result == ok ]] || break
       if ! sample "$dir/base-$round.txt" "$BASE_PORT" "$BASE_PID" "${wrk_extra[@]}" ||
         ! sample "$dir/wrk-$round.txt" "$port" "$pid" "${wrk_extra[@]}"; then
         result="wrk failed"
@@ -114,6 +124,8 @@ bench_policy() {
       result="crashed during the run"
     elif [[ $result == ok ]] && ! pid_alive "$BASE_PID"; then
       result="the baseline crashed during the run"
+    elif [[ $result == ok && ${POLICY_STORE:-} == filling ]] && (($(cache_evictions "$conf") > 0)); then
+      result="the store filled during the row (evictions); its max_size is too small for this machine"
     fi
   fi
 
@@ -123,6 +135,36 @@ bench_policy() {
   fi
   printf '%s\t%s\t%s\t%s\n' "$label" "$target" "$result" "$dir" >>"$TMP/policies.tsv"
   stop_child "$pid" TERM 15 || true
+}
+
+# filling_store_mib: a cache max_size (MiB) the filling row cannot reach:
+# half of MemAvailable, at most 64 GiB.
+filling_store_mib() {
+  awk '/^MemAvailable:/ { mib = int($2 / 2048); print (mib > 65536 ? 65536 : mib); exit }' /proc/meminfo
+}
+
+# cache_evictions CONF: the evictions GET /cache/stats reports on the admin
+# address of Gatehouse config CONF (write_config's); 0 when it cannot be read.
+cache_evictions() {
+  local admin evictions
+  admin="$(awk '/^admin:/ { in_admin = 1 } in_admin && /address:/ { print $2; exit }' "$1")"
+  evictions="$(curl -s --max-time 5 "http://$admin/cache/stats" | grep -o '"evictions":[0-9]*' | cut -d: -f2)"
+  echo "${evictions:-0}"
+}
+
+# warm_until_evicting CONF PORT [WRK_ARGS...]: the row's load, WARMUP at a
+# time, until the cache of Gatehouse config CONF (listening on PORT) has
+# evicted: its store is full and each stored response now evicts an older
+# one, as a cache runs once its first max_size of responses is in. Fails
+# after FILL_TIMEOUT seconds.
+warm_until_evicting() {
+  local conf=$1 port=$2 deadline=$((SECONDS + FILL_TIMEOUT))
+  shift 2
+  while (($(cache_evictions "$conf") == 0)); do
+    ((SECONDS < deadline)) || return 1
+    run_tracked wrk -t"$WRK_THREADS" -c"$CONNECTIONS" -d"$WARMUP" "$@" \
+      "http://127.0.0.1:$port$BENCH_PATH" >/dev/null 2>&1 || true
+  done
 }
 
 # sample OUT PORT PID [WRK_ARGS...]: one measurement of POLICY_SAMPLE against
@@ -233,11 +275,18 @@ bench_policies() {
   done
   # Misses: the upstream's plain 200 has no freshness and no validator, so
   # it is forwarded and not stored (hit-for-miss); with default_ttl and a new
-  # URL per request (unique_paths.lua), every response is stored (and, once
-  # max_size is reached, older ones evicted).
+  # URL per request (unique_paths.lua), every response is stored. A cache
+  # runs full once its first max_size of responses is in: the stored row is
+  # measured then, each stored response evicting an older one. The fill
+  # before it is a row of its own, without a target: its store (half the
+  # memory available, at most 64 GiB) never fills, so each response also
+  # costs the kernel's first touch of the memory it takes.
   bench_policy "cache, every request a miss (not storable)" 0.90 "- cache"
-  POLICY_WRK_SCRIPT="$BENCH_D/unique_paths.lua" \
-    bench_policy "cache, every request a miss (stored)" 0.90 "- cache: { default_ttl: 60s }"
+  POLICY_WRK_SCRIPT="$BENCH_D/unique_paths.lua" POLICY_STORE=full \
+    bench_policy "cache, every request a miss (stored, store full)" 0.90 "- cache: { default_ttl: 60s }"
+  POLICY_WRK_SCRIPT="$BENCH_D/unique_paths.lua" POLICY_STORE=filling \
+    bench_policy "cache, every request a miss (stored, store filling)" "" \
+    "- cache: { default_ttl: 60s, max_size: $(filling_store_mib)MiB }"
   bench_cache_vs_nginx stored-miss
   bench_cache_vs_nginx hit
   stop_child "$BASE_PID" TERM 15 || true

@@ -445,6 +445,7 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(status, 200)
         self.assertEqual(stats["entries"], 3)
         self.assertEqual(stats["lookups"]["hit"], 1)
+        self.assertIsInstance(stats["lookups"]["hit"], int)  # a count, not 1E0
         self.assertAlmostEqual(stats["hit_ratio"], 0.25)
         self.assertEqual(self.admin_call("POST", "/cache/purge?url=http://TEST:80/api/a"), (200, {"purged": 1}))
         self.get("/api/a")
