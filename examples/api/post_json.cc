@@ -54,8 +54,9 @@ boost::json::object post_json(const Post& post) {
 }
 
 std::string post_etag(const Post& post) {
-  return "\"" + std::to_string(post.id) + "-" + std::to_string(post.version) + "-" + std::to_string(post.updated_at) +
-         "\"";
+  std::string etag = "\"";
+  etag.append(std::to_string(post.id)).append("-").append(std::to_string(post.version)).append("-");
+  return etag.append(std::to_string(post.updated_at)).append("\"");
 }
 
 PostFields read_post_fields(const boost::json::object& json, bool partial, std::vector<FieldError>& errors) {

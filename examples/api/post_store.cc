@@ -39,8 +39,9 @@ std::optional<Post> PostStore::find(std::int64_t id) {
 }
 
 std::optional<Post> PostStore::update(std::int64_t id, const std::string& title, const std::string& body) {
-  Statement s = db_.prepare("UPDATE posts SET title = ?, body = ?, updated_at = ?, version = version + 1 WHERE id = ? "
-                            "RETURNING " + std::string(kColumns));
+  Statement s = db_.prepare(
+      std::string("UPDATE posts SET title = ?, body = ?, updated_at = ?, version = version + 1 WHERE id = ? RETURNING ")
+          .append(kColumns));
   s.bind(1, title).bind(2, body).bind(3, now_millis()).bind(4, id);
   if (!s.step()) return std::nullopt;
   Post post = read_post(s);

@@ -15,7 +15,7 @@ namespace {
 // Reports a problem with a header name read from `at`; true when usable.
 bool check_name(const config::ConfigNode& at, std::string_view name, Direction direction, Edit edit) {
   if (!is_header_name(name)) {
-    at.error("`" + std::string(name) +
+    at.error(std::string("`").append(name) +
              "` is not a valid header name (an RFC 9110 token: letters, digits and "
              "!#$%&'*+-.^_`|~)");
     return false;

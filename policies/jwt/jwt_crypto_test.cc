@@ -248,7 +248,7 @@ TEST(JwtRfc7515Test, AppendixA1Hs256Verifies) {
 
 TEST(JwtRfc7515Test, AppendixA2Rs256Verifies) {
   const std::string token =
-      "eyJhbGciOiJSUzI1NiJ9." + std::string(kRfcPayload) +
+      std::string("eyJhbGciOiJSUzI1NiJ9.").append(kRfcPayload) +
       ".cC4hiUPoj9Eetdgtv3hF80EGrhuB__dzERat0XF9g2VtQgr9PJbu3XOiZj5RZmh7AAuHIm4Bh-0Qc_lF5YKt_O8W2Fp5jujGbds9uJdbF9CUAr7"
       "t1dnZcAcQjbKBYNX4BAynRFdiuB--f_nZLgrnbyTyWzO75vRK5h6xBArLIARNPvkSjtQBMHlb1L07Qe7K0GarZRmB_eSN9383LcOLn6_dO--xi12"
       "jzDwusC-eOkHWEsqtFZESc6BfI7noOPqvhJ1phCnvWh6IeYI2w9QOYEUipUTI8np6LbgGY9Fs98rqVt5AXLIhWkWywlVmtVrBp0igcN_IoypGlUP"
@@ -259,7 +259,7 @@ TEST(JwtRfc7515Test, AppendixA2Rs256Verifies) {
 }
 
 TEST(JwtRfc7515Test, AppendixA3Es256Verifies) {
-  const std::string token = "eyJhbGciOiJFUzI1NiJ9." + std::string(kRfcPayload) +
+  const std::string token = std::string("eyJhbGciOiJFUzI1NiJ9.").append(kRfcPayload) +
                             ".DtEhU3ljbEg8L38VWAfUAqOyKAM6-Xx-F4GawxaepmXFCgfTjDxw5djxLa8ISlSApmWQxfKTUJqPP3-Kg6NU1Q";
   const VerificationKey key = jwk_key(
       R"({"keys":[{"kty":"EC","crv":"P-256","x":"f83OJ3D2xF1Bg8vub9tLe1gHMzV76e8Tus9uPHvRVEU","y":"x_FEzRu9m36HLN_tue659LNpXW6pCyStikYjKIWI5a0"}]})");

@@ -45,7 +45,7 @@ TEST(HeaderMapPoolTest, KeepsAFewOrdinaryMapsOnly) {
     recycle_header_map(std::move(map));
   }
   HeaderMap huge;
-  for (int i = 0; i < 200; ++i) huge.add("F" + std::to_string(i), "v");
+  for (int i = 0; i < 200; ++i) huge.add(std::string("F").append(std::to_string(i)), "v");
   recycle_header_map(std::move(huge));  // too many slots to keep
   recycle_header_map(HeaderMap{});      // nothing to keep
   int pooled = 0;

@@ -99,7 +99,7 @@ TEST(HeaderMapTest, RemoveAllMatchesAndKeepsOrderOfRest) {
 
 TEST(HeaderMapTest, RemoveIfKeepsOrder) {
   HeaderMap m;
-  for (int i = 0; i < 8; ++i) m.add("H" + std::to_string(i), std::to_string(i));
+  for (int i = 0; i < 8; ++i) m.add(std::string("H").append(std::to_string(i)), std::to_string(i));
   std::size_t removed = m.remove_if([](const Header& h) { return (h.value[0] - '0') % 3 == 0; });
   EXPECT_EQ(removed, 3u);  // 0, 3, 6
   EXPECT_EQ(values(m), (std::vector<std::string>{"1", "2", "4", "5", "7"}));
