@@ -11,9 +11,9 @@
 # median of its per-round ratios: on a virtual machine throughput drifts by
 # more than the 5-10% a policy costs within seconds, so a single baseline
 # measured minutes earlier cannot resolve it. Five short rounds rather than
-# three long ones: the median of five is not moved by one disturbed round
-# (nor by one a background task disturbs), and a shorter round
-# leaves the machine less time to drift between the two halves of a pair.
+# three long ones: the median of five is not moved by one disturbed round,
+# and a shorter round leaves the machine less time to drift between the two
+# halves of a pair.
 # Each sample also records the CPU time the measured Gatehouse used
 # (/proc/PID/stat), so a row reports the policy's cost per request as well:
 # wrk and the upstream share the CPUs, which dilutes it in requests/s.
