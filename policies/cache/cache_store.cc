@@ -1,6 +1,7 @@
 #include "policies/cache/cache_store.h"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -104,8 +105,8 @@ CacheStore::Released::~Released() {
 std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
 
 void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
-  shard.bytes -= entry.bytes;
-  shard.entries -= entry.variants.size();
+  shard.bytes.sub(entry.bytes);
+  shard.entries.sub(entry.variants.size());
   shard.index.erase(&entry);
   shard.lru.erase(shard.lru.iterator_to(entry));
   released.keys.push_back(entry);
@@ -129,14 +130,15 @@ void CacheStore::push_front(Shard& shard, KeyEntry& entry) noexcept {
 void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Released& released) {
   const std::size_t charge = entry.variants[i].charge;
   entry.bytes -= charge;
-  shard.bytes -= charge;
-  --shard.entries;
+  shard.bytes.sub(charge);
+  shard.entries.sub(1);
   released.variants.push_back(std::move(entry.variants[i].response));
   entry.variants.erase(entry.variants.begin() + static_cast<std::ptrdiff_t>(i));
 }
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released) {
-  while (shard.bytes > budget && !shard.lru.empty()) {
+  bool evicted = false;
+  while (shard.bytes.get() > budget && !shard.lru.empty()) {
     KeyEntry& victim = shard.lru.back();
     if (&victim == keep) break;
     // Used through a worker's kept hits since it last moved: as recent as
@@ -150,15 +152,51 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
       move_to_front(shard, victim);
       continue;
     }
-    evictions_ += victim.variants.size();
+    shard.evictions.add(victim.variants.size());
     erase_key(shard, victim, released);
+    evicted = true;
   }
+  if (evicted) prefetch_victims(shard);
   // Only `keep` is left and its variants together are still too many bytes:
   // drop its oldest ones (the newest alone always fits, insert checked).
-  while (keep != nullptr && shard.bytes > budget && keep->variants.size() > 1) {
+  while (keep != nullptr && shard.bytes.get() > budget && keep->variants.size() > 1) {
     drop_variant(shard, *keep, keep->variants.size() - 1, released);
-    ++evictions_;
+    shard.evictions.add(1);
   }
+}
+
+namespace {
+
+// A hint to fetch the line holding `address` (integer arithmetic: the
+// addresses may lie just outside the object they are computed from).
+void prefetch_line(std::uintptr_t address) noexcept { __builtin_prefetch(reinterpret_cast<const void*>(address), 1); }
+
+}  // namespace
+
+void CacheStore::prefetch_victims(const Shard& shard) noexcept {
+  if (shard.lru.empty()) return;
+  // Unlinking the victim just wrote this entry's hook, and the eviction
+  // before this one prefetched the rest of it.
+  const KeyEntry& next = shard.lru.back();
+  const std::size_t bookkeeping = next.size + StoredResponse::kStoreBookkeeping;
+  for (const Variant& variant : next.variants) {
+    // Releasing the response reads and writes its control block (the
+    // reference counts, just before the object), destroys the object's
+    // members, and has malloc read the size field of its block (48 bytes
+    // before the object) and that of the block after it, about `charge`
+    // bytes on; not the header section and body between.
+    const auto object = reinterpret_cast<std::uintptr_t>(variant.response.get());
+    for (std::uintptr_t at = object - 64; at < object + sizeof(StoredResponse); at += 64) prefetch_line(at);
+    prefetch_line(object + sizeof(StoredResponse) - 1);
+    if (variant.charge > bookkeeping) prefetch_line(object - 40 + (variant.charge - bookkeeping));
+  }
+  // The victim after it: its key entry, which the next eviction reads to
+  // find its response.
+  auto before = shard.lru.iterator_to(next);
+  if (before == shard.lru.begin()) return;
+  const auto after_next = reinterpret_cast<std::uintptr_t>(&*--before);
+  for (std::uintptr_t at = after_next; at < after_next + sizeof(KeyEntry); at += 64) prefetch_line(at);
+  prefetch_line(after_next + sizeof(KeyEntry) - 1);
 }
 
 const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,
@@ -293,12 +331,12 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   }
   entry.variants.insert(entry.variants.begin(), Variant{std::move(response), charge});
   entry.bytes += charge;
-  shard.bytes += charge;
-  ++shard.entries;
+  shard.bytes.add(charge);
+  shard.entries.add(1);
   const std::size_t max_variants = max_variants_.load();
   while (entry.variants.size() > max_variants) {
     drop_variant(shard, entry, entry.variants.size() - 1, released);
-    ++evictions_;
+    shard.evictions.add(1);
   }
   evict_to(shard, budget, &entry, released);
   return InsertResult::kStored;
@@ -319,8 +357,8 @@ bool CacheStore::replace(std::string_view primary, const std::shared_ptr<const S
   if (pos == entry.variants.end()) return false;
   const std::size_t charge = updated->charge() + primary.size();
   entry.bytes = entry.bytes - pos->charge + charge;
-  shard.bytes += charge;
-  shard.bytes -= pos->charge;
+  shard.bytes.add(charge);
+  shard.bytes.sub(pos->charge);
   released.variants.push_back(std::move(pos->response));
   updated->store_mark.set();
   *pos = Variant{std::move(updated), charge};
@@ -362,10 +400,10 @@ std::size_t CacheStore::purge_all() { return purge_prefix(""); }
 StoreStats CacheStore::totals() const noexcept {
   StoreStats s;
   for (const Shard& shard : shards_) {
-    s.bytes += shard.bytes.load(std::memory_order_relaxed);
-    s.entries += shard.entries.load(std::memory_order_relaxed);
+    s.bytes += shard.bytes.get();
+    s.entries += shard.entries.get();
+    s.evictions += shard.evictions.get();
   }
-  s.evictions = evictions_.load();
   return s;
 }
 
@@ -373,11 +411,11 @@ StoreStats CacheStore::stats() const {
   StoreStats s;
   for (const Shard& shard : shards_) {
     std::lock_guard lock(shard.mutex);
-    s.bytes += shard.bytes;
-    s.entries += shard.entries;
+    s.bytes += shard.bytes.get();
+    s.entries += shard.entries.get();
+    s.evictions += shard.evictions.get();
     s.keys += shard.index.size();
   }
-  s.evictions = evictions_.load();
   return s;
 }
 

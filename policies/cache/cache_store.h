@@ -222,11 +222,27 @@ class CacheStore {
   };
   struct IndexEqual {
     using is_transparent = void;
+    // An entry's erase finds its own slot without reading the entry (an
+    // evicted one is cold).
     bool operator()(const KeyEntry* a, const KeyEntry* b) const noexcept {
-      return a->hash == b->hash && a->key() == b->key();
+      return a == b || (a->hash == b->hash && a->key() == b->key());
     }
     bool operator()(const IndexKey& k, const KeyEntry* e) const noexcept { return k.hash == e->hash && k.key == e->key(); }
     bool operator()(const KeyEntry* e, const IndexKey& k) const noexcept { return (*this)(k, e); }
+  };
+  // A count that only its shard's lock holder writes and that totals()
+  // reads without the lock. Writers load and store instead of a locked
+  // read-modify-write: no other writer can race them, and a locked
+  // instruction costs tens of cycles and first waits for every pending store,
+  // such as a fill's body written into memory a full store last used long ago.
+  class GuardedCount {
+   public:
+    void add(std::uint64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
+    void sub(std::uint64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+    std::uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
+
+   private:
+    std::atomic<std::uint64_t> value_{0};
   };
   // A line of its own: workers locking neighbouring shards do not share one.
   struct alignas(64) Shard {
@@ -243,8 +259,9 @@ class CacheStore {
     // Open addressing: no node per key.
     boost::unordered_flat_set<KeyEntry*, IndexHash, IndexEqual> index;
     // Written with `mutex` held; read without it by totals().
-    std::atomic<std::size_t> bytes{0};
-    std::atomic<std::size_t> entries{0};
+    GuardedCount bytes;
+    GuardedCount entries;
+    GuardedCount evictions;
     // mark_uncacheable()'s table, with `mutex` held.
     struct UncacheableMark {
       std::size_t hash = 0;
@@ -302,6 +319,14 @@ class CacheStore {
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
+  // After an eviction, when the next insert will most likely evict again:
+  // asks the processor to fetch, in the background, what that eviction and
+  // its release will read: the next victim's response (its control block
+  // and object) and the key entry of the victim after it. A full store's
+  // victims were last touched max_size bytes of fills ago, so without this
+  // each of those reads waits for main memory while the shard is locked.
+  // Reads only lines an earlier call fetched; a hint, never a dependency.
+  static void prefetch_victims(const Shard& shard) noexcept;
 
   // Which store a worker's kept hit (local_hits.h) came from.
   const std::uint64_t id_;
@@ -311,7 +336,6 @@ class CacheStore {
   std::atomic<std::size_t> max_size_;
   std::atomic<std::size_t> max_object_size_;
   std::atomic<std::size_t> max_variants_;
-  std::atomic<std::uint64_t> evictions_{0};
 };
 
 // The key of a collapsing flight: a 64-bit hash of the cache key's primary
