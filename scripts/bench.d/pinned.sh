@@ -12,8 +12,10 @@
 #      requests/s and CPU per request (/proc/PID/stat). The stored misses
 #      also against the same Gatehouse with jemalloc (where JEMALLOC names
 #      its library) and against nginx proxy_cache (nginx on core 9, its
-#      256 MB zone filled first). Then cache hits against nginx
-#      proxy_cache, 3 pairs.
+#      256 MB zone filled first), and against an earlier build where
+#      GATEHOUSE_BIN_BEFORE names its binary (same configuration, its store
+#      filled the same way). Then cache hits against nginx proxy_cache, 3
+#      pairs.
 #   2. Scaling: 1, 2, 4 and 8 workers on cores 8.., plain proxying and cache
 #      hits, Gatehouse against nginx, 4 s each (wrk -t4 -c256).
 #   3. Where their binaries are given (STORE_BENCH, METRICS_BENCH, HIT_BENCH:
@@ -27,8 +29,8 @@
 # Usage: scripts/bench.d/pinned.sh   (after ./scripts/build; on fewer than 16
 # cores it runs unpinned, which only checks that it works). Binaries:
 # GATEHOUSE_BIN, GATEHOUSE_UPSTREAM_BIN (default build/bin/...), WRK and
-# NGINX (default: from PATH); SCALING=0 runs part 1 only. Fixed ports
-# 20001-20131 on 127.0.0.1.
+# NGINX (default: from PATH); SCALING=0 runs part 1 only; ROUNDS: pairs in
+# the stored-miss rows (default 5). Fixed ports 20001-20131 on 127.0.0.1.
 set -u
 R=$(cd "$(dirname "$0")/../.." && pwd)
 GH=${GATEHOUSE_BIN:-$R/build/bin/gatehouse}
@@ -165,13 +167,22 @@ start_gh stored 8
 start_gh nostore 8
 wrk_run 20011 2 2 64 "${UNIQUE[@]}" >/dev/null
 wrk_run 20021 12 2 64 "${UNIQUE[@]}" >/dev/null  # fills the 256 MiB store: each insert then evicts
-pairs "cache, stored miss (store full), 1 worker" 20011 "$(pid_of base)" 20021 "$(pid_of stored)" 5 3 "${UNIQUE[@]}"
+ROUNDS=${ROUNDS:-5}
+pairs "cache, stored miss (store full), 1 worker" 20011 "$(pid_of base)" 20021 "$(pid_of stored)" "$ROUNDS" 3 "${UNIQUE[@]}"
+if [[ -n ${GATEHOUSE_BIN_BEFORE:-} ]]; then
+  gh_conf stored_before 20081 1 "cache: { default_ttl: 60s }"
+  GH=$GATEHOUSE_BIN_BEFORE start_gh stored_before 8
+  wrk_run 20081 12 2 64 "${UNIQUE[@]}" >/dev/null
+  pairs "cache, stored miss (store full), 1 worker, this build vs GATEHOUSE_BIN_BEFORE" 20081 \
+    "$(pid_of stored_before)" 20021 "$(pid_of stored)" "$ROUNDS" 3 "${UNIQUE[@]}"
+  stop stored_before
+fi
 if [[ -n ${JEMALLOC:-} ]]; then
   gh_conf stored_je 20061 1 "cache: { default_ttl: 60s }"
   PRELOAD=$JEMALLOC start_gh stored_je 8
   wrk_run 20061 12 2 64 "${UNIQUE[@]}" >/dev/null
   pairs "cache, stored miss (store full), 1 worker, jemalloc vs glibc malloc" 20021 "$(pid_of stored)" \
-    20061 "$(pid_of stored_je)" 5 3 "${UNIQUE[@]}"
+    20061 "$(pid_of stored_je)" "$ROUNDS" 3 "${UNIQUE[@]}"
   stop stored_je
 fi
 ngx_conf nstored 20071 1 1
