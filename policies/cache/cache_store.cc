@@ -1,7 +1,6 @@
 #include "policies/cache/cache_store.h"
 
 #include <algorithm>
-#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -137,7 +136,6 @@ void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Rele
 }
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released) {
-  bool evicted = false;
   while (shard.bytes.get() > budget && !shard.lru.empty()) {
     KeyEntry& victim = shard.lru.back();
     if (&victim == keep) break;
@@ -154,49 +152,13 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
     }
     shard.evictions.add(victim.variants.size());
     erase_key(shard, victim, released);
-    evicted = true;
   }
-  if (evicted) prefetch_victims(shard);
   // Only `keep` is left and its variants together are still too many bytes:
   // drop its oldest ones (the newest alone always fits, insert checked).
   while (keep != nullptr && shard.bytes.get() > budget && keep->variants.size() > 1) {
     drop_variant(shard, *keep, keep->variants.size() - 1, released);
     shard.evictions.add(1);
   }
-}
-
-namespace {
-
-// A hint to fetch the line holding `address` (integer arithmetic: the
-// addresses may lie just outside the object they are computed from).
-void prefetch_line(std::uintptr_t address) noexcept { __builtin_prefetch(reinterpret_cast<const void*>(address), 1); }
-
-}  // namespace
-
-void CacheStore::prefetch_victims(const Shard& shard) noexcept {
-  if (shard.lru.empty()) return;
-  // Unlinking the victim just wrote this entry's hook, and the eviction
-  // before this one prefetched the rest of it.
-  const KeyEntry& next = shard.lru.back();
-  const std::size_t bookkeeping = next.size + StoredResponse::kStoreBookkeeping;
-  for (const Variant& variant : next.variants) {
-    // Releasing the response reads and writes its control block (the
-    // reference counts, just before the object), destroys the object's
-    // members, and has malloc read the size field of its block (48 bytes
-    // before the object) and that of the block after it, about `charge`
-    // bytes on; not the header section and body between.
-    const auto object = reinterpret_cast<std::uintptr_t>(variant.response.get());
-    for (std::uintptr_t at = object - 64; at < object + sizeof(StoredResponse); at += 64) prefetch_line(at);
-    prefetch_line(object + sizeof(StoredResponse) - 1);
-    if (variant.charge > bookkeeping) prefetch_line(object - 40 + (variant.charge - bookkeeping));
-  }
-  // The victim after it: its key entry, which the next eviction reads to
-  // find its response.
-  auto before = shard.lru.iterator_to(next);
-  if (before == shard.lru.begin()) return;
-  const auto after_next = reinterpret_cast<std::uintptr_t>(&*--before);
-  for (std::uintptr_t at = after_next; at < after_next + sizeof(KeyEntry); at += 64) prefetch_line(at);
-  prefetch_line(after_next + sizeof(KeyEntry) - 1);
 }
 
 const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,

@@ -222,8 +222,8 @@ class CacheStore {
   };
   struct IndexEqual {
     using is_transparent = void;
-    // An entry's erase finds its own slot without reading the entry (an
-    // evicted one is cold).
+    // An entry's erase finds its own slot without reading its key (an
+    // evicted one's is cold).
     bool operator()(const KeyEntry* a, const KeyEntry* b) const noexcept {
       return a == b || (a->hash == b->hash && a->key() == b->key());
     }
@@ -237,8 +237,8 @@ class CacheStore {
   // such as a fill's body written into memory a full store last used long ago.
   class GuardedCount {
    public:
-    void add(std::uint64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) + n, std::memory_order_relaxed); }
-    void sub(std::uint64_t n) noexcept { value_.store(value_.load(std::memory_order_relaxed) - n, std::memory_order_relaxed); }
+    void add(std::uint64_t n) noexcept { value_.store(get() + n, std::memory_order_relaxed); }
+    void sub(std::uint64_t n) noexcept { value_.store(get() - n, std::memory_order_relaxed); }
     std::uint64_t get() const noexcept { return value_.load(std::memory_order_relaxed); }
 
    private:
@@ -319,14 +319,6 @@ class CacheStore {
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
-  // After an eviction, when the next insert will most likely evict again:
-  // asks the processor to fetch, in the background, what that eviction and
-  // its release will read: the next victim's response (its control block
-  // and object) and the key entry of the victim after it. A full store's
-  // victims were last touched max_size bytes of fills ago, so without this
-  // each of those reads waits for main memory while the shard is locked.
-  // Reads only lines an earlier call fetched; a hint, never a dependency.
-  static void prefetch_victims(const Shard& shard) noexcept;
 
   // Which store a worker's kept hit (local_hits.h) came from.
   const std::uint64_t id_;

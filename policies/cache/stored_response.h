@@ -116,9 +116,6 @@ struct StoredResponse {
   // blocks) plus an allowance for the store's bookkeeping, so that max_size
   // bounds memory and not only content.
   std::size_t charge() const noexcept;
-  // What charge() adds for the store's key entry and index slot (the store
-  // adds the key's length to it); the rest is this entry's heap.
-  static constexpr std::size_t kStoreBookkeeping = 96;
 
   std::string_view body() const noexcept { return content.view(); }
 };
