@@ -1,6 +1,8 @@
 #include "policies/cache/cache_admin.h"
 
 #include <cctype>
+#include <charconv>
+#include <system_error>
 #include <map>
 #include <optional>
 #include <string>
@@ -43,13 +45,35 @@ std::optional<std::string> admin_query_param(std::string_view query, std::string
   return std::nullopt;
 }
 
-http::ServerResponse admin_json(int status, const boost::json::value& body) {
+http::ServerResponse admin_json_text(int status, std::string text) {
   http::ServerResponse r;
   r.status = status;
   r.headers.add("Content-Type", "application/json");
-  r.body = boost::json::serialize(body);
+  r.body = std::move(text);
   r.body.push_back('\n');
   return r;
+}
+
+http::ServerResponse admin_json(int status, const boost::json::value& body) {
+  return admin_json_text(status, boost::json::serialize(body));
+}
+
+// `object` serialized, with a last member `name` whose value is `number`
+// written as a plain decimal: Boost.JSON 1.81 writes every double in
+// scientific form ("2.5E-1"), valid JSON but not what an operator reading
+// the stats expects.
+std::string with_decimal_member(const boost::json::object& object, std::string_view name, double number) {
+  std::string text = boost::json::serialize(object);
+  text.pop_back();  // the closing brace
+  if (!object.empty()) text.push_back(',');
+  text += boost::json::serialize(boost::json::string_view(name.data(), name.size()));
+  text.push_back(':');
+  char digits[64];
+  const std::to_chars_result written = std::to_chars(digits, digits + sizeof(digits), number, std::chars_format::fixed);
+  text.append(digits, written.ec == std::errc{} ? written.ptr : digits);
+  if (written.ec != std::errc{}) text += "0";
+  text.push_back('}');
+  return text;
 }
 
 // "http://Host:80/p?q" → the store's primary key; nullopt when not an
@@ -85,9 +109,9 @@ http::ServerResponse stats(CacheRuntime& runtime) {
                            {"keys", s.keys},
                            {"evictions", s.evictions},
                            {"max_size", runtime.store().limits().max_size},
-                           {"lookups", std::move(lookups)},
-                           {"hit_ratio", total > 0 ? static_cast<double>(from_cache) / static_cast<double>(total) : 0.0}};
-  return admin_json(200, body);
+                           {"lookups", std::move(lookups)}};
+  const double hit_ratio = total > 0 ? static_cast<double>(from_cache) / static_cast<double>(total) : 0.0;
+  return admin_json_text(200, with_decimal_member(body, "hit_ratio", hit_ratio));
 }
 
 http::ServerResponse purge(CacheRuntime& runtime, const http::RequestHead& head) {

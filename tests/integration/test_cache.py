@@ -8,6 +8,7 @@ how many requests reached the upstream."""
 import signal
 import threading
 import time
+import urllib.request
 
 from cache_upstream import CacheUpstream
 from harness import GatehouseTestCase, RawClient, SLOW, simple_config
@@ -447,6 +448,8 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(stats["lookups"]["hit"], 1)
         self.assertIsInstance(stats["lookups"]["hit"], int)  # a count, not 1E0
         self.assertAlmostEqual(stats["hit_ratio"], 0.25)
+        with urllib.request.urlopen("http://127.0.0.1:%d/cache/stats" % self.gh.admin_port, timeout=5 * SLOW) as r:
+            self.assertIn('"hit_ratio":0.25}', r.read().decode())  # a plain decimal, not 2.5E-1
         self.assertEqual(self.admin_call("POST", "/cache/purge?url=http://TEST:80/api/a"), (200, {"purged": 1}))
         self.get("/api/a")
         self.assertEqual(self.up.count("/api/a"), 2)
