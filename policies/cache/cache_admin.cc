@@ -2,10 +2,10 @@
 
 #include <cctype>
 #include <charconv>
-#include <system_error>
 #include <map>
 #include <optional>
 #include <string>
+#include <system_error>
 
 #include <boost/json.hpp>
 
