@@ -278,6 +278,12 @@ CacheControl response_cache_control(const http::HeaderMap& response_headers, std
   return response_cache_control(response_headers);
 }
 
+CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets,
+                                    const ResponseFieldSummary& response_fields) {
+  if (response_fields.targeted) return response_cache_control(response_headers, targets);
+  return response_fields.cache_control ? cc_of_lines(response_headers, "cache-control") : CacheControl{};
+}
+
 CacheControl request_cache_control(const http::HeaderMap& request_headers) {
   // Most requests carry neither field: one look at each field name.
   bool cache_control = false;

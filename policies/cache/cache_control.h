@@ -30,6 +30,7 @@
 #include <string_view>
 #include <vector>
 
+#include "policies/cache/response_field_summary.h"
 #include "proxy/http/header_map.h"
 
 namespace gatehouse::policies::cache {
@@ -97,6 +98,10 @@ std::optional<CacheControl> targeted_cache_control(std::string_view value);
 // that the response carries with a valid, non-empty value, and otherwise
 // its Cache-Control (RFC 9213 §2.1).
 CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets);
+// The same, with `response_fields` the summary of `response_headers` made
+// with these `targets`: a response with neither field is not looked at again.
+CacheControl response_cache_control(const http::HeaderMap& response_headers, std::span<const std::string> targets,
+                                    const ResponseFieldSummary& response_fields);
 
 // The request's directives: all its Cache-Control lines or, when there is
 // none, `Pragma: no-cache` as `no-cache` (RFC 9111 §5.4). Other Pragma

@@ -7,23 +7,41 @@
 
 namespace gatehouse::policies::cache {
 
+ResponseFieldSummary summarize_for_entry(const http::HeaderMap& response_headers,
+                                         std::span<const std::string> targets) {
+  // The proxy's own per-exchange X-Request-Id is not part of the response.
+  return summarize_response_fields(response_headers, targets, "x-request-id");
+}
+
 std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
                                            const CacheControl& response_cc, const http::HeaderMap& request_headers,
                                            std::string_view key_extra, const ResponseTiming& timing, bool shared,
                                            std::size_t body_room) {
-  std::optional<std::vector<VaryValue>> vary = select_vary_values(response_headers, request_headers);
-  if (!vary) return nullptr;
+  return make_entry(status, reason, response_headers, summarize_for_entry(response_headers, {}), response_cc,
+                    request_headers, key_extra, timing, shared, body_room);
+}
+
+std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
+                                           const ResponseFieldSummary& response_fields,
+                                           const CacheControl& response_cc, const http::HeaderMap& request_headers,
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared,
+                                           std::size_t body_room) {
+  std::vector<VaryValue> vary;
+  if (response_fields.vary) {
+    std::optional<std::vector<VaryValue>> selected = select_vary_values(response_headers, request_headers);
+    if (!selected) return nullptr;
+    vary = std::move(*selected);
+  }
   // The header section, then room for the body, in the entry's own block.
-  const std::size_t header_bytes = StoredFields::storage_size(response_headers);
+  const std::size_t header_bytes = stored_headers_size(response_headers, response_fields, response_cc, shared);
   char* storage = nullptr;
   std::shared_ptr<StoredResponse> entry = make_stored_response(header_bytes + body_room, &storage);
   entry->status = status;
   entry->reason = std::string(reason);
-  // The proxy's own per-exchange X-Request-Id is not part of the response.
-  entry->headers = stored_headers_into(storage, response_headers, response_cc, shared, "x-request-id");
+  entry->headers = stored_headers_into(storage, response_headers, response_fields, response_cc, shared);
   if (body_room > 0) entry->content.set_room(storage + header_bytes, body_room);
   entry->timing = timing;
-  entry->vary = std::move(*vary);
+  entry->vary = std::move(vary);
   entry->key_extra = std::string(key_extra);
   return entry;
 }

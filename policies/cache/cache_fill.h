@@ -10,12 +10,14 @@
 
 #include <cstddef>
 #include <memory>
+#include <span>
 #include <string>
 #include <string_view>
 
 #include "policies/cache/cache_control.h"
 #include "policies/cache/cache_runtime.h"
 #include "policies/cache/freshness.h"
+#include "policies/cache/response_field_summary.h"
 #include "policies/cache/stored_response.h"
 #include "proxy/common/thread_recycled.h"
 #include "proxy/http/header_map.h"
@@ -41,6 +43,17 @@ std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, 
                                            const CacheControl& response_cc, const http::HeaderMap& request_headers,
                                            std::string_view key_extra, const ResponseTiming& timing, bool shared,
                                            std::size_t body_room = 0);
+// The same with `response_fields`, the summary of `response_headers` that
+// summarize_for_entry() made: the fill's one pass over the response.
+std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,
+                                           const ResponseFieldSummary& response_fields,
+                                           const CacheControl& response_cc, const http::HeaderMap& request_headers,
+                                           std::string_view key_extra, const ResponseTiming& timing, bool shared,
+                                           std::size_t body_room = 0);
+// summarize_response_fields() as make_entry() needs it: the proxy's own
+// per-exchange X-Request-Id is marked as a field not to store.
+ResponseFieldSummary summarize_for_entry(const http::HeaderMap& response_headers,
+                                         std::span<const std::string> targets);
 
 // Adds a generated ETag to `entry` when asked and wants_generated_etag()
 // says so, and inserts it, its content complete, under `primary`, whose

@@ -30,6 +30,38 @@ std::string_view host_of(const http::RequestHead& request) {
   return host != nullptr ? std::string_view(*host) : std::string_view();
 }
 
+// What a lookup reads of the request's fields, found in one pass.
+struct RequestFields {
+  std::string_view host;       // the first Host; empty when none
+  bool authorization = false;
+  bool directives = false;     // Cache-Control or Pragma: request_cache_control() has something to read
+};
+
+RequestFields scan_request_fields(const http::HeaderMap& headers) {
+  RequestFields r;
+  bool host = false;
+  for (const http::Header& h : headers) {
+    switch (h.name.size()) {
+      case 4:
+        if (!host && http::iequals(h.name, "host")) {
+          r.host = h.value;
+          host = true;
+        }
+        break;
+      case 6: r.directives = r.directives || http::iequals(h.name, "pragma"); break;
+      case 13:
+        if (http::iequals(h.name, "authorization")) {
+          r.authorization = true;
+        } else {
+          r.directives = r.directives || http::iequals(h.name, "cache-control");
+        }
+        break;
+      default: break;
+    }
+  }
+  return r;
+}
+
 std::string decimal(std::int64_t n) { return std::to_string(n); }
 
 // A primary key's authority and origin-form target ("scheme://authority/target"),
@@ -60,8 +92,9 @@ void default_window(DeltaDirective& directive, Seconds fallback) {
 
 // The key a lookup builds, worker-local so that its strings keep their
 // capacity: a request served from the store never needs its key again, so
-// only the requests that go on copy it into their Exchange. Valid until the
-// worker's next lookup (serve() runs within lookup()).
+// only the requests that go on take it into their Exchange (lookup()'s
+// keep_key). Valid until the worker's next lookup (serve() runs within
+// lookup()) or until taken.
 CacheKey& worker_lookup_key() {
   thread_local CacheKey key;
   return key;
@@ -83,6 +116,7 @@ struct CachePolicy::Exchange final : policy::RequestData, ThreadRecycled<CachePo
   CacheKey key;
   std::string_view scheme;  // "http" or "https": a literal
   CacheControl request_cc;
+  bool authorization = false;  // the request has Authorization
   HttpTime request_time;
   // The entry being revalidated, or the stale one stale-if-error may serve.
   std::shared_ptr<const StoredResponse> stored;
@@ -123,13 +157,18 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   ex->waited = waited;
   ex->scheme = ctx.is_tls() ? "https" : "http";
   CacheKey& lookup_key = worker_lookup_key();
-  build_cache_key(lookup_key, ex->scheme, host_of(request), request.origin_form(), request.headers, config_.key);
+  const RequestFields fields = scan_request_fields(request.headers);
+  build_cache_key(lookup_key, ex->scheme, fields.host, request.origin_form(), request.headers, config_.key);
+  // The built key moves to the Exchange by swapping buffers: the worker's
+  // key gets a recycled one (whose capacity the next lookup reuses), so the
+  // bytes are not copied. Once kept, worker_lookup_key() no longer holds it.
   auto keep_key = [&ex, &lookup_key] {
     ex->key.primary = RecycledStrings::take();
-    ex->key.primary.assign(lookup_key.primary);
-    ex->key.extra.assign(lookup_key.extra);
+    ex->key.primary.swap(lookup_key.primary);
+    ex->key.extra.swap(lookup_key.extra);
   };
-  ex->request_cc = request_cache_control(request.headers);
+  ex->authorization = fields.authorization;
+  if (fields.directives) ex->request_cc = request_cache_control(request.headers);
   const HttpTime now = cache_now();
   ex->request_time = now;
 
@@ -266,7 +305,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
                                 stored.timing.response_time,
                                 {.origin_preconditions = OriginPreconditions::kEvaluate})) {
     case ConditionalOutcome::kForward:
-      ex->key = worker_lookup_key();
+      if (ex->key.primary.empty()) ex->key = worker_lookup_key();  // not kept yet (stale-while-revalidate keeps it)
       ex->mode = Exchange::Mode::kForward;
       ex->status.fwd = ForwardReason::kRequest;
       ctx.set_data(this, std::move(ex));
@@ -344,16 +383,18 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
           refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
           return;
         }
-        const CacheControl response_cc = response_cache_control(
-            result.headers, targets ? std::span<const std::string>(*targets) : std::span<const std::string>());
+        const std::span<const std::string> target_names =
+            targets ? std::span<const std::string>(*targets) : std::span<const std::string>();
+        const ResponseFieldSummary fields = summarize_for_entry(result.headers, target_names);
+        const CacheControl response_cc = response_cache_control(result.headers, target_names, fields);
         const CacheControl request_cc = request_cache_control(request_headers);
-        if (storability(http::Method::kGet, request_headers, request_cc, result.status, result.headers,
-                        response_cc, storability_options) != StoreVerdict::kStorable) {
+        if (storability(http::Method::kGet, request_headers.contains("authorization"), request_cc, result.status,
+                        result.headers, fields, response_cc, storability_options) != StoreVerdict::kStorable) {
           return;
         }
         std::shared_ptr<StoredResponse> entry = make_entry(result.status, http::reason_phrase(result.status),
-                                                           result.headers, response_cc, request_headers, extra,
-                                                           timing, fill.shared);
+                                                           result.headers, fields, response_cc, request_headers,
+                                                           extra, timing, fill.shared);
         if (entry) {
           entry->content.assign(std::move(result.body));
           store_entry(runtime, primary, CacheStore::key_hash(primary), std::move(entry), fill);
@@ -445,15 +486,17 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   }
   // A local reply (the proxy's 502) is never observed, so it is never
   // stored either.
-  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
-  const StoreVerdict verdict = storability(request.method_id, request_headers, ex.request_cc, response.status,
-                                           response.headers, response_cc, config_.storability);
+  // One pass over the response's fields for everything below.
+  const ResponseFieldSummary fields = summarize_for_entry(response.headers, config_.freshness.targets());
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets(), fields);
+  const StoreVerdict verdict = storability(request.method_id, ex.authorization, ex.request_cc, response.status,
+                                           response.headers, fields, response_cc, config_.storability);
   const bool known_length = response.framing == http::BodyFraming::kContentLength;
   const bool too_large = known_length && response.content_length > config_.max_object_size;
   std::shared_ptr<StoredResponse> entry;
   if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
     // A body of known length is copied into the entry's own block.
-    entry = make_entry(response.status, response.reason, response.headers, response_cc, request_headers,
+    entry = make_entry(response.status, response.reason, response.headers, fields, response_cc, request_headers,
                        ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
                        known_length ? static_cast<std::size_t>(response.content_length) : 0);
   }
@@ -508,13 +551,14 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
   }
   // Nothing to freshen: the response may still answer later HEAD requests
   // (an entry with no content, which a GET never selects).
-  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
-  if (storability(http::Method::kHead, request_headers, ex.request_cc, response.status, response.headers,
+  const ResponseFieldSummary fields = summarize_for_entry(response.headers, config_.freshness.targets());
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets(), fields);
+  if (storability(http::Method::kHead, ex.authorization, ex.request_cc, response.status, response.headers, fields,
                   response_cc, config_.storability) != StoreVerdict::kStorable) {
     return;
   }
-  std::shared_ptr<StoredResponse> entry = make_entry(response.status, response.reason, response.headers, response_cc,
-                                                     request_headers, ex.key.extra, timing,
+  std::shared_ptr<StoredResponse> entry = make_entry(response.status, response.reason, response.headers, fields,
+                                                     response_cc, request_headers, ex.key.extra, timing,
                                                      config_.freshness.shared);
   if (!entry) return;
   entry->head_only = true;
@@ -579,21 +623,22 @@ void CachePolicy::maybe_store_post_response(policy::RequestContext& ctx, const E
   if (!location_key || *location_key != key.primary) return;
   // Explicit freshness only: a heuristic or default lifetime is not the
   // origin saying the response stands for the resource.
-  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets());
+  const ResponseFieldSummary fields = summarize_for_entry(response.headers, config_.freshness.targets());
+  const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets(), fields);
   const bool explicit_freshness = response_cc.max_age.valid ||
                                   (config_.freshness.shared && response_cc.s_maxage.valid) ||
-                                  (!response_cc.targeted && response.headers.contains("expires"));
+                                  (!response_cc.targeted && fields.expires);
   if (!explicit_freshness) return;
   // Judged as the GET it will answer: status, directives, Authorization.
   const CacheControl request_cc = request_cache_control(request.headers);
-  if (storability(http::Method::kGet, request.headers, request_cc, response.status, response.headers, response_cc,
-                  config_.storability) != StoreVerdict::kStorable) {
+  if (storability(http::Method::kGet, request.headers.contains("authorization"), request_cc, response.status,
+                  response.headers, fields, response_cc, config_.storability) != StoreVerdict::kStorable) {
     return;
   }
   const bool known_length = response.framing == http::BodyFraming::kContentLength;
   if (known_length && response.content_length > config_.max_object_size) return;
   std::shared_ptr<StoredResponse> entry =
-      make_entry(response.status, response.reason, response.headers, response_cc, request.headers, key.extra,
+      make_entry(response.status, response.reason, response.headers, fields, response_cc, request.headers, key.extra,
                  ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
                  known_length ? static_cast<std::size_t>(response.content_length) : 0);
   if (!entry) return;

@@ -86,6 +86,29 @@ TEST_F(CachePolicyTest, AStoredResponseIsServedWithItsSharedBodyAndAge) {
   EXPECT_EQ(*sent.headers.find("cache-status"), "gatehouse; hit; ttl=" + std::to_string(60 - std::stoi(age)));
 }
 
+// The request's fields are read in one pass: Authorization in any case
+// keeps a response without public / s-maxage out of the store (§3.5), and
+// Pragma: no-cache (with no Cache-Control) sends a request past a stored
+// response (§5.4).
+TEST_F(CachePolicyTest, TheRequestsAuthorizationAndPragmaAreHonoured) {
+  auto policy = make();
+  for (const char* cache_control : {"max-age=60", "s-maxage=60"}) {
+    FakeRequestContext ctx;
+    request(ctx, "GET", cache_control[0] == 'm' ? "/private" : "/shared", {{"AUTHORIZATION", "Bearer x"}});
+    ASSERT_EQ(policy->on_request(ctx).kind(), Kind::kProceed);
+    http::ResponseHead r = response(200, cache_control, 2);
+    policy->on_response(ctx, r);
+    EXPECT_EQ(ctx.observer != nullptr, cache_control[0] == 's') << cache_control;
+  }
+  fill(*policy, "/p", "ok");
+  FakeRequestContext plain;
+  request(plain, "GET", "/p");
+  EXPECT_EQ(policy->on_request(plain).kind(), Kind::kRespond);
+  FakeRequestContext pragma;
+  request(pragma, "GET", "/p", {{"Pragma", "no-cache"}});
+  EXPECT_EQ(policy->on_request(pragma).kind(), Kind::kProceed);
+}
+
 TEST_F(CachePolicyTest, AnIncompleteBodyIsNotStored) {
   auto policy = make();
   FakeRequestContext ctx;

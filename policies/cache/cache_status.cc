@@ -1,6 +1,7 @@
 #include "policies/cache/cache_status.h"
 
 #include <algorithm>
+#include <array>
 #include <charconv>
 #include <cstring>
 
@@ -123,7 +124,39 @@ std::string format_cache_status(const CacheStatus& status) {
   return out;
 }
 
+namespace {
+
+constexpr std::size_t kForwardReasons = static_cast<std::size_t>(ForwardReason::kPartial) + 1;
+
+// The member of a response forwarded by the default-named cache, whole:
+// "gatehouse; fwd=<reason>" with or without "; stored". Most responses that
+// pass the policy carry one of these, and copying one is a fraction of
+// composing it.
+const std::string* plain_forward_member(const CacheStatus& status) {
+  if (status.hit || !status.fwd || status.fwd_status || status.ttl || status.collapsed || !status.key.empty() ||
+      !status.detail.empty() || status.cache_name != "gatehouse") {
+    return nullptr;
+  }
+  static const std::array<std::string, 2 * kForwardReasons> kMembers = [] {
+    std::array<std::string, 2 * kForwardReasons> members;
+    for (std::size_t i = 0; i < members.size(); ++i) {
+      CacheStatus plain;
+      plain.fwd = static_cast<ForwardReason>(i / 2);
+      plain.stored = i % 2 == 1;
+      status_append_member(members[i], plain);
+    }
+    return members;
+  }();
+  return &kMembers[2 * static_cast<std::size_t>(*status.fwd) + (status.stored ? 1 : 0)];
+}
+
+}  // namespace
+
 void append_cache_status(http::HeaderMap& response_headers, const CacheStatus& status) {
+  if (const std::string* member = plain_forward_member(status)) {
+    response_headers.add("Cache-Status", *member);
+    return;
+  }
   // Formatted in place: a reused slot keeps its string's capacity.
   http::Header& field = response_headers.add_empty();
   field.name.assign("Cache-Status");

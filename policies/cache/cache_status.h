@@ -22,6 +22,7 @@
 namespace gatehouse::policies::cache {
 
 // RFC 9211 §2.2 fwd values.
+// kPartial stays last: cache_status.cc counts the reasons by it.
 enum class ForwardReason { kBypass, kMethod, kUriMiss, kVaryMiss, kMiss, kRequest, kStale, kPartial };
 
 std::string_view forward_reason_token(ForwardReason r) noexcept;

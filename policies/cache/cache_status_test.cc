@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <limits>
+#include <string>
 
 #include "policies/cache/cache_status.h"
 #include "policies/cache/cache_test_support.h"
@@ -84,5 +85,32 @@ TEST(CacheStatusTest, AppendedAfterUpstreamMembers) {
   EXPECT_EQ(h[1].value, "gatehouse; hit; ttl=1");
 }
 
+
+// A forwarded response's member is copied whole from a table built once; it
+// reads as the composed one for every reason, stored or not, and a status
+// with anything more (another name, a collapsed request) is composed.
+TEST(CacheStatusTest, AppendedForwardMembersMatchTheComposedOnes) {
+  const ForwardReason reasons[] = {ForwardReason::kBypass,   ForwardReason::kMethod, ForwardReason::kUriMiss,
+                                   ForwardReason::kVaryMiss, ForwardReason::kMiss,   ForwardReason::kRequest,
+                                   ForwardReason::kStale,    ForwardReason::kPartial};
+  for (ForwardReason reason : reasons) {
+    for (bool stored : {false, true}) {
+      const CacheStatus status{.fwd = reason, .stored = stored};
+      http::HeaderMap h;
+      append_cache_status(h, status);
+      ASSERT_EQ(h.size(), 1u);
+      EXPECT_EQ(h[0].name, "Cache-Status");
+      EXPECT_EQ(h[0].value, std::string("gatehouse; fwd=") + std::string(forward_reason_token(reason)) +
+                                (stored ? "; stored" : ""));
+    }
+  }
+  http::HeaderMap h;
+  append_cache_status(h, {.cache_name = "edge", .fwd = ForwardReason::kUriMiss, .stored = true});
+  append_cache_status(h, {.fwd = ForwardReason::kUriMiss, .collapsed = true});
+  append_cache_status(h, {.fwd = ForwardReason::kStale, .fwd_status = 503, .detail = "x"});
+  EXPECT_EQ(h[0].value, "edge; fwd=uri-miss; stored");
+  EXPECT_EQ(h[1].value, "gatehouse; fwd=uri-miss; collapsed");
+  EXPECT_EQ(h[2].value, "gatehouse; fwd=stale; fwd-status=503; detail=x");
+}
 }  // namespace
 }  // namespace gatehouse::policies::cache

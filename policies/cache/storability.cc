@@ -8,6 +8,7 @@
 #include "policies/cache/entity_tag.h"
 #include "policies/cache/field_syntax.h"
 #include "policies/cache/freshness.h"
+#include "policies/cache/response_field_summary.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -50,6 +51,14 @@ bool is_understood_status(int status) noexcept {
 StoreVerdict storability(http::Method request_method, const http::HeaderMap& request_headers,
                          const CacheControl& request_cc, int status, const http::HeaderMap& response_headers,
                          const CacheControl& response_cc, const StorabilityOptions& options) {
+  return storability(request_method, request_headers.contains("authorization"), request_cc, status, response_headers,
+                     summarize_response_fields(response_headers, {}), response_cc, options);
+}
+
+StoreVerdict storability(http::Method request_method, bool request_authorization, const CacheControl& request_cc,
+                         int status, const http::HeaderMap& response_headers,
+                         const ResponseFieldSummary& response_fields, const CacheControl& response_cc,
+                         const StorabilityOptions& options) {
   if (request_method != http::Method::kGet && request_method != http::Method::kHead) return StoreVerdict::kMethod;
   // Final, and not one whose semantics a generic store would get wrong.
   if (status < 200 || status > 999 || status == 206 || status == 304) return StoreVerdict::kStatus;
@@ -58,16 +67,16 @@ StoreVerdict storability(http::Method request_method, const http::HeaderMap& req
   if (request_cc.no_store) return StoreVerdict::kNoStore;
   if (response_cc.no_store && !(response_cc.must_understand && understood)) return StoreVerdict::kNoStore;
   if (options.shared && response_cc.is_private && !response_cc.qualified_private()) return StoreVerdict::kPrivate;
-  if (options.shared && request_headers.contains("authorization") && !response_cc.is_public &&
-      !response_cc.s_maxage.present && !response_cc.must_revalidate) {
+  if (options.shared && request_authorization && !response_cc.is_public && !response_cc.s_maxage.present &&
+      !response_cc.must_revalidate) {
     return StoreVerdict::kAuthorization;
   }
-  // The field lookup last: most responses are allowed by their status.
   bool allowed = response_cc.is_public || (!options.shared && response_cc.is_private) || response_cc.max_age.present ||
                  (options.shared && response_cc.s_maxage.present) || is_heuristically_cacheable(status) ||
-                 (!response_cc.targeted && response_headers.contains("expires"));
+                 (!response_cc.targeted && response_fields.expires);
   if (!allowed) return StoreVerdict::kNoExplicitFreshness;
-  if (!options.store_set_cookie && response_headers.contains("set-cookie")) return StoreVerdict::kSetCookie;
+  if (!options.store_set_cookie && response_fields.set_cookie) return StoreVerdict::kSetCookie;
+  if (!response_fields.vary) return StoreVerdict::kStorable;
   for (const http::Header& h : response_headers) {
     if (!http::iequals(h.name, "vary")) continue;
     for (std::string_view member : split_list(h.value)) {
@@ -87,29 +96,9 @@ StoredFieldFilter::StoredFieldFilter(const http::HeaderMap& response_headers, co
   if (shared) directive_fields_.insert(directive_fields_.end(), response_cc.private_fields.begin(), response_cc.private_fields.end());
 }
 
-namespace {
-
-// §3.1's fields that are never stored, by length first: this runs for each
-// field of each stored response, and most names (Content-Type, Date,
-// Cache-Control...) have none of these lengths.
-bool never_stored(std::string_view name) noexcept {
-  switch (name.size()) {
-    case 2: return http::iequals(name, "te");
-    case 7: return http::iequals(name, "upgrade");
-    case 10: return http::iequals(name, "connection") || http::iequals(name, "keep-alive");
-    case 16: return http::iequals(name, "proxy-connection");
-    case 17: return http::iequals(name, "transfer-encoding");
-    case 18: return http::iequals(name, "proxy-authenticate");
-    case 19: return http::iequals(name, "proxy-authorization");
-    case 25: return http::iequals(name, "proxy-authentication-info");
-    default: return false;
-  }
-}
-
-}  // namespace
 
 bool StoredFieldFilter::excluded(std::string_view name) const noexcept {
-  if (never_stored(name)) return true;
+  if (is_never_stored_field(name)) return true;
   if (connection_fields_.empty() && directive_fields_.empty()) return false;
   return store_contains(connection_fields_, name) || store_contains(directive_fields_, name);
 }
@@ -132,7 +121,7 @@ StoredFields select_stored_fields(const http::HeaderMap& response_headers, const
   // then only the fixed names are judged, with no filter to build.
   const bool lists = response_cc.qualified_no_cache() || (shared && response_cc.qualified_private()) ||
                      response_headers.contains("connection");
-  if (!lists) return copy([&](const http::Header& h) { return !never_stored(h.name) && !also(h.name); });
+  if (!lists) return copy([&](const http::Header& h) { return !is_never_stored_field(h.name) && !also(h.name); });
   const StoredFieldFilter filter(response_headers, response_cc, shared);
   return copy([&](const http::Header& h) { return !filter.excluded(h.name) && !also(h.name); });
 }
@@ -150,6 +139,33 @@ StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_
   return select_stored_fields(response_headers, response_cc, shared, also_excluded, [&](auto keep) {
     return StoredFields::copy_if_into(storage, response_headers, keep);
   });
+}
+
+namespace {
+
+// Whether the summary alone says which fields are stored: no field list
+// (Connection, a qualified no-cache or private) excludes more.
+bool summary_selects(const ResponseFieldSummary& fields, const CacheControl& response_cc, bool shared) {
+  return fields.marks_all() && !fields.connection && !response_cc.qualified_no_cache() &&
+         !(shared && response_cc.qualified_private());
+}
+
+}  // namespace
+
+std::size_t stored_headers_size(const http::HeaderMap& response_headers, const ResponseFieldSummary& response_fields,
+                                const CacheControl& response_cc, bool shared) {
+  if (!summary_selects(response_fields, response_cc, shared)) return StoredFields::storage_size(response_headers);
+  return StoredFields::storage_size(response_fields.stored_fields, response_fields.stored_text);
+}
+
+StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_headers,
+                                 const ResponseFieldSummary& response_fields, const CacheControl& response_cc,
+                                 bool shared) {
+  if (!summary_selects(response_fields, response_cc, shared)) {
+    return stored_headers_into(storage, response_headers, response_cc, shared, response_fields.also_excluded);
+  }
+  return StoredFields::copy_except_into(storage, response_headers, response_fields.unstored,
+                                        response_fields.stored_fields, response_fields.stored_text);
 }
 
 http::HeaderMap updated_headers(const http::HeaderMap& stored, const http::HeaderMap& not_modified, bool shared) {

@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "policies/cache/cache_control.h"
+#include "policies/cache/response_field_summary.h"
 #include "policies/cache/stored_fields.h"
 #include "proxy/http/header_map.h"
 #include "proxy/http/message.h"
@@ -54,13 +55,17 @@ bool is_understood_status(int status) noexcept;
 StoreVerdict storability(http::Method request_method, const http::HeaderMap& request_headers,
                          const CacheControl& request_cc, int status, const http::HeaderMap& response_headers,
                          const CacheControl& response_cc, const StorabilityOptions& options);
+// The same with what was read of the messages before: whether the request
+// has Authorization, and `response_fields`, the summary of
+// `response_headers` (only its Expires, Set-Cookie and Vary are read).
+StoreVerdict storability(http::Method request_method, bool request_authorization, const CacheControl& request_cc,
+                         int status, const http::HeaderMap& response_headers,
+                         const ResponseFieldSummary& response_fields, const CacheControl& response_cc,
+                         const StorabilityOptions& options);
 
-// True for a field that is never stored (§3.1): Connection and the fields it
-// names, the hop-by-hop fields RFC 9110 §7.6.1 lists (Keep-Alive,
-// Proxy-Connection, TE, Transfer-Encoding, Upgrade), the proxy's own
-// authentication fields (Proxy-Authenticate, Proxy-Authentication-Info,
-// Proxy-Authorization), fields a qualified no-cache names, and, in a shared
-// cache, fields a qualified private names.
+// True for a field that is never stored (§3.1): is_never_stored_field(), the
+// fields Connection names, fields a qualified no-cache names, and, in a
+// shared cache, fields a qualified private names.
 class StoredFieldFilter {
  public:
   StoredFieldFilter(const http::HeaderMap& response_headers, const CacheControl& response_cc, bool shared);
@@ -81,6 +86,15 @@ StoredFields stored_headers(const http::HeaderMap& response_headers, const Cache
 // bytes; see StoredFields::copy_if_into for who owns them).
 StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_headers,
                                  const CacheControl& response_cc, bool shared, std::string_view also_excluded = {});
+// The same, judged with `response_fields` (the summary of
+// `response_headers`, whose also_excluded is excluded too): where it
+// settles which fields are kept, they are copied in one pass into exactly
+// the bytes they need. `storage` is stored_headers_size() bytes.
+std::size_t stored_headers_size(const http::HeaderMap& response_headers, const ResponseFieldSummary& response_fields,
+                                const CacheControl& response_cc, bool shared);
+StoredFields stored_headers_into(char* storage, const http::HeaderMap& response_headers,
+                                 const ResponseFieldSummary& response_fields, const CacheControl& response_cc,
+                                 bool shared);
 
 // §3.2: `stored` refreshed by a 304's (or HEAD's) header section: every field
 // the 304 carries replaces all stored lines of that name, except fields

@@ -74,6 +74,17 @@ class StoredFields {
     out.fill_if(fields, keep);
     return out;
   }
+  // The bytes copy_except_into() needs for `fields` fields whose names and
+  // values take `text` bytes.
+  static std::size_t storage_size(std::size_t fields, std::size_t text) noexcept {
+    return fields * sizeof(Span) + text;
+  }
+  // The fields of `fields` whose bit in `skip` is clear, in order, into
+  // `storage` (as for copy_if_into()), which is storage_size(kept, text)
+  // bytes for the `kept` fields so selected and their `text` bytes. For a
+  // section of at most 64 fields.
+  static StoredFields copy_except_into(char* storage, const http::HeaderMap& fields, std::uint64_t skip,
+                                       std::size_t kept, std::size_t text);
   // Whether the bytes are this object's own (not copy_if_into()'s storage).
   bool owns_storage() const noexcept { return owned_ != nullptr; }
 

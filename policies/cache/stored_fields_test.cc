@@ -1,6 +1,8 @@
 #include "policies/cache/stored_fields.h"
 
 #include <algorithm>
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -119,6 +121,45 @@ TEST(StoredFieldsTest, WithReplacesEveryLineOfTheNameAtTheFirstPosition) {
   EXPECT_EQ(*g.find("etag"), "\"x\"");
 }
 
+
+// copy_except_into copies names and values of every length with its own
+// short copies (overlapping 4/8-byte moves up to 32 bytes): each length from
+// 0 to 40 comes out byte for byte, into exactly the bytes it was given, and
+// the marked fields are left out.
+TEST(StoredFieldsTest, CopyExceptIntoKeepsEveryLengthExactly) {
+  http::HeaderMap fields;
+  std::size_t text = 0;
+  std::size_t kept = 0;
+  std::uint64_t skip = 0;
+  for (std::size_t n = 0; n <= 40; ++n) {
+    std::string name(1, 'N');
+    name += std::to_string(n);
+    std::string value;
+    for (std::size_t i = 0; i < n; ++i) value.push_back(static_cast<char>('a' + (i * 7 + n) % 26));
+    if (n % 5 == 3) {
+      skip |= std::uint64_t{1} << fields.size();
+    } else {
+      ++kept;
+      text += name.size() + value.size();
+    }
+    fields.add(name, value);
+  }
+  const std::size_t bytes = StoredFields::storage_size(kept, text);
+  std::vector<char> storage(bytes + 16, '#');
+  const StoredFields f = StoredFields::copy_except_into(storage.data(), fields, skip, kept, text);
+  ASSERT_EQ(f.size(), kept);
+  EXPECT_EQ(f.text_size(), text);
+  EXPECT_EQ(f.allocated(), bytes);
+  std::size_t at = 0;
+  for (std::size_t i = 0; i < fields.size(); ++i) {
+    if ((skip >> i) & 1) continue;
+    ASSERT_LT(at, f.size());
+    EXPECT_EQ(f[at].name, fields[i].name);
+    EXPECT_EQ(f[at].value, fields[i].value) << "length " << fields[i].value.size();
+    ++at;
+  }
+  for (std::size_t i = bytes; i < storage.size(); ++i) EXPECT_EQ(storage[i], '#') << "wrote past the end at " << i;
+}
 }  // namespace
 }  // namespace gatehouse::policies::cache
 
