@@ -9,8 +9,9 @@ namespace gatehouse::policies::cache {
 
 ResponseFieldSummary summarize_for_entry(const http::HeaderMap& response_headers,
                                          std::span<const std::string> targets) {
-  // The proxy's own per-exchange X-Request-Id is not part of the response.
-  return summarize_response_fields(response_headers, targets, "x-request-id");
+  // The proxy's own per-exchange X-Request-Id is not part of the response
+  // (spelled as the proxy sets it: compared exactly first).
+  return summarize_response_fields(response_headers, targets, "X-Request-Id");
 }
 
 std::shared_ptr<StoredResponse> make_entry(int status, std::string_view reason, const http::HeaderMap& response_headers,

@@ -35,8 +35,8 @@ struct CacheStatus {
   std::optional<std::int64_t> ttl;      // §2.4: remaining freshness; negative when stale
   bool stored = false;                  // §2.5: the forwarded response was stored
   bool collapsed = false;               // §2.6: this request was collapsed with another
-  std::string key;                      // §2.7: the cache key; empty: not sent
-  std::string detail;                   // §2.8: implementation detail; empty: not sent
+  std::string_view key;                 // §2.7: the cache key; empty: not sent (viewed: outlives the status)
+  std::string_view detail;              // §2.8: implementation detail; empty: not sent (viewed, as key)
 };
 
 std::string format_cache_status(const CacheStatus& status);

@@ -71,7 +71,8 @@ ResponseFieldSummary summarize_response_fields(const http::HeaderMap& headers, s
     const std::size_t n = name.size();
     if (n < 64 ? ((named_lengths >> n) & 1) != 0 : long_names) {
       for (const std::string& target : targets) s.targeted = s.targeted || http::iequals(name, target);
-      unstored = unstored || (!also_excluded.empty() && http::iequals(name, also_excluded));
+      // Exact bytes first: the excluded name is usually spelled as given.
+      unstored = unstored || (!also_excluded.empty() && (name == also_excluded || http::iequals(name, also_excluded)));
     }
     if (unstored) {
       if (i < ResponseFieldSummary::kMarkedFields) s.unstored |= std::uint64_t{1} << i;
