@@ -97,23 +97,50 @@ bool key_has_scheme(std::string_view ref, std::string_view& scheme) {
 
 namespace {
 
+// "scheme://authority" of a key, lowercased, the authority without a
+// default port. Kept per thread for the last scheme and Host it was made
+// from: most requests repeat the Host of the one before (a keep-alive
+// connection always does), and comparing it costs a fraction of normalising
+// it. Valid until this thread's next call.
+std::string_view key_prefix(std::string_view scheme, std::string_view host) {
+  struct Last {
+    std::string scheme;
+    std::string host;
+    std::string prefix;
+  };
+  thread_local Last last;
+  // Sizes, then memcmp: string_view's operator== is not inlined here.
+  auto same = [](std::string_view a, const std::string& b) {
+    return a.size() == b.size() && std::memcmp(a.data(), b.data(), a.size()) == 0;
+  };
+  if (same(host, last.host) && same(scheme, last.scheme) && !last.prefix.empty()) return last.prefix;
+  const std::string_view authority = key_authority_of(scheme, host);
+  last.prefix.resize(scheme.size() + 3 + authority.size());
+  char* out = copy_lowercase(last.prefix.data(), scheme);
+  std::memcpy(out, "://", 3);
+  copy_lowercase(out + 3, authority);
+  last.scheme.assign(scheme);
+  last.host.assign(host);
+  return last.prefix;
+}
+
 // The primary key, into `key` (whatever it held before). Written in one
 // pass into the string's own buffer: this runs for every cacheable request.
 void assign_primary_key(std::string& key, std::string_view scheme, std::string_view host, std::string_view target,
                         const CacheKeyOptions& options) {
-  const std::string_view authority = key_authority_of(scheme, host);
+  const std::string_view prefix = key_prefix(scheme, host);
   const bool rewrites = !options.ignore_query_params.empty() || options.sort_query;
-  const std::size_t q = target.find('?');
   // Without query rewriting the target is copied whole.
+  const std::size_t q = rewrites ? target.find('?') : std::string_view::npos;
   const std::string_view copied = rewrites ? target.substr(0, q) : target;
   const bool slash = copied.empty() || copied.front() != '/';
-  key.resize(scheme.size() + 3 + authority.size() + (slash ? 1 : 0) + copied.size());
-  char* out = copy_lowercase(key.data(), scheme);
-  std::memcpy(out, "://", 3);
-  out = copy_lowercase(out + 3, authority);
+  key.resize(prefix.size() + (slash ? 1 : 0) + copied.size());
+  char* out = key.data();
+  std::memcpy(out, prefix.data(), prefix.size());
+  out += prefix.size();
   if (slash) *out++ = '/';
   std::memcpy(out, copied.data(), copied.size());
-  if (!rewrites || q == std::string_view::npos) return;
+  if (q == std::string_view::npos) return;
   std::string query = key_query(target.substr(q + 1), options);
   if (query.empty()) return;
   key.push_back('?');

@@ -1,5 +1,9 @@
 // The primary and extra cache keys.
 
+#include <string>
+#include <tuple>
+#include <vector>
+
 #include <gtest/gtest.h>
 
 #include "policies/cache/cache_key.h"
@@ -30,6 +34,24 @@ TEST(CacheKeyTest, DefaultPortIsRemoved) {
   EXPECT_EQ(pk("https", "example.com:8443", "/"), "https://example.com:8443/");
   EXPECT_EQ(pk("http", "[::1]:80", "/"), "http://[::1]/");
   EXPECT_EQ(pk("http", "[::1]", "/"), "http://[::1]/");
+}
+
+// The "scheme://authority" part is kept per thread for the last scheme and
+// Host: a change of either, alone or back again, gives that key's own.
+TEST(CacheKeyTest, TheKeptPrefixFollowsEveryChangeOfSchemeOrHost) {
+  const std::vector<std::tuple<std::string_view, std::string_view, std::string>> steps = {
+      {"http", "A.example:80", "http://a.example/x"},     {"http", "A.example:80", "http://a.example/x"},
+      {"https", "A.example:80", "https://a.example:80/x"}, {"https", "A.example:443", "https://a.example/x"},
+      {"http", "A.example:443", "http://a.example:443/x"}, {"http", "b.example", "http://b.example/x"},
+      {"http", "B.example", "http://b.example/x"},         {"http", "", "http:///x"},
+      {"HTTP", "b.example", "http://b.example/x"},
+  };
+  for (const auto& [scheme, host, key] : steps) EXPECT_EQ(pk(scheme, host, "/x"), key) << scheme << " " << host;
+  CacheKey built;
+  build_cache_key(built, "http", "C.example", "/y", http::HeaderMap{}, {});
+  EXPECT_EQ(built.primary, "http://c.example/y");
+  build_cache_key(built, "http", "d.example", "/y", http::HeaderMap{}, {});
+  EXPECT_EQ(built.primary, "http://d.example/y");
 }
 
 TEST(CacheKeyTest, EmptyPathIsSlash) { EXPECT_EQ(pk("http", "h", ""), "http://h/"); }
