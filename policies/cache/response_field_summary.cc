@@ -1,5 +1,7 @@
 #include "policies/cache/response_field_summary.h"
 
+#include "proxy/common/short_bytes.h"
+
 namespace gatehouse::policies::cache {
 namespace {
 
@@ -72,7 +74,9 @@ ResponseFieldSummary summarize_response_fields(const http::HeaderMap& headers, s
     if (n < 64 ? ((named_lengths >> n) & 1) != 0 : long_names) {
       for (const std::string& target : targets) s.targeted = s.targeted || http::iequals(name, target);
       // Exact bytes first: the excluded name is usually spelled as given.
-      unstored = unstored || (!also_excluded.empty() && (name == also_excluded || http::iequals(name, also_excluded)));
+      unstored = unstored || (!also_excluded.empty() && n == also_excluded.size() &&
+                              (equal_short_bytes(name.data(), also_excluded.data(), n) ||
+                               http::iequals(name, also_excluded)));
     }
     if (unstored) {
       if (i < ResponseFieldSummary::kMarkedFields) s.unstored |= std::uint64_t{1} << i;

@@ -5,45 +5,9 @@
 #include <cstring>
 #include <utility>
 
+#include "proxy/common/short_bytes.h"
+
 namespace gatehouse::policies::cache {
-namespace {
-
-// memcpy for the short names and values of header fields, inline: a call
-// to the library's costs more than the copy. Overlapping loads and stores
-// of 8 or 4 bytes cover each length up to 32 without a loop.
-inline void copy_short(char* to, const char* from, std::size_t n) noexcept {
-  if (n > 32) {
-    std::memcpy(to, from, n);
-  } else if (n > 16) {
-    std::uint64_t part[4];
-    std::memcpy(&part[0], from, 8);
-    std::memcpy(&part[1], from + 8, 8);
-    std::memcpy(&part[2], from + n - 16, 8);
-    std::memcpy(&part[3], from + n - 8, 8);
-    std::memcpy(to, &part[0], 8);
-    std::memcpy(to + 8, &part[1], 8);
-    std::memcpy(to + n - 16, &part[2], 8);
-    std::memcpy(to + n - 8, &part[3], 8);
-  } else if (n >= 8) {
-    std::uint64_t head;
-    std::uint64_t tail;
-    std::memcpy(&head, from, 8);
-    std::memcpy(&tail, from + n - 8, 8);
-    std::memcpy(to, &head, 8);
-    std::memcpy(to + n - 8, &tail, 8);
-  } else if (n >= 4) {
-    std::uint32_t head;
-    std::uint32_t tail;
-    std::memcpy(&head, from, 4);
-    std::memcpy(&tail, from + n - 4, 4);
-    std::memcpy(to, &head, 4);
-    std::memcpy(to + n - 4, &tail, 4);
-  } else {
-    for (std::size_t i = 0; i < n; ++i) to[i] = from[i];
-  }
-}
-
-}  // namespace
 
 std::size_t heap_block_size(std::size_t requested) noexcept {
   return requested == 0 ? 0 : std::max<std::size_t>(32, (requested + 8 + 15) & ~std::size_t{15});
@@ -91,8 +55,8 @@ StoredFields StoredFields::copy_except_into(char* storage, const http::HeaderMap
     const auto value_size = static_cast<std::uint32_t>(h.value.size());
     const Span span{.name_at = at, .name_size = name_size, .value_at = at + name_size, .value_size = value_size};
     std::memcpy(spans + count * sizeof(Span), &span, sizeof(Span));
-    copy_short(text_start + at, h.name.data(), name_size);
-    copy_short(text_start + at + name_size, h.value.data(), value_size);
+    copy_short_bytes(text_start + at, h.name.data(), name_size);
+    copy_short_bytes(text_start + at + name_size, h.value.data(), value_size);
     at += name_size + value_size;
     ++count;
   }
