@@ -78,8 +78,8 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
   return fresh;
 }
 
-StoreObserver::StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
-                             std::shared_ptr<StoredResponse> entry, FillOptions options, Flight flight)
+StoreObserver::StoreObserver(CacheRuntime& runtime, std::string&& primary, std::size_t primary_hash,
+                             std::shared_ptr<StoredResponse>&& entry, FillOptions options, Flight&& flight)
     : runtime_(runtime),
       primary_(std::move(primary)),
       primary_hash_(primary_hash),

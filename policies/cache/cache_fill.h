@@ -80,8 +80,10 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 // recycled (thread_recycled.h).
 class StoreObserver final : public policy::ResponseBodyObserver, public ThreadRecycled<StoreObserver> {
  public:
-  StoreObserver(CacheRuntime& runtime, std::string primary, std::size_t primary_hash,
-                std::shared_ptr<StoredResponse> entry, FillOptions options, Flight flight);
+  // Takes the key, the entry and the flight (rvalues: each is moved once, on
+  // every stored miss).
+  StoreObserver(CacheRuntime& runtime, std::string&& primary, std::size_t primary_hash,
+                std::shared_ptr<StoredResponse>&& entry, FillOptions options, Flight&& flight);
   ~StoreObserver() override;
   void on_body(std::string_view bytes) override;
   void on_complete() override;

@@ -20,9 +20,7 @@ struct CacheRuntime::Waiter {
   bool done = false;  // touched on `executor` only
 };
 
-void Flight::finish() {
-  if (runtime_ != nullptr) std::exchange(runtime_, nullptr)->end_flight(primary_hash_, key_);
-}
+void Flight::end() { std::exchange(runtime_, nullptr)->end_flight(primary_hash_, key_); }
 
 void Flight::ended_in_store(bool waited_for) {
   CacheRuntime* runtime = std::exchange(runtime_, nullptr);

@@ -77,12 +77,18 @@ class Flight {
   ~Flight() { finish(); }
   explicit operator bool() const noexcept { return runtime_ != nullptr; }
   std::uint64_t key() const noexcept { return key_; }
-  void finish();
+  // Ends the flight in the store (waking its waiters) unless it has ended.
+  // Inline: most handles are destroyed empty (moved from, or ended in the
+  // store), and that case should cost no call.
+  void finish() {
+    if (runtime_ != nullptr) end();
+  }
   // The store ended the flight itself (CacheStore::insert with a FlightEnd
   // that says so): wakes the waiters if `waited_for`; the handle is empty.
   void ended_in_store(bool waited_for);
 
  private:
+  void end();
   class CacheRuntime* runtime_ = nullptr;  // null once finished
   std::size_t primary_hash_ = 0;           // CacheStore::key_hash() of the key
   std::uint64_t key_ = 0;                  // flight_hash_of()
