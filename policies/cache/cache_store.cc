@@ -6,6 +6,7 @@
 #include <new>
 
 #include "policies/cache/local_hits.h"
+#include "proxy/common/thread_recycled.h"
 
 namespace gatehouse::policies::cache {
 namespace {
@@ -71,15 +72,16 @@ std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra)
 }
 
 CacheStore::KeyEntry* CacheStore::new_key_entry(const IndexKey& key) {
-  void* memory = ::operator new(sizeof(KeyEntry) + key.key.size());
+  void* memory = RecycledBlocks::take(RecycledBlocks::block_size(sizeof(KeyEntry) + key.key.size()));
   auto* entry = ::new (memory) KeyEntry(key.key.size(), key.hash);
   std::memcpy(static_cast<char*>(memory) + sizeof(KeyEntry), key.key.data(), key.key.size());
   return entry;
 }
 
 void CacheStore::delete_key_entry(KeyEntry* entry) noexcept {
+  const std::size_t block = RecycledBlocks::block_size(sizeof(KeyEntry) + entry->size);
   entry->~KeyEntry();
-  ::operator delete(static_cast<void*>(entry));
+  RecycledBlocks::give(static_cast<void*>(entry), block);
 }
 
 CacheStore::Shard::~Shard() {

@@ -187,8 +187,9 @@ class CacheStore {
     std::size_t charge = 0;  // response->charge() + the key's size, as charged when stored
   };
   // One primary key. Allocated together with the key's bytes, which follow
-  // it (new_key_entry / delete_key_entry): a new key costs one allocation,
-  // and the key never moves, so the index can view it.
+  // it (new_key_entry / delete_key_entry): a new key costs one allocation
+  // (a recycled block, RecycledBlocks, once the store evicts), and the key
+  // never moves, so the index can view it.
   struct KeyEntry : boost::intrusive::list_base_hook<boost::intrusive::link_mode<boost::intrusive::normal_link>> {
     KeyEntry(std::size_t key_size, std::size_t key_hash) noexcept : size(key_size), hash(key_hash) {}
     std::string_view key() const noexcept { return {reinterpret_cast<const char*>(this) + sizeof(KeyEntry), size}; }

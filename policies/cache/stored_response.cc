@@ -4,6 +4,7 @@
 #include <new>
 
 #include "policies/cache/storability.h"
+#include "proxy/common/thread_recycled.h"
 
 namespace gatehouse::policies::cache {
 
@@ -15,7 +16,9 @@ namespace {
 
 // allocate_shared's allocator for make_stored_response(): the block it
 // allocates (the control block with the object in it) is followed by
-// `tail` bytes, whose address it reports.
+// `tail` bytes, whose address it reports. Blocks are recycled
+// (RecycledBlocks): a full store frees an entry for nearly every one it
+// takes, most often of a similar size.
 template <typename T>
 struct TailAllocator {
   using value_type = T;
@@ -25,11 +28,13 @@ struct TailAllocator {
 
   T* allocate(std::size_t n) {
     const std::size_t head = head_size(n);
-    char* block = static_cast<char*>(::operator new(head + tail));
+    char* block = static_cast<char*>(RecycledBlocks::take(RecycledBlocks::block_size(head + tail)));
     if (at != nullptr) *at = block + head;
     return reinterpret_cast<T*>(block);
   }
-  void deallocate(T* p, std::size_t n) noexcept { ::operator delete(static_cast<void*>(p), head_size(n) + tail); }
+  void deallocate(T* p, std::size_t n) noexcept {
+    RecycledBlocks::give(static_cast<void*>(p), RecycledBlocks::block_size(head_size(n) + tail));
+  }
   // The tail starts suitably aligned for anything.
   static std::size_t head_size(std::size_t n) noexcept {
     constexpr std::size_t kAlign = alignof(std::max_align_t);
@@ -62,7 +67,8 @@ std::size_t StoredResponse::charge() const noexcept {
   // make_stored_response() adds its allocator and the tail to it).
   constexpr std::size_t kObject = sizeof(StoredResponse) + 2 * sizeof(void*);
   constexpr std::size_t kTailAllocator = 2 * sizeof(void*);
-  const std::size_t object = tail.bytes == 0 ? kObject : kObject + kTailAllocator + tail.bytes;
+  const std::size_t object =
+      tail.bytes == 0 ? kObject : RecycledBlocks::block_size(kObject + kTailAllocator + tail.bytes);
   std::size_t bytes = kStoreBookkeeping + heap_block_size(object) + headers.heap_size();
   bytes += string_heap_size(reason) + string_heap_size(key_extra);
   // A shared body counts the original it keeps alive, object and fields too.

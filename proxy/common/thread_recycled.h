@@ -1,7 +1,7 @@
 #pragma once
 // Per-thread recycling of what a worker makes and drops once per request:
-// blocks of one class's size (ThreadRecycled) and strings with their buffers
-// (RecycledStrings). The worker's next request takes them back instead of
+// blocks of one class's size (ThreadRecycled), strings with their buffers
+// (RecycledStrings) and blocks of varying sizes (RecycledBlocks). The worker's next request takes them back instead of
 // paying a malloc and a free each (with glibc ~150 instructions a pair; a
 // recycled one costs ~20).
 //
@@ -11,6 +11,8 @@
 // Under AddressSanitizer nothing is recycled, so that a use after free is
 // still reported.
 
+#include <array>
+#include <bit>
 #include <cstddef>
 #include <new>
 #include <string>
@@ -139,6 +141,96 @@ class RecycledStrings {
     thread_local Stock stock;
     return &stock.strings;
   }
+};
+
+// Blocks of varying sizes that a thread frees and soon allocates again at
+// about the same size: a full cache's evicted entry, freed by the worker
+// whose insert evicted it, and the next response that worker stores.
+// block_size() rounds a size up to its class (16-byte steps up to 256, then
+// sixteenths of the power of two at or below it: at most 1/16 more), so
+// blocks asked for a few bytes apart are of one size; take() and give()
+// deal in such sizes only.
+//
+// Contract: take(size) returns a block of `size` bytes for ::operator delete
+// or give(), from this thread's stock when it holds one of exactly that
+// size, else from ::operator new. give(p, size) keeps `p` (a block of `size`
+// bytes) in this thread's stock, which holds kKeep blocks of at most
+// kMaxSize bytes: a new one replaces the one given longest ago, which is
+// freed. Blocks given while the thread exits are freed at once.
+class RecycledBlocks {
+ public:
+  static constexpr std::size_t kKeep = 8;
+  static constexpr std::size_t kMaxSize = 64 * 1024;
+
+  static constexpr std::size_t block_size(std::size_t size) noexcept {
+    if (size <= 256) return (size + 15) & ~std::size_t{15};
+    const std::size_t step = std::size_t{1} << (std::bit_width(size) - 5);
+    return (size + step - 1) & ~(step - 1);
+  }
+  static void* take(std::size_t size) {
+    if (kRecycleAllocations && size <= kMaxSize) {
+      // Newest first: what was freed last is most often what is asked for next.
+      Stock& stock = stock_of_this_thread();
+      std::size_t at = stock.next;
+      for (std::size_t i = 0; i < kKeep; ++i) {
+        at = (at + kKeep - 1) % kKeep;
+        Kept& kept = stock.blocks[at];
+        if (kept.size == size) {
+          kept.size = 0;
+          return kept.block;
+        }
+      }
+    }
+    return ::operator new(size);
+  }
+  static void give(void* p, std::size_t size) noexcept {
+    if (kRecycleAllocations && size <= kMaxSize && size > 0) {
+      Stock& stock = stock_of_this_thread();
+      if (!stock.closed) {
+        if (!stock.reaper_armed) {
+          stock.reaper_armed = true;
+          arm_reaper();
+        }
+        Kept& slot = stock.blocks[stock.next];
+        stock.next = (stock.next + 1) % kKeep;
+        if (slot.size != 0) ::operator delete(slot.block, slot.size);
+        slot = {p, size};
+        return;
+      }
+    }
+    ::operator delete(p, size);
+  }
+
+ private:
+  struct Kept {
+    void* block = nullptr;
+    std::size_t size = 0;  // 0: the slot is empty
+  };
+  // Trivially destructible, so that it stays usable while its thread exits.
+  struct Stock {
+    std::array<Kept, kKeep> blocks{};
+    std::size_t next = 0;
+    bool reaper_armed = false;
+    bool closed = false;
+  };
+  static Stock& stock_of_this_thread() noexcept {
+    thread_local Stock stock;
+    return stock;
+  }
+  struct Reaper {
+    Reaper() = default;
+    Reaper(const Reaper&) = delete;
+    Reaper& operator=(const Reaper&) = delete;
+    ~Reaper() {
+      Stock& stock = stock_of_this_thread();
+      stock.closed = true;
+      for (Kept& kept : stock.blocks) {
+        if (kept.size != 0) ::operator delete(kept.block, kept.size);
+        kept = {};
+      }
+    }
+  };
+  static void arm_reaper() noexcept { thread_local Reaper reaper; }
 };
 
 }  // namespace gatehouse
