@@ -89,7 +89,6 @@ StoreObserver::StoreObserver(CacheRuntime& runtime, std::string&& primary, std::
 
 StoreObserver::~StoreObserver() {
   flight_.finish();
-  RecycledStrings::give(std::move(primary_));
 }
 
 void StoreObserver::on_body(std::string_view bytes) {

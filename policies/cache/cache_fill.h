@@ -76,8 +76,8 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 // entry on on_complete(); past max_object_size it stops and stores nothing.
 // `flight` (may be empty) is finished when the outcome is known, so
 // collapsed requests retry as soon as the entry is there.
-// One per stored miss on a worker: its block and its key's buffer are
-// recycled (thread_recycled.h).
+// One per stored miss on a worker: its block is recycled
+// (thread_recycled.h).
 class StoreObserver final : public policy::ResponseBodyObserver, public ThreadRecycled<StoreObserver> {
  public:
   // Takes the key, the entry and the flight (rvalues: each is moved once, on

@@ -92,9 +92,9 @@ void default_window(DeltaDirective& directive, Seconds fallback) {
 
 // The key a lookup builds, worker-local so that its strings keep their
 // capacity: a request served from the store never needs its key again, so
-// only the requests that go on take it into their Exchange (lookup()'s
+// only the requests that go on copy it into their Exchange (lookup()'s
 // keep_key). Valid until the worker's next lookup (serve() runs within
-// lookup()) or until taken.
+// lookup()).
 CacheKey& worker_lookup_key() {
   thread_local CacheKey key;
   return key;
@@ -103,13 +103,12 @@ CacheKey& worker_lookup_key() {
 }  // namespace
 
 // What the policy keeps of a GET/HEAD (or unsafe) request between its hooks.
-// Made and dropped once per request on a worker: its block and its key's
-// buffer are recycled (thread_recycled.h).
+// Made and dropped once per request on a worker: its block is recycled
+// (thread_recycled.h).
 struct CachePolicy::Exchange final : policy::RequestData, ThreadRecycled<CachePolicy::Exchange> {
   Exchange() = default;
   Exchange(const Exchange&) = delete;
   Exchange& operator=(const Exchange&) = delete;
-  ~Exchange() override { RecycledStrings::give(std::move(key.primary)); }
 
   enum class Mode { kServed, kForward, kRevalidate, kUnsafe };
   Mode mode = Mode::kForward;
@@ -159,13 +158,12 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   CacheKey& lookup_key = worker_lookup_key();
   const RequestFields fields = scan_request_fields(request.headers);
   build_cache_key(lookup_key, ex->scheme, fields.host, request.origin_form(), request.headers, config_.key);
-  // The built key moves to the Exchange by swapping buffers: the worker's
-  // key gets a recycled one (whose capacity the next lookup reuses), so the
-  // bytes are not copied. Once kept, worker_lookup_key() no longer holds it.
+  // A request that goes on copies the built key into its Exchange: one small
+  // allocation, cheaper than passing buffers through a recycled stock (the
+  // string moves cost more than malloc's small-size cache).
   auto keep_key = [&ex, &lookup_key] {
-    ex->key.primary = RecycledStrings::take();
-    ex->key.primary.swap(lookup_key.primary);
-    ex->key.extra.swap(lookup_key.extra);
+    ex->key.primary.assign(lookup_key.primary);
+    if (!lookup_key.extra.empty()) ex->key.extra.assign(lookup_key.extra);
   };
   ex->authorization = fields.authorization;
   if (fields.directives) ex->request_cc = request_cache_control(request.headers);

@@ -1,9 +1,9 @@
 #pragma once
 // Per-thread recycling of what a worker makes and drops once per request:
-// blocks of one class's size (ThreadRecycled), strings with their buffers
-// (RecycledStrings) and blocks of varying sizes (RecycledBlocks). The worker's next request takes them back instead of
-// paying a malloc and a free each (with glibc ~150 instructions a pair; a
-// recycled one costs ~20).
+// blocks of one class's size (ThreadRecycled) and blocks of varying sizes
+// (RecycledBlocks). The worker's next request takes them back instead of
+// paying a malloc and a free each (with glibc ~150 instructions a pair, far
+// more for blocks past its small-size caches; a recycled one costs ~20).
 //
 // Contract: any thread may take or give; what a thread gives joins that
 // thread's stock, which is bounded (kKeep) and freed when the thread exits
@@ -15,9 +15,7 @@
 #include <bit>
 #include <cstddef>
 #include <new>
-#include <string>
 #include <utility>
-#include <vector>
 
 namespace gatehouse {
 
@@ -94,53 +92,6 @@ class ThreadRecycled {
     }
   };
   static void arm_reaper() noexcept { thread_local Reaper reaper; }
-};
-
-// Strings whose buffers outlive them: give() keeps a string's buffer (one
-// too short to have one, its bytes inline, is not kept), take() returns an
-// empty string with a kept buffer's capacity, or a new empty string.
-class RecycledStrings {
- public:
-  static constexpr std::size_t kKeep = 64;
-  // Buffers over this many bytes are freed, not kept: the stock stays small.
-  static constexpr std::size_t kMaxCapacity = 4096;
-
-  static std::string take() {
-    std::vector<std::string>* stock = stock_of_this_thread();
-    if (!kRecycleAllocations || stock == nullptr || stock->empty()) return {};
-    std::string s = std::move(stock->back());
-    stock->pop_back();
-    return s;
-  }
-  static void give(std::string&& s) noexcept {
-    if (!kRecycleAllocations || s.capacity() <= std::string().capacity() || s.capacity() > kMaxCapacity) return;
-    std::vector<std::string>* stock = stock_of_this_thread();
-    if (stock == nullptr || stock->size() >= kKeep) return;
-    // Once per thread, so that giving never allocates afterwards.
-    if (stock->capacity() < kKeep) stock->reserve(kKeep);
-    s.clear();
-    stock->push_back(std::move(s));
-  }
-
- private:
-  // Trivially destructible: readable until the thread is gone.
-  static bool& closed_on_this_thread() noexcept {
-    thread_local bool closed = false;
-    return closed;
-  }
-  struct Stock {
-    Stock() = default;
-    Stock(const Stock&) = delete;
-    Stock& operator=(const Stock&) = delete;
-    ~Stock() { closed_on_this_thread() = true; }
-    std::vector<std::string> strings;
-  };
-  // Null once the thread's stock is destroyed (its thread exits).
-  static std::vector<std::string>* stock_of_this_thread() noexcept {
-    if (closed_on_this_thread()) return nullptr;
-    thread_local Stock stock;
-    return &stock.strings;
-  }
 };
 
 // Blocks of varying sizes that a thread frees and soon allocates again at

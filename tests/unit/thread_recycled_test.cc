@@ -6,7 +6,6 @@
 #include <algorithm>
 #include <memory>
 #include <set>
-#include <string>
 #include <thread>
 #include <vector>
 
@@ -62,40 +61,6 @@ TEST(ThreadRecycledTest, BlocksGivenOnAnotherThreadStayInItsStock) {
   }).join();
   auto again = std::make_unique<Recycled>();
   EXPECT_EQ(again.get(), block);
-}
-
-// Empties this thread's stock (other tests on the thread may have given).
-void drain_strings() {
-  while (RecycledStrings::take().capacity() > std::string().capacity()) {
-  }
-}
-
-TEST(RecycledStringsTest, ABufferGivenBackIsTakenAgainEmpty) {
-  if (!kRecycleAllocations) GTEST_SKIP() << "not recycled under AddressSanitizer";
-  drain_strings();
-  std::string key(100, 'k');
-  const char* buffer = key.data();
-  const std::size_t capacity = key.capacity();
-  RecycledStrings::give(std::move(key));
-  std::string taken = RecycledStrings::take();
-  EXPECT_TRUE(taken.empty());
-  EXPECT_EQ(taken.capacity(), capacity);
-  EXPECT_EQ(taken.data(), buffer);
-  // Nothing more in stock: a new empty string.
-  EXPECT_EQ(RecycledStrings::take().capacity(), std::string().capacity());
-}
-
-TEST(RecycledStringsTest, ShortAndHugeStringsAreNotKeptAndTheStockIsBounded) {
-  if (!kRecycleAllocations) GTEST_SKIP() << "not recycled under AddressSanitizer";
-  drain_strings();
-  RecycledStrings::give(std::string("short"));  // its bytes are inline: nothing to keep
-  RecycledStrings::give(std::string(RecycledStrings::kMaxCapacity + 1, 'x'));
-  EXPECT_EQ(RecycledStrings::take().capacity(), std::string().capacity());
-
-  for (std::size_t i = 0; i < RecycledStrings::kKeep + 5; ++i) RecycledStrings::give(std::string(64, 'x'));
-  std::size_t kept = 0;
-  while (RecycledStrings::take().capacity() >= 64) ++kept;
-  EXPECT_EQ(kept, RecycledStrings::kKeep);
 }
 
 TEST(RecycledBlocksTest, BlockSizesRoundUpToClassesAtMostASixteenthLarger) {
