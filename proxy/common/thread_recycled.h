@@ -3,7 +3,7 @@
 // blocks of one class's size (ThreadRecycled) and blocks of varying sizes
 // (RecycledBlocks). The worker's next request takes them back instead of
 // paying a malloc and a free each (with glibc ~150 instructions a pair, far
-// more for blocks past its small-size caches; a recycled one costs ~20).
+// more for blocks past its small-size caches; a recycled one costs 20-90).
 //
 // Contract: any thread may take or give; what a thread gives joins that
 // thread's stock, which is bounded (kKeep) and freed when the thread exits
@@ -98,9 +98,9 @@ class ThreadRecycled {
 // about the same size: a full cache's evicted entry, freed by the worker
 // whose insert evicted it, and the next response that worker stores.
 // block_size() rounds a size up to its class (16-byte steps up to 256, then
-// sixteenths of the power of two at or below it: at most 1/16 more), so
-// blocks asked for a few bytes apart are of one size; take() and give()
-// deal in such sizes only.
+// sixteenths of the power of two at or below it: at most 1/16 more; past
+// kMaxSize, which is never kept, 16-byte steps again), so blocks asked for a
+// few bytes apart are of one size; take() and give() deal in such sizes only.
 //
 // Contract: take(size) returns a block of `size` bytes for ::operator delete
 // or give(), from this thread's stock when it holds one of exactly that
@@ -114,7 +114,7 @@ class RecycledBlocks {
   static constexpr std::size_t kMaxSize = 64 * 1024;
 
   static constexpr std::size_t block_size(std::size_t size) noexcept {
-    if (size <= 256) return (size + 15) & ~std::size_t{15};
+    if (size <= 256 || size > kMaxSize) return (size + 15) & ~std::size_t{15};
     const std::size_t step = std::size_t{1} << (std::bit_width(size) - 5);
     return (size + step - 1) & ~(step - 1);
   }
