@@ -72,6 +72,11 @@ policy::RequestOutcome JwtPolicy::on_request(policy::RequestContext& ctx) const 
       boost::asio::post(executor, [paused]() { paused.resume(policy::RequestOutcome::retry()); });
     });
     if (waiting) return policy::RequestOutcome::pause();
+    // No fetch may start now: one ended since verify() looked at the keys
+    // (the first load, or the refetch that brought a new kid), or the last
+    // started too recently. Look once more: in the first case the keys are
+    // there now, and answering 503 or 401 would be a race lost.
+    result = verifier_->verify(found.value, now_(), true);
   }
   if (result.failure != Failure::kNone) return fail(ctx, result.failure);
 

@@ -436,6 +436,12 @@ class FakeRemote final : public RemoteKeySource {
   std::shared_ptr<const KeySet> keys() const override { return keys_; }
   bool fetch(std::function<void()> on_done) override {
     ++fetches;
+    // A fetch in flight ends between the policy's look at the keys and its
+    // asking for a fetch; the next may not start yet.
+    if (ended_meanwhile) {
+      keys_ = std::move(ended_meanwhile);
+      return false;
+    }
     if (!allow) return false;
     waiting.push_back(std::move(on_done));
     return true;
@@ -447,6 +453,7 @@ class FakeRemote final : public RemoteKeySource {
     for (auto& f : w) f();
   }
   std::shared_ptr<const KeySet> keys_;
+  std::shared_ptr<const KeySet> ended_meanwhile;
   std::vector<std::function<void()>> waiting;
   bool allow = true;
   int fetches = 0;
@@ -529,6 +536,21 @@ TEST_F(JwtRemotePolicyTest, NoFetchAllowedFailsAtOnce) {
   ASSERT_EQ(out.kind(), policy::RequestOutcome::Kind::kRespond);
   EXPECT_EQ(out.take_reply()->status, 503);
   EXPECT_EQ(failures("keys_unavailable"), 1);
+}
+
+TEST_F(JwtRemotePolicyTest, KeysThatArriveBetweenTheLookAndTheAskAreUsed) {
+  // The first load ends just after the policy found no keys.
+  remote_->ended_meanwhile = key_set("k1");
+  std::shared_ptr<FakeExchange> exchange;
+  EXPECT_EQ(start(es_token("k1"), exchange).kind(), policy::RequestOutcome::Kind::kProceed);
+  EXPECT_NE(policy::verified_claims(ctx_), nullptr);
+  // A refetch that brought a new kid ends likewise.
+  build("", remote_);
+  remote_->ended_meanwhile = key_set("k2");
+  EXPECT_EQ(start(es_token("k2"), exchange).kind(), policy::RequestOutcome::Kind::kProceed);
+  EXPECT_EQ(remote_->fetches, 2);
+  EXPECT_EQ(failures("keys_unavailable"), 0);
+  EXPECT_EQ(failures("unknown_kid"), 0);
 }
 
 TEST_F(JwtRemotePolicyTest, RotationIsPickedUpThroughTheRefetch) {
