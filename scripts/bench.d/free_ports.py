@@ -10,19 +10,23 @@ import socket
 import sys
 
 
-def main() -> None:
-    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+def free_ports(count: int) -> list:
+    """COUNT distinct free ports (also imported by miss_callgrind.py)."""
     sockets = []
     try:
         for _ in range(count):
             s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
             s.bind(("127.0.0.1", 0))
             sockets.append(s)
-        ports = [s.getsockname()[1] for s in sockets]
+        return [s.getsockname()[1] for s in sockets]
     finally:
         for s in sockets:
             s.close()
-    print("\n".join(str(p) for p in ports))
+
+
+def main() -> None:
+    count = int(sys.argv[1]) if len(sys.argv) > 1 else 1
+    print("\n".join(str(p) for p in free_ports(count)))
 
 
 if __name__ == "__main__":

@@ -38,25 +38,14 @@ import sys
 import tempfile
 import time
 
+from free_ports import free_ports  # this script's folder is on sys.path
+
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLIENT = os.path.join(ROOT, "scripts", "bench.d", "keepalive_client.py")
 # Functions of the I/O scheduling, left out of "without I/O".
 IO_FUNCTIONS = re.compile(
     r"boost::asio|boost::system|recv|send|epoll|asynccancel|pthread_mutex|writev|__libc|syscall")
 EVENTS = "Ir I1mr DLmr DLmw"
-
-
-def free_ports(count):
-    sockets = []
-    try:
-        for _ in range(count):
-            s = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-            s.bind(("127.0.0.1", 0))
-            sockets.append(s)
-        return [s.getsockname()[1] for s in sockets]
-    finally:
-        for s in sockets:
-            s.close()
 
 
 def wait_for_port(port, proc, timeout):
