@@ -106,14 +106,15 @@ class ThreadRecycled {
 // or give(), from this thread's stock when it holds one of exactly that
 // size, else from ::operator new. give(p, size) keeps `p` (a block of `size`
 // bytes) in this thread's stock, which holds kKeep blocks of at most
-// kMaxSize bytes: a new one replaces the one given longest ago, which is
-// freed; its first kPrefetchBytes are prefetched for writing. Blocks given
+// kMaxSize bytes (a new one replaces the one given longest ago, which is
+// freed), and prefetches p's first kPrefetchBytes for writing. Blocks given
 // while the thread exits are freed at once.
 class RecycledBlocks {
  public:
   static constexpr std::size_t kKeep = 8;
   static constexpr std::size_t kMaxSize = 64 * 1024;
-  // How much of a kept block give() prefetches for writing, in lines.
+  // How many of a kept block's first bytes give() prefetches for writing,
+  // a cache line at a time.
   static constexpr std::size_t kPrefetchBytes = 4096;
   static constexpr std::size_t kLineBytes = 64;
 
