@@ -18,6 +18,23 @@
 #include <utility>
 
 namespace gatehouse {
+namespace thread_recycled_detail {
+
+// Calls `reap` when the thread that armed it exits; arming again on that
+// thread does nothing more.
+template <void (*reap)() noexcept>
+struct ThreadExitCall {
+  ThreadExitCall() = default;
+  ThreadExitCall(const ThreadExitCall&) = delete;
+  ThreadExitCall& operator=(const ThreadExitCall&) = delete;
+  ~ThreadExitCall() { reap(); }
+};
+template <void (*reap)() noexcept>
+void call_at_thread_exit() noexcept {
+  thread_local ThreadExitCall<reap> call;
+}
+
+}  // namespace thread_recycled_detail
 
 #if defined(__SANITIZE_ADDRESS__)
 inline constexpr bool kRecycleAllocations = false;
@@ -80,18 +97,13 @@ class ThreadRecycled {
     return stock;
   }
   // Frees the stock when its thread exits.
-  struct Reaper {
-    Reaper() = default;
-    Reaper(const Reaper&) = delete;
-    Reaper& operator=(const Reaper&) = delete;
-    ~Reaper() {
-      Stock& stock = stock_of_this_thread();
-      stock.closed = true;
-      while (stock.head != nullptr) ::operator delete(std::exchange(stock.head, stock.head->next), sizeof(T));
-      stock.count = 0;
-    }
-  };
-  static void arm_reaper() noexcept { thread_local Reaper reaper; }
+  static void reap() noexcept {
+    Stock& stock = stock_of_this_thread();
+    stock.closed = true;
+    while (stock.head != nullptr) ::operator delete(std::exchange(stock.head, stock.head->next), sizeof(T));
+    stock.count = 0;
+  }
+  static void arm_reaper() noexcept { thread_recycled_detail::call_at_thread_exit<&ThreadRecycled::reap>(); }
 };
 
 // Blocks of varying sizes that a thread frees and soon allocates again at
@@ -183,20 +195,16 @@ class RecycledBlocks {
     thread_local Stock stock;
     return stock;
   }
-  struct Reaper {
-    Reaper() = default;
-    Reaper(const Reaper&) = delete;
-    Reaper& operator=(const Reaper&) = delete;
-    ~Reaper() {
-      Stock& stock = stock_of_this_thread();
-      stock.closed = true;
-      for (Kept& kept : stock.blocks) {
-        if (kept.size != 0) ::operator delete(kept.block, kept.size);
-        kept = {};
-      }
+  // Frees the stock when its thread exits.
+  static void reap() noexcept {
+    Stock& stock = stock_of_this_thread();
+    stock.closed = true;
+    for (Kept& kept : stock.blocks) {
+      if (kept.size != 0) ::operator delete(kept.block, kept.size);
+      kept = {};
     }
-  };
-  static void arm_reaper() noexcept { thread_local Reaper reaper; }
+  }
+  static void arm_reaper() noexcept { thread_recycled_detail::call_at_thread_exit<&RecycledBlocks::reap>(); }
 };
 
 }  // namespace gatehouse
