@@ -1,6 +1,7 @@
 #include "policies/cache/cache_store.h"
 
 #include <algorithm>
+#include <bit>
 #include <cstring>
 #include <functional>
 #include <new>
@@ -37,7 +38,8 @@ std::atomic<std::uint64_t> next_store_id{1};
 }  // namespace
 
 CacheStore::CacheStore(std::size_t shards)
-    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), shards_(std::max<std::size_t>(shards, 1)) {
+    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), shards_(std::bit_ceil(std::max<std::size_t>(shards, 1))),
+      shard_mask_(shards_.size() - 1) {
   StoreLimits defaults;
   max_size_ = defaults.max_size;
   max_object_size_ = defaults.max_object_size;
@@ -110,7 +112,7 @@ CacheStore::Released::~Released() {
   keys.clear_and_dispose(&CacheStore::delete_key_entry);
 }
 
-std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() / shards_.size(); }
+std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() >> std::countr_one(shard_mask_); }
 
 void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
   shard.bytes.sub(entry.bytes);
@@ -240,7 +242,7 @@ bool CacheStore::marked_uncacheable(const Shard& shard, std::size_t hash) const 
 
 void CacheStore::mark_uncacheable(std::size_t primary_hash, std::chrono::steady_clock::time_point until,
                                   FlightEnd* flight) {
-  Shard& shard = shards_[primary_hash % shards_.size()];
+  Shard& shard = shard_for(primary_hash);
   std::lock_guard lock(shard.mutex);
   shard.marks[mark_index(primary_hash)] = {.hash = primary_hash, .until = until};
   if (flight != nullptr) flight->waited_for = erase_flight(shard.flights, flight->hash, &flight->ended);
@@ -259,13 +261,13 @@ std::vector<std::shared_ptr<const StoredResponse>> CacheStore::variants(std::str
 }
 
 bool CacheStore::claim_flight(std::size_t primary_hash, std::uint64_t flight_hash) {
-  Shard& shard = shards_[primary_hash % shards_.size()];
+  Shard& shard = shard_for(primary_hash);
   std::lock_guard lock(shard.mutex);
   return shard.flights.try_emplace(flight_hash, false).second;
 }
 
 bool CacheStore::end_flight(std::size_t primary_hash, std::uint64_t flight_hash) {
-  Shard& shard = shards_[primary_hash % shards_.size()];
+  Shard& shard = shard_for(primary_hash);
   std::lock_guard lock(shard.mutex);
   return erase_flight(shard.flights, flight_hash);
 }

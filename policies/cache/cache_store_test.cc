@@ -208,6 +208,20 @@ TEST(CacheStoreTest, LeastRecentlyUsedKeysAreEvictedByBytes) {
   EXPECT_LE(s.bytes, each * 3);
 }
 
+// A store asked for 3 shards has 4 (a shard is picked with a mask): each
+// shard's budget is a quarter of max_size, and every key finds its shard.
+TEST(CacheStoreTest, TheShardCountIsRoundedUpToAPowerOfTwo) {
+  auto sample = response(std::string(1'000, 'x'));
+  const std::size_t each = sample->charge() + 2;
+  CacheStore store(3);
+  store.set_limits({.max_size = each * 7 / 2});  // a third of it holds one entry, a quarter does not
+  EXPECT_EQ(store.insert("k1", sample), InsertResult::kTooLarge);
+  store.set_limits({.max_size = std::size_t{64} << 20});
+  for (int i = 0; i < 1'000; ++i) ASSERT_EQ(store.insert(numbered_key(i), response("b")), InsertResult::kStored) << i;
+  for (int i = 0; i < 1'000; ++i) ASSERT_NE(store.lookup(numbered_key(i), "", {}), nullptr) << i;
+  EXPECT_EQ(store.stats().keys, 1'000u);
+}
+
 // A lookup leaves a key where it is while it is surely among the shard's
 // most recent eighth (a hot key's hits then write nothing to the LRU list),
 // yet a key used between every two inserts is never evicted, however often
