@@ -78,14 +78,15 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
   return fresh;
 }
 
-StoreObserver::StoreObserver(CacheRuntime& runtime, std::string&& primary, std::size_t primary_hash,
+StoreObserver::StoreObserver(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
                              std::shared_ptr<StoredResponse>&& entry, FillOptions options, Flight&& flight)
     : runtime_(runtime),
-      primary_(std::move(primary)),
       primary_hash_(primary_hash),
       entry_(std::move(entry)),
       options_(options),
-      flight_(std::move(flight)) {}
+      flight_(std::move(flight)) {
+  key_.assign(primary, {});
+}
 
 StoreObserver::~StoreObserver() {
   flight_.finish();
@@ -103,7 +104,7 @@ void StoreObserver::on_body(std::string_view bytes) {
 }
 
 void StoreObserver::on_complete() {
-  if (entry_) store_entry(runtime_, primary_, primary_hash_, std::move(entry_), options_, &flight_);
+  if (entry_) store_entry(runtime_, key_.primary(), primary_hash_, std::move(entry_), options_, &flight_);
   flight_.finish();
 }
 

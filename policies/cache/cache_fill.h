@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include "policies/cache/cache_control.h"
+#include "policies/cache/cache_key.h"
 #include "policies/cache/cache_runtime.h"
 #include "policies/cache/freshness.h"
 #include "policies/cache/response_field_summary.h"
@@ -80,9 +81,10 @@ std::shared_ptr<const StoredResponse> refresh_entry(CacheRuntime& runtime, std::
 // (thread_recycled.h).
 class StoreObserver final : public policy::ResponseBodyObserver, public ThreadRecycled<StoreObserver> {
  public:
-  // Takes the key, the entry and the flight (rvalues: each is moved once, on
-  // every stored miss).
-  StoreObserver(CacheRuntime& runtime, std::string&& primary, std::size_t primary_hash,
+  // Copies the key (KeptKey: inline, no allocation for a usual key); takes
+  // the entry and the flight (rvalues: each is moved once, on every stored
+  // miss).
+  StoreObserver(CacheRuntime& runtime, std::string_view primary, std::size_t primary_hash,
                 std::shared_ptr<StoredResponse>&& entry, FillOptions options, Flight&& flight);
   ~StoreObserver() override;
   void on_body(std::string_view bytes) override;
@@ -90,7 +92,7 @@ class StoreObserver final : public policy::ResponseBodyObserver, public ThreadRe
 
  private:
   CacheRuntime& runtime_;
-  std::string primary_;
+  KeptKey key_;  // the primary key only
   std::size_t primary_hash_;
   std::shared_ptr<StoredResponse> entry_;  // null once given up (too large)
   FillOptions options_;

@@ -1,5 +1,6 @@
 // The primary and extra cache keys.
 
+#include <cstdint>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -108,6 +109,35 @@ TEST(CacheKeyTest, ReferencesToOtherHostsAreRefused) {
   EXPECT_FALSE(ref("http://h:8080/x"));
   EXPECT_FALSE(ref("http://user@h/x"));
   EXPECT_FALSE(ref("mailto:a@h"));
+}
+
+// A kept key holds what it was given, a usual primary key inside the
+// object and a longer one on the heap, whatever it held before.
+TEST(KeptKeyTest, HoldsShortAndLongKeysAndTheirExtraPart) {
+  KeptKey kept;
+  EXPECT_TRUE(kept.empty());
+  const std::string usual = "http://example.test/items/42?page=2";
+  kept.assign(CacheKey{usual, ""});
+  EXPECT_EQ(kept.primary(), usual);
+  EXPECT_EQ(kept.extra(), "");
+  auto inside = [&kept] {
+    const auto at = reinterpret_cast<std::uintptr_t>(kept.primary().data());
+    const auto object = reinterpret_cast<std::uintptr_t>(&kept);
+    return at >= object && at < object + sizeof kept;
+  };
+  EXPECT_TRUE(inside());  // no allocation for a usual key
+
+  const std::string long_key = "http://example.test/" + std::string(KeptKey::kInlinePrimary, 'a');
+  kept.assign(long_key, "x-tenant: a\n");
+  EXPECT_EQ(kept.primary(), long_key);
+  EXPECT_EQ(kept.extra(), "x-tenant: a\n");
+  EXPECT_FALSE(inside());
+
+  kept.assign(usual, "");
+  EXPECT_EQ(kept.primary(), usual);
+  EXPECT_EQ(kept.extra(), "");  // the earlier extra part is gone
+  EXPECT_TRUE(inside());
+  EXPECT_FALSE(kept.empty());
 }
 
 }  // namespace

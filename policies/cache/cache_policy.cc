@@ -120,7 +120,7 @@ struct CachePolicy::Exchange final : policy::RequestData, ThreadRecycled<CachePo
 
   enum class Mode { kServed, kForward, kRevalidate, kUnsafe };
   Mode mode = Mode::kForward;
-  CacheKey key;
+  KeptKey key;
   std::string_view scheme;  // "http" or "https": a literal
   CacheControl request_cc;
   bool authorization = false;  // the request has Authorization
@@ -134,7 +134,7 @@ struct CachePolicy::Exchange final : policy::RequestData, ThreadRecycled<CachePo
   CacheStatus status;
   bool waited = false;  // paused once for another request's miss
   bool known_uncacheable = false;  // the store's hit-for-miss mark is on for this key
-  std::size_t key_hash = 0;        // CacheStore::key_hash(key.primary), from the lookup
+  std::size_t key_hash = 0;        // CacheStore::key_hash(key.primary()), from the lookup
   Flight flight;
 };
 
@@ -151,7 +151,7 @@ policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) cons
     ex->mode = Exchange::Mode::kUnsafe;
     ex->scheme = ctx.is_tls() ? "https" : "http";
     ex->request_time = cache_now();
-    ex->key.primary = primary_key(ex->scheme, host_of(request), request.origin_form(), config_.key);
+    ex->key.assign(primary_key(ex->scheme, host_of(request), request.origin_form(), config_.key), {});
     ctx.set_data(this, std::move(ex));
   }
   return policy::RequestOutcome::proceed();
@@ -166,13 +166,9 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   CacheKey& lookup_key = worker_lookup_key();
   const RequestFields fields = scan_request_fields(request.headers);
   build_cache_key(lookup_key, ex->scheme, fields.host, request.origin_form(), request.headers, config_.key);
-  // A request that goes on copies the built key into its Exchange: one small
-  // allocation, cheaper than passing buffers through a recycled stock (the
-  // string moves cost more than malloc's small-size cache).
-  auto keep_key = [&ex, &lookup_key] {
-    ex->key.primary.assign(lookup_key.primary);
-    if (!lookup_key.extra.empty()) ex->key.extra.assign(lookup_key.extra);
-  };
+  // A request that goes on copies the built key into its Exchange (KeptKey:
+  // inline, no allocation for a usual key).
+  auto keep_key = [&ex, &lookup_key] { ex->key.assign(lookup_key); };
   ex->authorization = fields.authorization;
   if (fields.directives) ex->request_cc = request_cache_control(request.headers);
   const HttpTime now = cache_now();
@@ -311,7 +307,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
                                 stored.timing.response_time,
                                 {.origin_preconditions = OriginPreconditions::kEvaluate})) {
     case ConditionalOutcome::kForward:
-      if (ex->key.primary.empty()) ex->key = worker_lookup_key();  // not kept yet (stale-while-revalidate keeps it)
+      if (ex->key.empty()) ex->key.assign(worker_lookup_key());  // not kept yet (stale-while-revalidate keeps it)
       ex->mode = Exchange::Mode::kForward;
       ex->status.fwd = ForwardReason::kRequest;
       ctx.set_data(this, std::move(ex));
@@ -341,7 +337,7 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
 }
 
 void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex) const {
-  std::string background_key = ex.key.primary + '\n' + ex.key.extra;
+  std::string background_key = std::string(ex.key.primary()).append(1, '\n').append(ex.key.extra());
   if (!runtime_.begin_background(background_key)) return;
   // Ends the refresh whether `done` runs or is dropped (shutdown, no route).
   struct BackgroundSlot {
@@ -379,8 +375,8 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   std::shared_ptr<const std::vector<std::string>> targets = config_.freshness.targeted_fields;
   ctx.fetch_in_background(
       std::move(fetch),
-      [slot, fill, storability_options, targets = std::move(targets), stored = ex.stored, primary = ex.key.primary,
-       extra = ex.key.extra,
+      [slot, fill, storability_options, targets = std::move(targets), stored = ex.stored,
+       primary = std::string(ex.key.primary()), extra = std::string(ex.key.extra()),
        request_headers = std::move(request_headers), request_time = cache_now()](http::FetchResult result) {
         if (!result.ok) return;
         const ResponseTiming timing{request_time, cache_now()};
@@ -423,7 +419,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
       if (response.status == 304) {
         const ResponseTiming timing{ex->request_time, cache_now()};
         std::shared_ptr<const StoredResponse> fresh =
-            refresh_entry(runtime_, ex->key.primary, ex->stored, response.headers, timing, config_.freshness.shared);
+            refresh_entry(runtime_, ex->key.primary(), ex->stored, response.headers, timing, config_.freshness.shared);
         count_lookup(counters_.revalidated);
         ex->status.fwd_status = 304;
         // A 304 whose validators contradict the entry must not update it
@@ -503,7 +499,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
     // A body of known length is copied into the entry's own block.
     entry = make_entry(response.status, response.reason, response.headers, fields, response_cc, request_headers,
-                       ex.key.extra, ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
+                       ex.key.extra(), ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
                        known_length ? static_cast<std::size_t>(response.content_length) : 0);
   }
   if (!entry) {
@@ -518,9 +514,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
     ex.flight.finish();
     return;
   }
-  // The key moves to the observer: on_response runs once per exchange and
-  // nothing after it reads the key (a retried request builds a new Exchange).
-  ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, std::move(ex.key.primary), ex.key_hash,
+  ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, ex.key.primary(), ex.key_hash,
                                                             std::move(entry), fill_options(), std::move(ex.flight)));
   ex.status.stored = true;
 }
@@ -544,13 +538,13 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
   // shows that it changed. Only the variant this request selects is judged.
   if (response.status == 200) {
     if (std::shared_ptr<const StoredResponse> get_entry =
-            runtime_.store().lookup(ex.key.primary, ex.key.extra, request_headers, false)) {
+            runtime_.store().lookup(ex.key.primary(), ex.key.extra(), request_headers, false)) {
       if (head_matches_stored(get_entry->headers.to_map(), get_entry->body().size(), response.headers)) {
         std::shared_ptr<const StoredResponse> fresh =
             refreshed(get_entry, response.headers, timing, config_.freshness.shared);
-        runtime_.store().replace(ex.key.primary, get_entry, fresh);
+        runtime_.store().replace(ex.key.primary(), get_entry, fresh);
       } else {
-        runtime_.store().invalidate(ex.key.primary);  // stale at best: gone
+        runtime_.store().invalidate(ex.key.primary());  // stale at best: gone
       }
       return;
     }
@@ -564,11 +558,11 @@ void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHe
     return;
   }
   std::shared_ptr<StoredResponse> entry = make_entry(response.status, response.reason, response.headers, fields,
-                                                     response_cc, request_headers, ex.key.extra, timing,
+                                                     response_cc, request_headers, ex.key.extra(), timing,
                                                      config_.freshness.shared);
   if (!entry) return;
   entry->head_only = true;
-  runtime_.store().insert(ex.key.primary, std::move(entry));
+  runtime_.store().insert(ex.key.primary(), std::move(entry));
 }
 
 FillOptions CachePolicy::fill_options() const {
@@ -600,10 +594,10 @@ void CachePolicy::maybe_generate_etag(policy::RequestContext& ctx, const Exchang
 void CachePolicy::invalidate(const Exchange& ex, const http::ResponseHead& response) const {
   // §4.4: only a non-error response means the state may have changed.
   if (response.status < 200 || response.status >= 400) return;
-  runtime_.store().invalidate(ex.key.primary);
+  runtime_.store().invalidate(ex.key.primary());
   // The request's target (origin-form) is part of the primary key already;
   // references resolve against it.
-  if (const std::optional<KeyAuthorityAndTarget> parts = authority_and_target(ex.key.primary)) {
+  if (const std::optional<KeyAuthorityAndTarget> parts = authority_and_target(ex.key.primary())) {
     for (std::string_view field : {std::string_view("location"), std::string_view("content-location")}) {
       const std::string* value = response.headers.find(field);
       if (value == nullptr) continue;
@@ -650,7 +644,7 @@ void CachePolicy::maybe_store_post_response(policy::RequestContext& ctx, const E
   if (!entry) return;
   const std::size_t hash = CacheStore::key_hash(key.primary);
   ctx.observe_response_body(
-      std::make_unique<StoreObserver>(runtime_, std::move(key.primary), hash, std::move(entry), fill_options(), Flight()));
+      std::make_unique<StoreObserver>(runtime_, key.primary, hash, std::move(entry), fill_options(), Flight()));
 }
 
 std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNode& options,
