@@ -46,9 +46,9 @@ struct CacheKey {
 // worker's lookup builds the key in a buffer of its own, reused by the next
 // lookup). The primary part is kept inline up to kInlinePrimary bytes: a
 // miss that goes on to the upstream copies its key without allocating, and
-// the fill that stores the response copies it again the same way (a heap
-// copy and its free cost ~300 instructions a stored miss). Longer keys and
-// the extra part (empty unless configured) are on the heap.
+// the fill that stores the response copies it again the same way (the
+// heap copy and its free cost ~180-300 instructions a miss). Longer keys
+// and the extra part (empty unless configured) are on the heap.
 class KeptKey {
  public:
   static constexpr std::size_t kInlinePrimary = 176;
