@@ -38,8 +38,10 @@ std::atomic<std::uint64_t> next_store_id{1};
 }  // namespace
 
 CacheStore::CacheStore(std::size_t shards)
-    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)), shards_(std::bit_ceil(std::max<std::size_t>(shards, 1))),
-      shard_mask_(shards_.size() - 1) {
+    : id_(next_store_id.fetch_add(1, std::memory_order_relaxed)),
+      shards_(std::bit_ceil(std::max<std::size_t>(shards, 1))),
+      shard_mask_(shards_.size() - 1),
+      shard_bits_(static_cast<unsigned>(std::countr_zero(shards_.size()))) {
   StoreLimits defaults;
   max_size_ = defaults.max_size;
   max_object_size_ = defaults.max_object_size;
@@ -112,7 +114,7 @@ CacheStore::Released::~Released() {
   keys.clear_and_dispose(&CacheStore::delete_key_entry);
 }
 
-std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() >> std::countr_one(shard_mask_); }
+std::size_t CacheStore::shard_budget() const noexcept { return max_size_.load() >> shard_bits_; }
 
 void CacheStore::erase_key(Shard& shard, KeyEntry& entry, Released& released) {
   shard.bytes.sub(entry.bytes);

@@ -302,7 +302,7 @@ class CacheStore {
   bool marked_uncacheable(const Shard& shard, std::size_t hash) const;
   // Its slot in the shard's table (the shard took the hash's low bits).
   std::size_t mark_index(std::size_t hash) const noexcept {
-    return (hash >> std::countr_one(shard_mask_)) % kUncacheableMarks;
+    return (hash >> shard_bits_) % kUncacheableMarks;
   }
   // With the shard's mutex held: the variant of `entry` lookup() answers
   // with, null when none; `exact` says whether it matched exactly.
@@ -333,6 +333,7 @@ class CacheStore {
   // locks one.
   mutable std::vector<Shard> shards_;
   std::size_t shard_mask_;  // shards_.size() - 1, a power of two less one
+  unsigned shard_bits_;     // log2(shards_.size())
   std::atomic<std::size_t> max_size_;
   std::atomic<std::size_t> max_object_size_;
   std::atomic<std::size_t> max_variants_;
