@@ -174,6 +174,26 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
   }
 }
 
+void CacheStore::warm_next_victims(const Shard& shard) noexcept {
+  if (shard.lru.empty()) return;
+  // The tail's key entry was asked for by the eviction before this one,
+  // so reading it here costs little; the memory it leads to is asked for
+  // now, and is in the cache by the time an insert evicts it.
+  const KeyEntry& next = shard.lru.back();
+  if (!next.variants.empty()) {
+    // The response's block: its shared_ptr control block just before the
+    // object, which releasing it reads and writes.
+    const char* object = reinterpret_cast<const char*>(next.variants.front().response.get());
+    for (std::size_t at = 0; at < sizeof(StoredResponse) + 64; at += 64) __builtin_prefetch(object - 64 + at, 1, 3);
+  }
+  auto above = Lru::s_iterator_to(next);
+  if (above == shard.lru.begin()) return;
+  --above;
+  const char* entry = reinterpret_cast<const char*>(&*above);
+  __builtin_prefetch(entry, 1, 3);
+  __builtin_prefetch(entry + 64, 1, 3);
+}
+
 const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,
                                                       const http::HeaderMap& request_headers, bool head_request,
                                                       bool& exact) {
@@ -314,6 +334,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
     shard.evictions.add(1);
   }
   evict_to(shard, budget, &entry, released);
+  warm_next_victims(shard);
   return InsertResult::kStored;
 }
 

@@ -169,10 +169,18 @@ class RecycledBlocks {
         // writer waits. Asked for now, those reads overlap whatever the
         // thread does until then (the store bench, 256 MiB: ~600 → ~465 ns
         // per stored miss).
+        // Four lines a step: the loop's own instructions were most of its
+        // cost.
         const std::size_t prefetched = size < kPrefetchBytes ? size : kPrefetchBytes;
-        for (std::size_t at = 0; at < prefetched; at += kLineBytes) {
-          __builtin_prefetch(static_cast<char*>(p) + at, 1, 3);
+        char* const block = static_cast<char*>(p);
+        std::size_t at = 0;
+        for (; at + 3 * kLineBytes < prefetched; at += 4 * kLineBytes) {
+          __builtin_prefetch(block + at, 1, 3);
+          __builtin_prefetch(block + at + kLineBytes, 1, 3);
+          __builtin_prefetch(block + at + 2 * kLineBytes, 1, 3);
+          __builtin_prefetch(block + at + 3 * kLineBytes, 1, 3);
         }
+        for (; at < prefetched; at += kLineBytes) __builtin_prefetch(block + at, 1, 3);
         return;
       }
     }
