@@ -176,9 +176,10 @@ void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Rele
 
 void CacheStore::warm_next_victims(const Shard& shard) noexcept {
   if (shard.lru.empty()) return;
-  // The tail's key entry was asked for by the eviction before this one,
-  // so reading it here costs little; the memory it leads to is asked for
-  // now, and is in the cache by the time an insert evicts it.
+  // The tail's key entry was the one above the tail when the insert before
+  // asked for it (each insert most often evicts one key), so reading it
+  // here costs little; the memory it leads to is asked for now, and is in
+  // the cache by the time an insert evicts it.
   const KeyEntry& next = shard.lru.back();
   if (!next.variants.empty()) {
     // The response's block: its shared_ptr control block just before the

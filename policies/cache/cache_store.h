@@ -326,8 +326,9 @@ class CacheStore {
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
-  // Asks for the memory the shard's next evictions will touch (prefetches
-  // only: reads nothing cold itself).
+  // Asks for the memory the shard's next evictions will touch (prefetches;
+  // it reads only the LRU tail's key entry, which the insert before asked
+  // for). Changes nothing.
   static void warm_next_victims(const Shard& shard) noexcept;
 
   // Which store a worker's kept hit (local_hits.h) came from.
