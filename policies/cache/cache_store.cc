@@ -181,6 +181,7 @@ void CacheStore::warm_next_victims(const Shard& shard) noexcept {
   // here costs little; the memory it leads to is asked for now, and is in
   // the cache by the time an insert evicts it.
   const KeyEntry& next = shard.lru.back();
+  if (next.index_slot != 0) __builtin_prefetch(reinterpret_cast<const void*>(next.index_slot), 1, 3);
   if (!next.variants.empty()) {
     // The response's block: its shared_ptr control block just before the
     // object, which releasing it reads and writes.
@@ -190,9 +191,12 @@ void CacheStore::warm_next_victims(const Shard& shard) noexcept {
   auto above = Lru::s_iterator_to(next);
   if (above == shard.lru.begin()) return;
   --above;
+  // Its lines up to its byte count (which its eviction reads): a key
+  // entry is 16-byte aligned, so it may start late in a line.
   const char* entry = reinterpret_cast<const char*>(&*above);
   __builtin_prefetch(entry, 1, 3);
   __builtin_prefetch(entry + 64, 1, 3);
+  __builtin_prefetch(entry + sizeof(KeyEntry) - 1, 1, 3);
 }
 
 const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,
@@ -311,7 +315,7 @@ InsertResult CacheStore::insert(std::string_view primary, std::size_t primary_ha
   if (found == shard.index.end()) {
     stored = new_key_entry(key);
     push_front(shard, *stored);
-    shard.index.insert(stored);
+    stored->index_slot = reinterpret_cast<std::uintptr_t>(&*shard.index.insert(stored).first);
   } else {
     stored = *found;
     touch(shard, *stored);

@@ -208,6 +208,11 @@ class CacheStore {
     // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
+    // Where the index's slot for this entry was when it was inserted: the
+    // eviction reads it, so warm_next_victims() asks for it ahead. Only
+    // ever prefetched, never dereferenced (a rehash moves slots; a stale
+    // address costs one useless prefetch).
+    std::uintptr_t index_slot = 0;
   };
   // Owns its entries (delete_key_entry when unlinked).
   using Lru = boost::intrusive::list<KeyEntry, boost::intrusive::constant_time_size<false>>;
