@@ -9,7 +9,8 @@ the bottleneck, every Gatehouse serves about the same requests/s, and what
 tells them apart is the CPU each spends per request (user + system ticks
 from /proc/PID/stat over requests served): the figure that sets requests/s
 where Gatehouse is the bottleneck. Each round runs every configuration for
---seconds in turn; rounds repeat, so the host's drift falls on all alike.
+--seconds in turn, each round starting one configuration later than the last; rounds repeat, so the
+host's drift falls on all alike.
 The first configuration is the baseline: each other one's ratio is the
 baseline's CPU per request over its own (0.9 = 10% more CPU per request),
 and each pair of the others is compared round by round.
@@ -138,7 +139,11 @@ def main():
             wrk(load_core, c.port, args.fill if c.policy else 2)
         for r in range(args.rounds):
             line = []
-            for c in configs:
+            # Each round starts one configuration later: whichever runs
+            # right after another may find the core's caches and clock in
+            # a state of that one's making.
+            turn = r % len(configs)
+            for c in configs[turn:] + configs[:turn]:
                 before = cpu_ticks(c.proc.pid)
                 rps = wrk(load_core, c.port, args.seconds)
                 ticks = cpu_ticks(c.proc.pid) - before
