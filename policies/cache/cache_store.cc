@@ -184,9 +184,12 @@ void CacheStore::warm_next_victims(const Shard& shard) noexcept {
   if (next.index_slot != 0) __builtin_prefetch(reinterpret_cast<const void*>(next.index_slot), 1, 3);
   if (!next.variants.empty()) {
     // The response's block: its shared_ptr control block just before the
-    // object, which releasing it reads and writes.
-    const char* object = reinterpret_cast<const char*>(next.variants.front().response.get());
-    for (std::size_t at = 0; at < sizeof(StoredResponse) + 64; at += 64) __builtin_prefetch(object - 64 + at, 1, 3);
+    // object, which releasing it reads and writes. (Addresses as integers:
+    // the block's start is not the object's to point at.)
+    const auto object = reinterpret_cast<std::uintptr_t>(next.variants.front().response.get());
+    for (std::uintptr_t at = object - 64; at < object + sizeof(StoredResponse); at += 64) {
+      __builtin_prefetch(reinterpret_cast<const void*>(at), 1, 3);
+    }
   }
   auto above = Lru::s_iterator_to(next);
   if (above == shard.lru.begin()) return;
