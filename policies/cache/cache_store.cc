@@ -83,6 +83,9 @@ std::uint64_t flight_hash_of(std::uint64_t primary_hash, std::string_view extra)
 }
 
 CacheStore::KeyEntry* CacheStore::new_key_entry(const IndexKey& key) {
+  // With its block's malloc header (8), its index slot (8) and the index's
+  // spare room (~16): what StoredResponse::charge() allows for it.
+  static_assert(sizeof(KeyEntry) + 8 + 8 + 16 <= StoredResponse::kStoreBookkeeping);
   void* memory = RecycledBlocks::take(RecycledBlocks::block_size(sizeof(KeyEntry) + key.key.size()));
   auto* entry = ::new (memory) KeyEntry(key.key.size(), key.hash);
   std::memcpy(static_cast<char*>(memory) + sizeof(KeyEntry), key.key.data(), key.key.size());

@@ -60,10 +60,6 @@ std::shared_ptr<StoredResponse> make_stored_response(std::size_t tail_bytes, cha
 }
 
 std::size_t StoredResponse::charge() const noexcept {
-  // The store's key entry (112 bytes, in a block of its own with the key,
-  // whose length the store adds) and its index slot (8 bytes, and the
-  // index's spare room).
-  constexpr std::size_t kStoreBookkeeping = 144;
   // The object with its shared_ptr control block (make_shared: one block;
   // make_stored_response() adds its allocator and the tail to it).
   constexpr std::size_t kObject = sizeof(StoredResponse) + 2 * sizeof(void*);

@@ -113,9 +113,13 @@ struct StoredResponse {
 
   // The bytes this entry is charged in the store: the heap it occupies
   // (object, header section, body capacity, Vary values, as malloc sizes
-  // blocks) plus an allowance for the store's bookkeeping, so that max_size
-  // bounds memory and not only content.
+  // blocks) plus kStoreBookkeeping, so that max_size bounds memory and not
+  // only content.
   std::size_t charge() const noexcept;
+  // The store's key entry (in a block of its own with the key, whose length
+  // the store adds) and its index slot with the index's spare room. The
+  // store checks that its key entry fits (cache_store.cc).
+  static constexpr std::size_t kStoreBookkeeping = 144;
 
   std::string_view body() const noexcept { return content.view(); }
 };
