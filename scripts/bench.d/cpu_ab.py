@@ -36,9 +36,9 @@ import statistics
 import subprocess
 import sys
 import tempfile
-import time
 
 from free_ports import free_ports  # this script's folder is on sys.path
+from one_worker import wait_for_port, write_config
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 UNIQUE = os.path.join(ROOT, "scripts", "bench.d", "unique_paths.lua")
@@ -57,21 +57,6 @@ class Config:
         self.cpu_per_request = []  # µs, one per round
 
 
-def write_config(path, port, admin_port, upstream_port, policy):
-    with open(path, "w") as f:
-        f.write(f"""workers: 1
-listeners: [{{ name: public, address: "127.0.0.1:{port}" }}]
-admin: {{ address: "127.0.0.1:{admin_port}" }}
-upstreams: {{ app: {{ targets: ["127.0.0.1:{upstream_port}"] }} }}
-routes:
-  - name: all
-    match: {{ path_prefix: / }}
-    upstream: app
-""")
-        if policy:
-            f.write(f"    policies:\n      - {policy}\n")
-
-
 def cpu_ticks(pid):
     with open(f"/proc/{pid}/stat") as f:
         fields = f.read().rsplit(") ", 1)[1].split()
@@ -83,16 +68,6 @@ def wrk(core, port, seconds):
                           f"http://127.0.0.1:{port}/bytes/1024"], capture_output=True, text=True).stdout
     m = re.search(r"Requests/sec:\s*([\d.]+)", out)
     return float(m.group(1)) if m else 0.0
-
-
-def wait_for_port(port, proc, timeout=10):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline and proc.poll() is None:
-        if subprocess.run(["bash", "-c", f"exec 3<>/dev/tcp/127.0.0.1/{port}"],
-                          stderr=subprocess.DEVNULL).returncode == 0:
-            return True
-        time.sleep(0.2)
-    return False
 
 
 def summary(values):
@@ -133,7 +108,7 @@ def main():
                 c.proc = subprocess.Popen(["taskset", "-c", proxy_core, c.binary, "--config", yaml],
                                           stdout=log, stderr=subprocess.STDOUT, env=env)
             procs.append(c.proc)
-            if not wait_for_port(c.port, c.proc):
+            if not wait_for_port(c.port, c.proc, 10):
                 sys.exit(f"cpu_ab: {c.name} did not start (log: {work}/{c.name}.log)")
         for c in configs:
             wrk(load_core, c.port, args.fill if c.policy else 2)

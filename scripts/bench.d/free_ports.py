@@ -11,7 +11,7 @@ import sys
 
 
 def free_ports(count: int) -> list:
-    """COUNT distinct free ports (also imported by miss_callgrind.py)."""
+    """COUNT distinct free ports (also imported by miss_callgrind.py and cpu_ab.py)."""
     sockets = []
     try:
         for _ in range(count):

@@ -32,13 +32,12 @@ import os
 import re
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 
 from free_ports import free_ports  # this script's folder is on sys.path
+from one_worker import wait_for_port, write_config
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
 CLIENT = os.path.join(ROOT, "scripts", "bench.d", "keepalive_client.py")
@@ -46,34 +45,6 @@ CLIENT = os.path.join(ROOT, "scripts", "bench.d", "keepalive_client.py")
 IO_FUNCTIONS = re.compile(
     r"boost::asio|boost::system|recv|send|epoll|asynccancel|pthread_mutex|writev|__libc|syscall")
 EVENTS = "Ir I1mr DLmr DLmw"
-
-
-def wait_for_port(port, proc, timeout):
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            return False
-        try:
-            with socket.create_connection(("127.0.0.1", port), timeout=1):
-                return True
-        except OSError:
-            time.sleep(0.2)
-    return False
-
-
-def write_config(path, port, admin_port, upstream_port, policy):
-    with open(path, "w") as f:
-        f.write(f"""workers: 1
-listeners: [{{ name: public, address: "127.0.0.1:{port}" }}]
-admin: {{ address: "127.0.0.1:{admin_port}" }}
-upstreams: {{ app: {{ targets: ["127.0.0.1:{upstream_port}"] }} }}
-routes:
-  - name: all
-    match: {{ path_prefix: / }}
-    upstream: app
-""")
-        if policy:
-            f.write(f"    policies:\n      - {policy}\n")
 
 
 def run_once(gatehouse, workdir, label, policy, requests, upstream_port, cache_sim):
