@@ -10,6 +10,7 @@
 #include <xxhash.h>
 
 #include "policies/cache/local_hits.h"
+#include "proxy/common/prefetch.h"
 #include "proxy/common/thread_recycled.h"
 
 namespace gatehouse::policies::cache {
@@ -184,25 +185,19 @@ void CacheStore::warm_next_victims(const Shard& shard) noexcept {
   // here costs little; the memory it leads to is asked for now, and is in
   // the cache by the time an insert evicts it.
   const KeyEntry& next = shard.lru.back();
-  if (next.index_slot != 0) __builtin_prefetch(reinterpret_cast<const void*>(next.index_slot), 1, 3);
+  if (next.index_slot != 0) prefetch_for_write(next.index_slot, next.index_slot + sizeof(KeyEntry*));
   if (!next.variants.empty()) {
     // The response's block: its shared_ptr control block just before the
-    // object, which releasing it reads and writes. (Addresses as integers:
-    // the block's start is not the object's to point at.)
+    // object, which releasing it reads and writes.
     const auto object = reinterpret_cast<std::uintptr_t>(next.variants.front().response.get());
-    for (std::uintptr_t at = object - 64; at < object + sizeof(StoredResponse); at += 64) {
-      __builtin_prefetch(reinterpret_cast<const void*>(at), 1, 3);
-    }
+    prefetch_for_write(object - kCacheLineBytes, object + sizeof(StoredResponse));
   }
   auto above = Lru::s_iterator_to(next);
   if (above == shard.lru.begin()) return;
   --above;
-  // Its lines up to its byte count (which its eviction reads): a key
-  // entry is 16-byte aligned, so it may start late in a line.
-  const char* entry = reinterpret_cast<const char*>(&*above);
-  __builtin_prefetch(entry, 1, 3);
-  __builtin_prefetch(entry + 64, 1, 3);
-  __builtin_prefetch(entry + sizeof(KeyEntry) - 1, 1, 3);
+  // Its hook, which the next eviction rewrites, and its byte count, which
+  // its own eviction reads.
+  prefetch_for_write(&*above, sizeof(KeyEntry));
 }
 
 const CacheStore::Variant* CacheStore::select_variant(const KeyEntry& entry, std::string_view key_extra,

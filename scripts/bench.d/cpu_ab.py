@@ -9,9 +9,10 @@ the bottleneck, every Gatehouse serves about the same requests/s, and what
 tells them apart is the CPU each spends per request (user + system ticks
 from /proc/PID/stat over requests served): the figure that sets requests/s
 where Gatehouse is the bottleneck. Each round runs every configuration for
---seconds in turn, each round starting one configuration later than the last; rounds repeat, so the
-host's drift falls on all alike.
-The first configuration is the baseline: each other one's ratio is the
+--seconds in turn, starting one configuration later than the round before
+(whichever runs after another may find the core in a state of its making);
+rounds repeat, so the host's drift falls on all alike. The first
+configuration is the baseline: each other one's ratio is the
 baseline's CPU per request over its own (0.9 = 10% more CPU per request),
 and each pair of the others is compared round by round.
 
