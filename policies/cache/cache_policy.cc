@@ -1,7 +1,6 @@
 #include "policies/cache/cache_policy.h"
 
 #include <chrono>
-#include <ctime>
 #include <optional>
 #include <string>
 #include <utility>
@@ -27,12 +26,6 @@ namespace {
 // HTTP's times are whole seconds, so the kernel's last tick is exact enough:
 // CLOCK_REALTIME_COARSE reads it without the TSC (system_clock::now() pays
 // for a fenced rdtsc on every lookup and fill).
-HttpTime cache_now() {
-  timespec now{};
-  clock_gettime(CLOCK_REALTIME_COARSE, &now);
-  return HttpTime(Seconds(now.tv_sec));
-}
-
 std::string_view host_of(const http::RequestHead& request) {
   const std::string* host = request.headers.find("host");
   return host != nullptr ? std::string_view(*host) : std::string_view();
@@ -150,7 +143,7 @@ policy::RequestOutcome CachePolicy::on_request(policy::RequestContext& ctx) cons
     auto ex = std::make_unique<Exchange>();
     ex->mode = Exchange::Mode::kUnsafe;
     ex->scheme = ctx.is_tls() ? "https" : "http";
-    ex->request_time = cache_now();
+    ex->request_time = http::http_now();
     ex->key.assign(primary_key(ex->scheme, host_of(request), request.origin_form(), config_.key), {});
     ctx.set_data(this, std::move(ex));
   }
@@ -171,7 +164,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
   auto keep_key = [&ex, &lookup_key] { ex->key.assign(lookup_key); };
   ex->authorization = fields.authorization;
   if (fields.directives) ex->request_cc = request_cache_control(request.headers);
-  const HttpTime now = cache_now();
+  const HttpTime now = http::http_now();
   ex->request_time = now;
 
   // Collapsing: only a GET can fill the store for the others, and not
@@ -377,10 +370,15 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
       std::move(fetch),
       [slot, fill, storability_options, targets = std::move(targets), stored = ex.stored,
        primary = std::string(ex.key.primary()), extra = std::string(ex.key.extra()),
-       request_headers = std::move(request_headers), request_time = cache_now()](http::FetchResult result) {
+       request_headers = std::move(request_headers), request_time = http::http_now()](http::FetchResult result) {
         if (!result.ok) return;
-        const ResponseTiming timing{request_time, cache_now()};
+        const ResponseTiming timing{request_time, http::http_now()};
         CacheRuntime& runtime = slot->runtime;
+        // Not forwarded, so the core added no Date: a response stored
+        // without one gets the time it arrived (RFC 9110 §6.6.1).
+        if (result.status != 304 && !result.headers.contains("date")) {
+          result.headers.add("Date", format_http_date(timing.response_time));
+        }
         if (result.status == 304) {
           refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
           return;
@@ -417,7 +415,7 @@ void CachePolicy::on_response(policy::RequestContext& ctx, http::ResponseHead& r
       return;
     case Exchange::Mode::kRevalidate:
       if (response.status == 304) {
-        const ResponseTiming timing{ex->request_time, cache_now()};
+        const ResponseTiming timing{ex->request_time, http::http_now()};
         std::shared_ptr<const StoredResponse> fresh =
             refresh_entry(runtime_, ex->key.primary(), ex->stored, response.headers, timing, config_.freshness.shared);
         count_lookup(counters_.revalidated);
@@ -454,7 +452,7 @@ void CachePolicy::serve_in_response(policy::RequestContext& ctx, const Exchange&
   const http::HeaderMap& client = ex.client_headers ? *ex.client_headers : request.headers;
   const std::string* request_id = response.headers.find("x-request-id");
   http::HeaderMap headers = stored.headers.to_map();
-  const Seconds age = current_age(headers, stored.timing, cache_now());
+  const Seconds age = current_age(headers, stored.timing, http::http_now());
   if (request_id != nullptr) headers.set("X-Request-Id", *request_id);
   headers.set("Age", decimal(age.count()));
   response.status = stored.status;
@@ -499,7 +497,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   if (verdict == StoreVerdict::kStorable && !too_large && reusable(response, response_cc)) {
     // A body of known length is copied into the entry's own block.
     entry = make_entry(response.status, response.reason, response.headers, fields, response_cc, request_headers,
-                       ex.key.extra(), ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
+                       ex.key.extra(), ResponseTiming{ex.request_time, http::http_now()}, config_.freshness.shared,
                        known_length ? static_cast<std::size_t>(response.content_length) : 0);
   }
   if (!entry) {
@@ -527,13 +525,13 @@ bool CachePolicy::reusable(const http::ResponseHead& response, const CacheContro
   }
   const FreshnessFields fields(response.headers);  // one pass for the validators and the lifetime
   if (fields.has_validator()) return true;
-  const Lifetime lifetime = freshness_lifetime(response.status, fields, response_cc, cache_now(), config_.freshness);
+  const Lifetime lifetime = freshness_lifetime(response.status, fields, response_cc, http::http_now(), config_.freshness);
   return lifetime.value.count() > 0;
 }
 
 void CachePolicy::store_head_response(const Exchange& ex, const http::ResponseHead& response,
                                       const http::HeaderMap& request_headers) const {
-  const ResponseTiming timing{ex.request_time, cache_now()};
+  const ResponseTiming timing{ex.request_time, http::http_now()};
   // §4.3.5: a 200 to HEAD freshens the stored GET response it matches, or
   // shows that it changed. Only the variant this request selects is judged.
   if (response.status == 200) {
@@ -639,7 +637,7 @@ void CachePolicy::maybe_store_post_response(policy::RequestContext& ctx, const E
   if (known_length && response.content_length > config_.max_object_size) return;
   std::shared_ptr<StoredResponse> entry =
       make_entry(response.status, response.reason, response.headers, fields, response_cc, request.headers, key.extra,
-                 ResponseTiming{ex.request_time, cache_now()}, config_.freshness.shared,
+                 ResponseTiming{ex.request_time, http::http_now()}, config_.freshness.shared,
                  known_length ? static_cast<std::size_t>(response.content_length) : 0);
   if (!entry) return;
   const std::size_t hash = CacheStore::key_hash(key.primary);

@@ -10,11 +10,10 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-constexpr std::array<std::string_view, 7> kDateShortDays = {"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"};
+constexpr const std::array<std::string_view, 7>& kDateShortDays = http::kHttpDayNames;
 constexpr std::array<std::string_view, 7> kDateLongDays = {"Sunday", "Monday", "Tuesday", "Wednesday",
                                                        "Thursday", "Friday", "Saturday"};
-constexpr std::array<std::string_view, 12> kDateMonths = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
-                                                      "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
+constexpr const std::array<std::string_view, 12>& kDateMonths = http::kHttpMonthNames;
 
 constexpr std::uint32_t pack_folded(char a, char b, char c) noexcept {
   auto fold = [](char x) { return static_cast<std::uint32_t>(static_cast<unsigned char>(x | 0x20)); };
@@ -162,22 +161,6 @@ std::optional<HttpTime> parse_http_date(std::string_view value) {
   const std::string_view trimmed = trim_ows(value);
   if (trimmed.size() >= 4 && (trimmed[3] == ',' || trimmed[3] == ' ')) return parse_http_date(trimmed, HttpTime{});
   return parse_http_date(trimmed, std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now()));
-}
-
-std::string format_http_date(HttpTime t) {
-  std::chrono::sys_days days = std::chrono::floor<std::chrono::days>(t);
-  std::chrono::year_month_day ymd{days};
-  std::chrono::weekday wd{days};
-  std::chrono::hh_mm_ss<std::chrono::seconds> hms{t - days};
-  int year = static_cast<int>(ymd.year());
-  year = std::clamp(year, 0, 9999);
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%s, %02u %s %04d %02d:%02d:%02d GMT",
-                std::string(kDateShortDays[wd.c_encoding()]).c_str(), static_cast<unsigned>(ymd.day()),
-                std::string(kDateMonths[static_cast<unsigned>(ymd.month()) - 1]).c_str(), year,
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
 }
 
 ExpiresField expires_field(const http::HeaderMap& response_headers) {

@@ -1,6 +1,6 @@
 #pragma once
-// HTTP-date (RFC 9110 §5.6.7): parsing all three formats, formatting the
-// preferred one.
+// HTTP-date (RFC 9110 §5.6.7): parsing all three formats (the core formats
+// the preferred one: proxy/http/http_date.h).
 //
 // Contract: parse_http_date accepts exactly
 //   IMF-fixdate  "Sun, 06 Nov 1994 08:49:37 GMT"
@@ -25,16 +25,17 @@
 #include <string_view>
 
 #include "proxy/http/header_map.h"
+#include "proxy/http/http_date.h"
 
 namespace gatehouse::policies::cache {
 
-using HttpTime = std::chrono::sys_seconds;
+using http::HttpTime;
 
 std::optional<HttpTime> parse_http_date(std::string_view value, HttpTime now);
 std::optional<HttpTime> parse_http_date(std::string_view value);  // now = the system clock
 
-// "Sun, 06 Nov 1994 08:49:37 GMT". Years outside 0..9999 are clamped.
-std::string format_http_date(HttpTime t);
+// "Sun, 06 Nov 1994 08:49:37 GMT" (proxy/http/http_date.h).
+using http::format_http_date;
 
 // The response's Expires (RFC 9111 §5.3). `time` is nullopt when the field is
 // present but invalid — "0" included — or when several lines disagree

@@ -4,6 +4,7 @@
 
 #include "proxy/common/read_buffer.h"
 #include "proxy/http/error_response.h"
+#include "proxy/http/http_date.h"
 #include "proxy/http/serializer.h"
 
 namespace gatehouse::http {
@@ -123,6 +124,7 @@ class Session : public std::enable_shared_from_this<Session> {
     std::string length;
     append_decimal(length, response.body.size());
     response.headers.set("Content-Length", length);
+    add_date_if_missing(response.headers);
     if (!keep_alive_) {
       response.headers.set("Connection", "close");
     } else if (request_.head.version_minor == 0) {

@@ -8,6 +8,7 @@
 
 #include "proxy/http/error_response.h"
 #include "proxy/http/header_map_pool.h"
+#include "proxy/http/http_date.h"
 #include "proxy/http/serializer.h"
 #include "proxy/server/forwarding_headers.h"
 #include "proxy/server/worker.h"
@@ -376,6 +377,7 @@ void DownstreamConnection::send_local_reply(policy::LocalReply reply) {
   const bool has_own_body =
       local_shared_body_ ? !shared_slice.of(local_shared_body_.bytes()).empty() : !local_body_.empty();
   if (has_own_body && !reply.content_type.empty()) head.headers.set("Content-Type", reply.content_type);
+  http::add_date_if_missing(head.headers);  // a stored response served keeps its own
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
   body_observer_.reset();  // a local reply is never observed (policy.h)

@@ -7,6 +7,7 @@
 #include <boost/asio/write.hpp>
 
 #include "proxy/common/log.h"
+#include "proxy/http/http_date.h"
 #include "proxy/http/serializer.h"
 #include "proxy/server/downstream_connection.h"
 #include "proxy/server/forwarding_headers.h"
@@ -377,6 +378,8 @@ void DownstreamConnection::prepare_response_head() {
   const http::RequestHead& request = parser_.head();
   remove_hop_by_hop(head.headers);
   append_to_list(head.headers, "Via", kViaEntry);
+  // Before the policies: a cache stores the Date it forwards.
+  http::add_date_if_missing(head.headers);
   head.headers.set("X-Request-Id", request_id_);
   run_response_policies(head);
   response_status_ = head.status;

@@ -5,7 +5,8 @@ response with an ETag answers a matching If-None-Match with 304 (as an
 origin that knows its validators does); `delay` holds the answer that many
 seconds; `chunked` sends the body in chunks of 1000 bytes; `bare_304`
 answers any conditional request with a 304 that carries no header at all
-(as origins that drop validators from 304s do)."""
+(as origins that drop validators from 304s do); `no_date` sends no Date
+field (as origins without a clock do)."""
 
 import time
 
@@ -18,10 +19,11 @@ class CacheUpstream(CountingUpstream):
         self.arrivals = {}  # path -> [time.monotonic() of each request]
         super().__init__()
 
-    def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False, bare_304=False):
+    def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False, bare_304=False,
+            no_date=False):
         with self.lock:
             self.responses[path] = {"status": status, "headers": list(headers), "body": body, "delay": delay,
-                                    "chunked": chunked, "bare_304": bare_304}
+                                    "chunked": chunked, "bare_304": bare_304, "no_date": no_date}
 
     def answer(self, handler):
         with self.lock:
@@ -46,7 +48,10 @@ class CacheUpstream(CountingUpstream):
                     handler.send_header(name, value)
             handler.end_headers()
             return
-        handler.send_response(status)
+        if spec.get("no_date"):
+            handler.send_response_only(status)
+        else:
+            handler.send_response(status)
         for name, value in headers:
             handler.send_header(name, value)
         if spec.get("chunked"):

@@ -50,6 +50,22 @@ class CacheTest(GatehouseTestCase):
         self.assertEqual(self.gh.metric("gatehouse_cache_lookups_total", route="all", result="miss"), 1)
         self.assertGreater(self.gh.metric("gatehouse_cache_stored_bytes"), len(b"stored body"))
 
+    def test_a_response_without_date_is_stored_with_the_date_it_arrived(self):
+        # RFC 9110 §6.6.1: a cache appends the Date it received a response at
+        # and stores it, so a later hit carries the original Date (and Age),
+        # not the time of the hit.
+        self.start()
+        self.up.set("/undated", headers=[("Cache-Control", "max-age=60")], no_date=True)
+        first = self.get("/undated")
+        self.assertEqual(first.status, 200)
+        self.assertEqual(len(first.header_all("Date")), 1)
+        time.sleep(1.1)
+        second = self.get("/undated")
+        self.assertEqual(second.header("Cache-Status")[:len("gatehouse; hit")], "gatehouse; hit")
+        self.assertEqual(second.header_all("Date"), first.header_all("Date"))
+        self.assertGreaterEqual(int(second.header("Age")), 1)
+        self.assertEqual(self.up.count("/undated"), 1)
+
     def test_head_is_served_from_a_stored_get(self):
         self.start()
         self.up.set("/h", headers=[("Cache-Control", "max-age=60")], body=b"0123456789")

@@ -2,13 +2,17 @@
 the request the upstream sees (hop-by-hop removal, X-Forwarded-*, Via,
 X-Request-Id), response header handling, routing and the `headers` policy."""
 
+import email.utils
 import hashlib
 import re
+import time
 import unittest
 
-from harness import GatehouseTestCase, RawClient, simple_config
+from harness import GatehouseTestCase, RawClient, SLOW, simple_config
 
 UUID_V4 = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
+IMF_FIXDATE = re.compile(r"^(Mon|Tue|Wed|Thu|Fri|Sat|Sun), \d\d (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                         r"\d{4} \d\d:\d\d:\d\d GMT$")
 
 
 def seen(info, name):
@@ -271,6 +275,47 @@ class ProxyBasicsTest(GatehouseTestCase):
         self.assertEqual(r.body, b"xxxxx")
         self.assertEqual(c.buf, b"")
         c.close()
+
+    # --- Date (RFC 9110 §6.6.1) --------------------------------------------
+
+    def assert_current_date(self, r):
+        dates = r.header_all("date")
+        self.assertEqual(len(dates), 1, r.headers)
+        self.assertRegex(dates[0], IMF_FIXDATE)
+        sent = email.utils.parsedate_to_datetime(dates[0]).timestamp()
+        self.assertLess(abs(sent - time.time()), 5 * SLOW)
+
+    def test_date_added_to_a_response_without_one(self):
+        upstream, gh = self.start_simple()
+        direct = self.client(upstream.port)
+        self.assertIsNone(direct.request("GET", "/bytes/1").header("date"))
+        direct.close()
+        c = self.client(gh.port)
+        self.assert_current_date(c.request("GET", "/bytes/1"))
+        c.close()
+
+    def test_upstream_date_passed_through(self):
+        _, gh = self.start_simple()
+        c = self.client(gh.port)
+        r = c.request("GET", "/headers?Date=Sun,%2006%20Nov%201994%2008:49:37%20GMT")
+        self.assertEqual(r.header_all("date"), ["Sun, 06 Nov 1994 08:49:37 GMT"])
+        c.close()
+
+    def test_local_replies_and_admin_responses_carry_a_date(self):
+        upstream = self.start_upstream()
+        cfg = simple_config([upstream.address])
+        cfg["routes"][0]["match"] = {"host": "only.test"}
+        gh = self.start_gatehouse(cfg)
+        c = self.client(gh.port)
+        r = c.request("GET", "/", host="other.test")
+        self.assertEqual(r.status, 404)
+        self.assert_current_date(r)
+        c.close()
+        admin = self.client(gh.admin_port)
+        r = admin.request("GET", "/metrics")
+        self.assertEqual(r.status, 200)
+        self.assert_current_date(r)
+        admin.close()
 
     # --- routing -----------------------------------------------------------------
 
