@@ -42,7 +42,7 @@ W=$(mktemp -d /tmp/gatehouse-pinned.XXXXXX)
 # cache and temp directories inside (mktemp makes the directory 0700).
 chmod 755 "$W"
 trap 'kill $(jobs -p) 2>/dev/null; rm -rf "$W"' EXIT
-echo "cores: $(nproc)  kernel: $(uname -r)  $(grep -m1 'model name' /proc/cpuinfo)"
+echo "cores: $(nproc)  kernel: $(uname -r)  $(grep -m1 'model name' /proc/cpuinfo)  THP: $(cat /sys/kernel/mm/transparent_hugepage/enabled 2>/dev/null)"
 UP=20001
 UNIQUE=(-s "$R/scripts/bench.d/unique_paths.lua")
 
