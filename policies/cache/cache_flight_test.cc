@@ -8,6 +8,7 @@
 #include <chrono>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include <gtest/gtest.h>
@@ -44,6 +45,18 @@ TEST(CacheFlightTest, FlightHashDependsOnBothKeyParts) {
     EXPECT_EQ(miss.key_hash, CacheStore::key_hash(key));
     EXPECT_EQ(flight_hash_of(miss.key_hash, ""), flight_hash(key, ""));
     EXPECT_EQ(flight_hash_of(miss.key_hash, "x-tenant: a\n"), flight_hash(key, "x-tenant: a\n"));
+  }
+}
+
+// The store's lock shards follow the workers: one for one worker (nothing
+// to contend with; each insert's next victim stays close), four a worker
+// beyond that, at most 16 (a shard holds max_size / shards).
+TEST(CacheFlightTest, StoreShardsFollowTheWorkers) {
+  for (const auto& [workers, shards] : std::vector<std::pair<unsigned, std::size_t>>{
+           {0, 1}, {1, 1}, {2, 8}, {3, 16}, {8, 16}, {200, 16}}) {
+    policy::PolicyServices services;
+    if (workers != 0) services.set_worker_count(workers);
+    EXPECT_EQ(services.shared<CacheRuntime>().store().shard_count(), shards) << workers << " workers";
   }
 }
 

@@ -180,6 +180,7 @@ class CacheStore {
   std::size_t purge_all();
 
   StoreStats stats() const;
+  std::size_t shard_count() const noexcept { return shards_.size(); }
   // bytes, entries and evictions only (keys stays 0), without taking any
   // lock: cheap enough to call after every insert.
   StoreStats totals() const noexcept;

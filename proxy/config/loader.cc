@@ -76,6 +76,8 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
       {"workers", "drain_timeout", "listeners", "admin", "upstreams", "routes", "defaults", "access_log"});
 
   config->workers = load_workers(root["workers"]);
+  // Before the policies are built: services they create size themselves by it.
+  config->services->set_worker_count(config->workers);
   config->drain_timeout =
       root.duration_or("drain_timeout", config->drain_timeout, Duration{0}, Duration{600'000});
   config->listeners = detail::load_listeners(detail::require(root, "listeners"), *config->services);

@@ -4,6 +4,16 @@
 
 namespace gatehouse::policy {
 
+void PolicyServices::set_worker_count(unsigned workers) {
+  unsigned unset = 0;
+  worker_count_.compare_exchange_strong(unset, workers);
+}
+
+unsigned PolicyServices::worker_count() const {
+  const unsigned workers = worker_count_.load();
+  return workers == 0 ? 1 : workers;
+}
+
 void PolicyServices::on_stop(std::function<void()> hook) {
   std::lock_guard lock(stop_mutex_);
   stop_hooks_.push_back(std::move(hook));

@@ -23,6 +23,7 @@
 // io_contexts are destroyed, so no service completion can reach a worker
 // that is gone.
 
+#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
@@ -44,6 +45,12 @@ class PolicyServices {
   PolicyServices& operator=(const PolicyServices&) = delete;
 
   prometheus::Registry& metrics_registry() noexcept { return *registry_; }
+
+  // How many worker threads serve, as the first config loaded said
+  // (`workers` cannot change on reload): a service sizes its lock shards by
+  // it. 1 until set; only the first call counts.
+  void set_worker_count(unsigned workers);
+  unsigned worker_count() const;
 
   // The one instance of T, created on first use from `T(PolicyServices&)`
   // when T has that constructor, else `T()`. Stable until the services die.
@@ -72,6 +79,7 @@ class PolicyServices {
   std::shared_ptr<prometheus::Registry> registry_;
   std::mutex mutex_;
   std::map<std::type_index, std::shared_ptr<void>> services_;
+  std::atomic<unsigned> worker_count_{0};  // 0: not set yet
   // Separate from mutex_: on_stop() runs inside shared<T>(), which holds it.
   std::mutex stop_mutex_;
   std::vector<std::function<void()>> stop_hooks_;

@@ -79,6 +79,8 @@ routes:
   ASSERT_NE(config, nullptr);
   EXPECT_EQ(config->source_file, "t.yaml");
   EXPECT_EQ(config->workers, 3u);
+  // The services the policies were built with know it (they size by it).
+  EXPECT_EQ(config->services->worker_count(), 3u);
   EXPECT_EQ(config->drain_timeout, seconds(30));
   EXPECT_EQ(config->admin.address, Endpoint(ip::make_address("::1"), 9000));
 

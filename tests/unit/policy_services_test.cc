@@ -36,5 +36,14 @@ TEST(PolicyServicesTest, StopRunsEveryHookOnceNewestFirst) {
   EXPECT_EQ(service.stops, 1);
 }
 
+// `workers` cannot change on reload: the first config's count stays.
+TEST(PolicyServicesTest, WorkerCountIsTheFirstOneSet) {
+  PolicyServices services;
+  EXPECT_EQ(services.worker_count(), 1u);
+  services.set_worker_count(6);
+  services.set_worker_count(2);
+  EXPECT_EQ(services.worker_count(), 6u);
+}
+
 }  // namespace
 }  // namespace gatehouse::policy
