@@ -23,9 +23,6 @@
 namespace gatehouse::policies::cache {
 namespace {
 
-// HTTP's times are whole seconds, so the kernel's last tick is exact enough:
-// CLOCK_REALTIME_COARSE reads it without the TSC (system_clock::now() pays
-// for a fenced rdtsc on every lookup and fill).
 std::string_view host_of(const http::RequestHead& request) {
   const std::string* host = request.headers.find("host");
   return host != nullptr ? std::string_view(*host) : std::string_view();

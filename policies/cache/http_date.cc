@@ -1,9 +1,7 @@
 #include "policies/cache/http_date.h"
 
-#include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdio>
 
 #include "policies/cache/field_syntax.h"
 

@@ -5,8 +5,10 @@
 // Contract: format_http_date() writes the preferred format, IMF-fixdate
 // ("Sun, 06 Nov 1994 08:49:37 GMT", always kHttpDateSize bytes: years are
 // clamped to 0..9999), without allocating when given a buffer.
-// http_now() is the wall clock in whole seconds (the coarse clock: a
-// response's Date and a cache's age arithmetic need no more).
+// http_now() is the wall clock in whole seconds: HTTP's times are whole
+// seconds, so the kernel's last tick is exact enough, and
+// CLOCK_REALTIME_COARSE reads it without the TSC (system_clock::now() pays
+// for a fenced rdtsc, on every response and every cache lookup and fill).
 // current_http_date() is http_now() formatted, once per second per thread;
 // the view stays valid until the calling thread's next call.
 // add_date_if_missing(): a recipient with a clock that forwards or caches a
