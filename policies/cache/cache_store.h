@@ -50,6 +50,7 @@ struct StoreStats {
   std::size_t bytes = 0;
   std::size_t entries = 0;  // variants
   std::size_t keys = 0;     // primary keys
+  std::size_t index_slots = 0;  // the shards' index tables (8 bytes and 16/15 of a byte a slot)
   std::uint64_t evictions = 0;
 };
 
@@ -240,6 +241,7 @@ class CacheStore {
     bool operator()(const IndexKey& k, const KeyEntry* e) const noexcept { return k.hash == e->hash && k.key == e->key(); }
     bool operator()(const KeyEntry* e, const IndexKey& k) const noexcept { return (*this)(k, e); }
   };
+  using Index = boost::unordered_flat_set<KeyEntry*, IndexHash, IndexEqual>;
   // A count that only its shard's lock holder writes and that totals()
   // reads without the lock. Writers load and store instead of a locked
   // read-modify-write: no other writer can race them, and a locked
@@ -267,7 +269,7 @@ class CacheStore {
     // `moves - moved_at` places from the front.
     std::uint64_t moves = 0;
     // Open addressing: no node per key.
-    boost::unordered_flat_set<KeyEntry*, IndexHash, IndexEqual> index;
+    Index index;
     // Written with `mutex` held; read without it by totals().
     GuardedCount bytes;
     GuardedCount entries;
@@ -299,6 +301,8 @@ class CacheStore {
   };
 
   static KeyEntry* new_key_entry(const IndexKey& key);
+  // Before a key is added: grows the index so it stays at most half full.
+  static void reserve_index_room(Index& index);
   static void delete_key_entry(KeyEntry* entry) noexcept;
   static IndexKey index_key(std::string_view primary) noexcept { return {primary, key_hash(primary)}; }
   Shard& shard_for(std::size_t hash) const noexcept { return shards_[hash & shard_mask_]; }

@@ -528,6 +528,28 @@ TEST(CacheStoreTest, ManyKeysInOneShardStayFindable) {
   EXPECT_EQ(store->lookup(key_of(1), "", {}), nullptr);
 }
 
+// A full store's churn (each new key evicts an old one) keeps its index
+// between a quarter and a half full: Boost's table, filled to its own
+// maximum load, rebuilt itself whole every few hundred thousand such fills
+// (its anti-drift rule), a pause proportional to the store.
+TEST(CacheStoreTest, AFullStoresChurnKeepsItsIndexAtMostHalfFull) {
+  auto store = one_shard(std::size_t{1} << 20);
+  const auto body = response("x");
+  std::size_t grew = 0;
+  std::size_t slots = 0;
+  for (int i = 0; i < 40'000; ++i) {
+    ASSERT_EQ(store->insert("http://example.test/churn/" + std::to_string(i), body), InsertResult::kStored);
+    const StoreStats stats = store->stats();
+    ASSERT_LE(2 * stats.keys, stats.index_slots) << i;
+    if (stats.keys > 64) ASSERT_GE(4 * stats.keys, stats.index_slots) << i;
+    if (stats.index_slots != slots) ++grew;
+    slots = stats.index_slots;
+  }
+  const StoreStats stats = store->stats();
+  EXPECT_GT(stats.evictions, 30'000u);  // it was full, and churned
+  EXPECT_LT(grew, 16u);                 // it doubled while it filled, not since
+}
+
 // make_entry() allocates the header section with the entry, one block, and
 // charges it as much as a separately allocated one; a copy owns its own.
 TEST(CacheFillTest, AnEntryHoldsItsHeaderSectionInItsOwnBlock) {

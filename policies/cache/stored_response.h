@@ -119,7 +119,7 @@ struct StoredResponse {
   // The store's key entry (in a block of its own with the key, whose length
   // the store adds) and its index slot with the index's spare room. The
   // store checks that its key entry fits (cache_store.cc).
-  static constexpr std::size_t kStoreBookkeeping = 144;
+  static constexpr std::size_t kStoreBookkeeping = 168;
 
   std::string_view body() const noexcept { return content.view(); }
 };

@@ -9,12 +9,18 @@
 //   cmake --build build --target gatehouse_store_bench
 //   taskset -c 1 build/bin/gatehouse_store_bench [--max-size MiB[,MiB...]] [--body BYTES]
 //                                                [--fills N] [--unknown-length]
+//                                                [--shards N] [--pauses]
 //
 // Pin it to one core: on a virtual machine the vCPUs differ (see
 // docs/benchmarks.md). --unknown-length fills the body as a chunked
 // response's (a string of its own) instead of into the entry's block.
+// --shards: the store's lock shards (16 by default; the cache policy's
+// store has one per worker count, cache_runtime.cc). --pauses times each
+// fill as well and reports the longest ones (an index rehash holds its
+// shard for the whole rebuild); the clock reads add to the average.
 // Not a test: it asserts nothing and is built only on request.
 
+#include <algorithm>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
@@ -37,6 +43,8 @@ struct Options {
   std::size_t body = 1024;
   std::size_t fills = 300'000;
   bool unknown_length = false;
+  std::size_t shards = 16;
+  bool pauses = false;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -45,6 +53,11 @@ bool parse(int argc, char** argv, Options& options) {
     const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
     if (arg == "--unknown-length") {
       options.unknown_length = true;
+    } else if (arg == "--pauses") {
+      options.pauses = true;
+    } else if (arg == "--shards" && value != nullptr) {
+      options.shards = std::strtoull(value, nullptr, 10);
+      ++i;
     } else if (arg == "--max-size" && value != nullptr) {
       if (!bench::parse_counts(value, options.max_size_mib)) return false;
       ++i;
@@ -58,11 +71,19 @@ bool parse(int argc, char** argv, Options& options) {
       return false;
     }
   }
-  return !options.max_size_mib.empty() && options.fills > 0;
+  return !options.max_size_mib.empty() && options.fills > 0 && options.shards > 0;
 }
 
-double ns_per_fill(std::size_t max_size_mib, const Options& options) {
-  CacheStore store;
+// The fills that took longest (with --pauses).
+struct Pauses {
+  std::chrono::nanoseconds longest{0};
+  std::size_t over_100us = 0;
+  std::size_t over_1ms = 0;
+  std::chrono::nanoseconds in_those{0};  // time in the fills over 100 µs
+};
+
+double ns_per_fill(std::size_t max_size_mib, const Options& options, Pauses& pauses) {
+  CacheStore store(options.shards);
   StoreLimits limits = store.limits();
   limits.max_size = max_size_mib << 20;
   store.set_limits(limits);
@@ -86,7 +107,22 @@ double ns_per_fill(std::size_t max_size_mib, const Options& options) {
   const std::size_t warm = 2 * (max_size_mib << 20) / per_entry + 10'000;
   for (std::size_t n = 0; n < warm; ++n) fill(n);
   const auto start = std::chrono::steady_clock::now();
-  for (std::size_t n = warm; n < warm + options.fills; ++n) fill(n);
+  if (options.pauses) {
+    auto before = start;
+    for (std::size_t n = warm; n < warm + options.fills; ++n) {
+      fill(n);
+      const auto after = std::chrono::steady_clock::now();
+      const std::chrono::nanoseconds took = after - before;
+      before = after;
+      pauses.longest = std::max(pauses.longest, took);
+      if (took < std::chrono::microseconds(100)) continue;
+      ++pauses.over_100us;
+      pauses.in_those += took;
+      if (took >= std::chrono::milliseconds(1)) ++pauses.over_1ms;
+    }
+  } else {
+    for (std::size_t n = warm; n < warm + options.fills; ++n) fill(n);
+  }
   const auto stop = std::chrono::steady_clock::now();
   return std::chrono::duration<double, std::nano>(stop - start).count() / static_cast<double>(options.fills);
 }
@@ -97,12 +133,21 @@ int main(int argc, char** argv) {
   Options options;
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
-                 "usage: %s [--max-size MiB[,MiB...]] [--body BYTES] [--fills N] [--unknown-length]\n", argv[0]);
+                 "usage: %s [--max-size MiB[,MiB...]] [--body BYTES] [--fills N] [--unknown-length] [--shards N]"
+                 " [--pauses]\n",
+                 argv[0]);
     return 2;
   }
   for (std::size_t mib : options.max_size_mib) {
-    std::printf("max_size %5zu MiB, body %zu bytes%s: %6.0f ns per stored miss\n", mib, options.body,
-                options.unknown_length ? " (unknown length)" : "", ns_per_fill(mib, options));
+    Pauses pauses;
+    const double ns = ns_per_fill(mib, options, pauses);
+    std::printf("max_size %5zu MiB, %zu shard(s), body %zu bytes%s: %6.0f ns per stored miss\n", mib, options.shards,
+                options.body, options.unknown_length ? " (unknown length)" : "", ns);
+    if (options.pauses) {
+      std::printf("  longest fill %.3f ms; %zu fills over 100 us (%zu over 1 ms), %.1f ms in them\n",
+                  std::chrono::duration<double, std::milli>(pauses.longest).count(), pauses.over_100us,
+                  pauses.over_1ms, std::chrono::duration<double, std::milli>(pauses.in_those).count());
+    }
   }
   return 0;
 }
