@@ -354,6 +354,14 @@ TEST(CacheStoreTest, InvalidatePurgePrefixAndPurgeAll) {
   EXPECT_EQ(s.entries, 0u);
   EXPECT_EQ(s.bytes, 0u);
   EXPECT_EQ(s.keys, 0u);
+  EXPECT_EQ(store.lookup("http://other/b", "", {}), nullptr);
+  // The emptied store stores and finds again.
+  const auto again = response("6");
+  store.insert("http://other/b", again);
+  EXPECT_EQ(store.lookup("http://other/b", "", {}), again);
+  EXPECT_EQ(store.stats().entries, 1u);
+  EXPECT_EQ(store.purge_all(), 1u);
+  EXPECT_EQ(store.purge_all(), 0u);
 }
 
 // The refreshed copy's age counts from the validating exchange.

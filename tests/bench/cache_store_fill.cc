@@ -9,7 +9,7 @@
 //   cmake --build build --target gatehouse_store_bench
 //   taskset -c 1 build/bin/gatehouse_store_bench [--max-size MiB[,MiB...]] [--body BYTES]
 //                                                [--fills N] [--unknown-length]
-//                                                [--shards N] [--pauses]
+//                                                [--shards N] [--pauses] [--purge]
 //
 // Pin it to one core: on a virtual machine the vCPUs differ (see
 // docs/benchmarks.md). --unknown-length fills the body as a chunked
@@ -18,15 +18,21 @@
 // store has one per worker count, cache_runtime.cc). --pauses times each
 // fill as well and reports the longest ones (an index rehash holds its
 // shard for the whole rebuild); the clock reads add to the average.
+// --purge: after the fills, purges a prefix (a few per cent of the keys), then
+// everything, while another thread looks keys up, and reports how long
+// each purge took and the longest lookup meanwhile (what a worker waits).
 // Not a test: it asserts nothing and is built only on request.
 
 #include <algorithm>
+#include <atomic>
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "policies/cache/cache_fill.h"
@@ -45,6 +51,7 @@ struct Options {
   bool unknown_length = false;
   std::size_t shards = 16;
   bool pauses = false;
+  bool purge = false;
 };
 
 bool parse(int argc, char** argv, Options& options) {
@@ -55,6 +62,8 @@ bool parse(int argc, char** argv, Options& options) {
       options.unknown_length = true;
     } else if (arg == "--pauses") {
       options.pauses = true;
+    } else if (arg == "--purge") {
+      options.purge = true;
     } else if (arg == "--shards" && value != nullptr) {
       options.shards = std::strtoull(value, nullptr, 10);
       ++i;
@@ -81,6 +90,37 @@ struct Pauses {
   std::size_t over_1ms = 0;
   std::chrono::nanoseconds in_those{0};  // time in the fills over 100 µs
 };
+
+// Purges a few per cent of the keys by prefix, then all of them, while another
+// thread looks up keys of the last `filled`, as a worker would.
+void time_purges(CacheStore& store, std::size_t filled) {
+  std::atomic<bool> stop{false};
+  std::atomic<std::int64_t> longest_ns{0};
+  std::thread prober([&] {
+    std::string key;
+    for (std::size_t n = 0; !stop.load(std::memory_order_relaxed); ++n) {
+      key = "http://127.0.0.1:18080/bytes/1024?n=";
+      key += std::to_string(filled - 1 - n % 1000);
+      const auto before = std::chrono::steady_clock::now();
+      (void)store.lookup(key, "", {});
+      const std::int64_t took = (std::chrono::steady_clock::now() - before).count();
+      if (took > longest_ns.load(std::memory_order_relaxed)) longest_ns.store(took, std::memory_order_relaxed);
+    }
+  });
+  auto timed = [&](const char* what, auto purge) {
+    longest_ns = 0;
+    const std::size_t keys = store.stats().keys;
+    const auto before = std::chrono::steady_clock::now();
+    const std::size_t purged = purge();
+    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - before).count();
+    std::printf("  %s: %zu of %zu keys in %.1f ms; longest lookup meanwhile %.3f ms\n", what, purged, keys, ms,
+                static_cast<double>(longest_ns.load()) / 1e6);
+  };
+  timed("purge prefix", [&] { return store.purge_prefix("http://127.0.0.1:18080/bytes/1024?n=40"); });
+  timed("purge all", [&] { return store.purge_all(); });
+  stop = true;
+  prober.join();
+}
 
 double ns_per_fill(std::size_t max_size_mib, const Options& options, Pauses& pauses) {
   CacheStore store(options.shards);
@@ -124,6 +164,7 @@ double ns_per_fill(std::size_t max_size_mib, const Options& options, Pauses& pau
     for (std::size_t n = warm; n < warm + options.fills; ++n) fill(n);
   }
   const auto stop = std::chrono::steady_clock::now();
+  if (options.purge) time_purges(store, warm + options.fills);
   return std::chrono::duration<double, std::nano>(stop - start).count() / static_cast<double>(options.fills);
 }
 
@@ -134,7 +175,7 @@ int main(int argc, char** argv) {
   if (!parse(argc, argv, options)) {
     std::fprintf(stderr,
                  "usage: %s [--max-size MiB[,MiB...]] [--body BYTES] [--fills N] [--unknown-length] [--shards N]"
-                 " [--pauses]\n",
+                 " [--pauses] [--purge]\n",
                  argv[0]);
     return 2;
   }
