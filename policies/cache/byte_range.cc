@@ -83,6 +83,23 @@ std::optional<std::vector<ByteRangeSpec>> parse_byte_ranges(std::string_view val
   return specs;
 }
 
+std::optional<std::uint64_t> content_range_complete_length(const http::HeaderMap& response_headers) {
+  bool present = false;
+  const std::string value = combined_field(response_headers, "content-range", &present);
+  std::string_view v = trim_ows(value);
+  constexpr std::string_view kUnit = "bytes ";
+  if (v.size() <= kUnit.size() || !http::iequals(v.substr(0, kUnit.size()), kUnit)) return std::nullopt;
+  v.remove_prefix(kUnit.size());
+  const std::size_t dash = v.find('-');
+  const std::size_t slash = v.find('/');
+  if (dash == std::string_view::npos || slash == std::string_view::npos || slash < dash) return std::nullopt;
+  const std::optional<std::uint64_t> first = parse_range_pos(v.substr(0, dash));
+  const std::optional<std::uint64_t> last = parse_range_pos(v.substr(dash + 1, slash - dash - 1));
+  const std::optional<std::uint64_t> length = parse_range_pos(v.substr(slash + 1));
+  if (!first || !last || !length || *first > *last || *last >= *length || *length == kRangePosMax) return std::nullopt;
+  return length;
+}
+
 bool if_range_matches(std::string_view if_range, const http::HeaderMap& stored) {
   if_range = trim_ows(if_range);
   // §13.1.5: an entity-tag starts with DQUOTE (or W/ for a weak one, which

@@ -43,6 +43,12 @@ std::optional<std::vector<ByteRangeSpec>> parse_byte_ranges(std::string_view val
 // value — does not match.
 bool if_range_matches(std::string_view if_range, const http::HeaderMap& stored);
 
+// The complete length in a 206's `Content-Range: bytes first-last/length`
+// (§14.4), when the field is that form with first <= last < length.
+// nullopt for an unknown length (`/*`), another unit, a malformed value or
+// several field lines.
+std::optional<std::uint64_t> content_range_complete_length(const http::HeaderMap& response_headers);
+
 enum class RangeAction {
   kFull,           // send the whole response: no Range, or one to ignore
   kPartial,        // 206 with bytes [offset, offset + length)

@@ -194,5 +194,30 @@ TEST(ByteRangeTest, BodySliceClampsToTheBody) {
   EXPECT_EQ((policy::BodySlice{.offset = 9}.of("abc")), "");
 }
 
+// A 206's Content-Range (§14.4): the complete length, when it is one.
+TEST(ContentRangeTest, CompleteLength) {
+  auto length = [](const char* value) {
+    http::HeaderMap h;
+    h.add("Content-Range", value);
+    return content_range_complete_length(h);
+  };
+  EXPECT_EQ(length("bytes 0-1/11"), 11u);
+  EXPECT_EQ(length("BYTES 10-10/11"), 11u);
+  EXPECT_EQ(length(" bytes 0-0/1 "), 1u);
+  EXPECT_EQ(length("bytes */11"), std::nullopt);  // a 416's form
+  EXPECT_EQ(length("bytes 0-1/*"), std::nullopt);
+  EXPECT_EQ(length("bytes 2-1/11"), std::nullopt);
+  EXPECT_EQ(length("bytes 0-11/11"), std::nullopt);
+  EXPECT_EQ(length("bytes 0-1/1x"), std::nullopt);
+  EXPECT_EQ(length("bytes -1/11"), std::nullopt);
+  EXPECT_EQ(length("bytes0-1/11"), std::nullopt);
+  EXPECT_EQ(length("bytes 0-1/99999999999999999999999"), std::nullopt);  // saturates: not a length
+  http::HeaderMap two;
+  two.add("Content-Range", "bytes 0-1/11");
+  two.add("Content-Range", "bytes 0-1/11");
+  EXPECT_EQ(content_range_complete_length(two), std::nullopt);
+  EXPECT_EQ(content_range_complete_length(http::HeaderMap{}), std::nullopt);
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache

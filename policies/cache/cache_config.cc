@@ -79,7 +79,7 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
   }
   bool ok = options.expect_keys({"max_size", "max_object_size", "default_ttl", "heuristic_percent", "heuristic_max",
                                  "key", "store_set_cookie", "stale_while_revalidate", "stale_if_error", "etag",
-                                 "etag_max_size", "collapse_wait", "targeted_fields"});
+                                 "etag_max_size", "collapse_wait", "targeted_fields", "fill_on_range"});
   if (options["max_size"].defined()) {
     std::optional<std::uint64_t> v = options["max_size"].as_size(kMinStoreSize, kMaxStoreSize);
     if (v) config.max_size = static_cast<std::size_t>(*v);
@@ -108,6 +108,11 @@ std::optional<CacheConfig> parse_cache_config(const config::ConfigNode& options)
   if (options["store_set_cookie"].defined()) {
     std::optional<bool> v = options["store_set_cookie"].as_bool();
     if (v) config.storability.store_set_cookie = *v;
+    else ok = false;
+  }
+  if (options["fill_on_range"].defined()) {
+    std::optional<bool> v = options["fill_on_range"].as_bool();
+    if (v) config.fill_on_range = *v;
     else ok = false;
   }
   ok &= read_seconds(options["stale_while_revalidate"], config.stale_while_revalidate);

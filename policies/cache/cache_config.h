@@ -16,6 +16,7 @@
 //       etag_max_size: 1MiB         # larger bodies get no generated ETag (non-stored responses are held this long)
 //       collapse_wait: 2s           # concurrent misses wait this long for the first one (0s: no collapsing)
 //       targeted_fields: [CDN-Cache-Control]  # RFC 9213 fields obeyed over Cache-Control, first wins ([]: none)
+//       fill_on_range: true         # a miss answered with a storable 206 fetches the whole response to store
 //
 // Defaults and ranges are documented in docs/configuration.md.
 
@@ -46,6 +47,7 @@ struct CacheConfig {
   bool generate_etag = false;
   std::size_t etag_max_size = std::size_t{1} << 20;
   std::chrono::milliseconds collapse_wait{2000};
+  bool fill_on_range = true;
 };
 
 // Parses and validates the options node (`...policies[i].cache`), reporting

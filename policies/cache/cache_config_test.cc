@@ -42,6 +42,7 @@ TEST(CacheConfigTest, ABareEntryTakesEveryDefault) {
     EXPECT_EQ(p.config->freshness.heuristic_max, Seconds(86400));
     EXPECT_FALSE(p.config->storability.store_set_cookie);
     EXPECT_FALSE(p.config->generate_etag);
+    EXPECT_TRUE(p.config->fill_on_range);
     EXPECT_EQ(p.config->collapse_wait, std::chrono::milliseconds(2000));
     EXPECT_EQ(std::vector<std::string>(p.config->freshness.targets().begin(), p.config->freshness.targets().end()),
               Strings{"cdn-cache-control"});
@@ -62,6 +63,7 @@ TEST(CacheConfigTest, EveryOptionIsRead) {
   etag: generate
   collapse_wait: 500ms
   targeted_fields: [Gatehouse-Cache-Control, CDN-Cache-Control]
+  fill_on_range: false
 )");
   for (const std::string& e : p.errors) ADD_FAILURE() << e;
   ASSERT_TRUE(p.config.has_value());
@@ -75,6 +77,7 @@ TEST(CacheConfigTest, EveryOptionIsRead) {
   EXPECT_EQ(c.key.ignore_query_params, Strings{"utm_source"});
   EXPECT_TRUE(c.key.sort_query);
   EXPECT_TRUE(c.storability.store_set_cookie);
+  EXPECT_FALSE(c.fill_on_range);
   EXPECT_EQ(c.stale_while_revalidate, Seconds(300));
   EXPECT_EQ(c.stale_if_error, Seconds(86400));
   EXPECT_TRUE(c.generate_etag);

@@ -245,7 +245,7 @@ policy::RequestOutcome CachePolicy::lookup(policy::RequestContext& ctx, bool wai
                    waited ? counters_.collapsed : counters_.hit);
     case ReuseAction::kServeStaleWhileRevalidate:
       keep_key();
-      start_refresh(ctx, *ex);
+      fill_in_background(ctx, *ex, ex->stored);
       [[fallthrough]];
     case ReuseAction::kServeStale:
       copy_fields();
@@ -326,7 +326,8 @@ policy::RequestOutcome CachePolicy::serve(policy::RequestContext& ctx, std::uniq
   return policy::RequestOutcome::respond(std::move(reply));
 }
 
-void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex) const {
+void CachePolicy::fill_in_background(policy::RequestContext& ctx, const Exchange& ex,
+                                     std::shared_ptr<const StoredResponse> stored) const {
   std::string background_key = std::string(ex.key.primary()).append(1, '\n').append(ex.key.extra());
   if (!runtime_.begin_background(background_key)) return;
   // Ends the refresh whether `done` runs or is dropped (shutdown, no route).
@@ -356,8 +357,10 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
     }
     return false;
   });
-  const http::HeaderMap stored_fields = ex.stored->headers.to_map();
-  add_revalidation_preconditions(fetch.headers, {&stored_fields});
+  if (stored) {
+    const http::HeaderMap stored_fields = stored->headers.to_map();
+    add_revalidation_preconditions(fetch.headers, {&stored_fields});
+  }
 
   const FillOptions fill = fill_options();
   const StorabilityOptions storability_options = config_.storability;
@@ -365,7 +368,7 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
   std::shared_ptr<const std::vector<std::string>> targets = config_.freshness.targeted_fields;
   ctx.fetch_in_background(
       std::move(fetch),
-      [slot, fill, storability_options, targets = std::move(targets), stored = ex.stored,
+      [slot, fill, storability_options, targets = std::move(targets), stored = std::move(stored),
        primary = std::string(ex.key.primary()), extra = std::string(ex.key.extra()),
        request_headers = std::move(request_headers), request_time = http::http_now()](http::FetchResult result) {
         if (!result.ok) return;
@@ -377,7 +380,7 @@ void CachePolicy::start_refresh(policy::RequestContext& ctx, const Exchange& ex)
           result.headers.add("Date", format_http_date(timing.response_time));
         }
         if (result.status == 304) {
-          refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
+          if (stored) refresh_entry(runtime, primary, stored, result.headers, timing, fill.shared);
           return;
         }
         const std::span<const std::string> target_names =
@@ -488,6 +491,7 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   const CacheControl response_cc = response_cache_control(response.headers, config_.freshness.targets(), fields);
   const StoreVerdict verdict = storability(request.method_id, ex.authorization, ex.request_cc, response.status,
                                            response.headers, fields, response_cc, config_.storability);
+  if (response.status == 206) maybe_fill_for_range(ctx, ex, response, fields, response_cc);
   const bool known_length = response.framing == http::BodyFraming::kContentLength;
   const bool too_large = known_length && response.content_length > config_.max_object_size;
   std::shared_ptr<StoredResponse> entry;
@@ -512,6 +516,25 @@ void CachePolicy::maybe_store(policy::RequestContext& ctx, Exchange& ex, http::R
   ctx.observe_response_body(std::make_unique<StoreObserver>(runtime_, ex.key.primary(), ex.key_hash,
                                                             std::move(entry), fill_options(), std::move(ex.flight)));
   ex.status.stored = true;
+}
+
+void CachePolicy::maybe_fill_for_range(policy::RequestContext& ctx, const Exchange& ex,
+                                       const http::ResponseHead& response, const ResponseFieldSummary& fields,
+                                       const CacheControl& response_cc) const {
+  if (!config_.fill_on_range || ctx.request().method_id != http::Method::kGet ||
+      !ctx.request().headers.contains("range")) {
+    return;
+  }
+  // Only a representation that fits the store, known from the part's
+  // Content-Range, and whose fields would let its 200 be stored and reused.
+  const std::optional<std::uint64_t> length = content_range_complete_length(response.headers);
+  if (!length || *length == 0 || *length > config_.max_object_size) return;
+  if (storability(http::Method::kGet, ex.authorization, ex.request_cc, 200, response.headers, fields, response_cc,
+                  config_.storability) != StoreVerdict::kStorable ||
+      !reusable(response, response_cc)) {
+    return;
+  }
+  fill_in_background(ctx, ex, nullptr);
 }
 
 bool CachePolicy::reusable(const http::ResponseHead& response, const CacheControl& response_cc) const {

@@ -62,7 +62,19 @@ class CachePolicy final : public policy::Policy {
   // stale-if-error), applying the client's own conditionals.
   void serve_in_response(policy::RequestContext& ctx, const Exchange& ex, http::ResponseHead& response,
                          const std::shared_ptr<const StoredResponse>& entry) const;
-  void start_refresh(policy::RequestContext& ctx, const Exchange& ex) const;
+  // Fetches the request's whole response in the background (GET, without
+  // the client's Range and conditionals), at most one fetch per key at a
+  // time, and stores it when storable. With `stored`, it revalidates that
+  // entry (its validators sent; a 304 refreshes it): stale-while-revalidate.
+  void fill_in_background(policy::RequestContext& ctx, const Exchange& ex,
+                          std::shared_ptr<const StoredResponse> stored) const;
+  // fill_on_range: a GET with Range that missed and got a 206 fills the
+  // whole response in the background when the 206 says it fits
+  // max_object_size (Content-Range's complete length) and its fields would
+  // let the 200 be stored and reused, so the next Range requests are hits;
+  // the client gets the upstream's 206 as it comes.
+  void maybe_fill_for_range(policy::RequestContext& ctx, const Exchange& ex, const http::ResponseHead& response,
+                            const ResponseFieldSummary& fields, const CacheControl& response_cc) const;
   void invalidate(const Exchange& ex, const http::ResponseHead& response) const;
   // RFC 9110 §9.3.3: a response to POST with explicit freshness and a
   // Content-Location that is the POST's own target URI is stored as that

@@ -173,5 +173,80 @@ TEST_F(CachePolicyRangeTest, ABackgroundRefreshAsksForTheWholeResponse) {
   EXPECT_EQ(*ctx.fetches[0].headers.find("if-none-match"), "\"w1\"");
 }
 
+// fill_on_range: a Range miss answered with a 206 fetches the whole response
+// in the background, which answers the next Range requests.
+class RangeFillTest : public CachePolicyRangeTest {
+ protected:
+  // A GET with `range` that missed; the upstream answers 206 with `fields`.
+  // Returns the context, whose `fetches` say whether a fill started.
+  std::unique_ptr<FakeRequestContext> range_miss(const CachePolicy& policy, const char* target, const char* range,
+                                                 const RangeFields& fields) {
+    auto ctx = std::make_unique<FakeRequestContext>();
+    request(*ctx, "GET", target, {{"Range", range}, {"If-None-Match", "\"x\""}});
+    EXPECT_EQ(policy.on_request(*ctx).kind(), RangeKind::kProceed);
+    http::ResponseHead r;
+    r.status = 206;
+    r.reason = "Partial Content";
+    for (const auto& [n, v] : fields) r.headers.add(n, v);
+    r.framing = http::BodyFraming::kContentLength;
+    r.content_length = 2;
+    policy.on_response(*ctx, r);
+    EXPECT_EQ(ctx->observer, nullptr);  // the 206 itself is never stored
+    return ctx;
+  }
+};
+
+TEST_F(RangeFillTest, A206ToARangeMissFillsTheWholeResponseThatServesTheNextRanges) {
+  auto ctx = range_miss(policy_, "/f", "bytes=0-1", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 0-1/11"}});
+  ASSERT_EQ(ctx->fetches.size(), 1u);
+  const http::FetchRequest& fetch = ctx->fetches[0];
+  EXPECT_EQ(fetch.method, http::Method::kGet);
+  EXPECT_EQ(fetch.target, "/f");
+  // The whole representation, unconditionally.
+  EXPECT_EQ(fetch.headers.find("range"), nullptr);
+  EXPECT_EQ(fetch.headers.find("if-none-match"), nullptr);
+  EXPECT_EQ(stored_body("/f"), nullptr);
+
+  // A second miss meanwhile starts no second fetch.
+  auto second = range_miss(policy_, "/f", "bytes=2-3", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 2-3/11"}});
+  EXPECT_TRUE(second->fetches.empty());
+
+  http::FetchResult result;
+  result.ok = true;
+  result.status = 200;
+  result.headers.add("Cache-Control", "max-age=60");
+  result.body = "01234567890";
+  ctx->fetch_done[0](std::move(result));
+  ASSERT_NE(stored_body("/f"), nullptr);
+  std::unique_ptr<policy::LocalReply> reply = served("GET", "/f", {{"Range", "bytes=4-6"}});
+  ASSERT_NE(reply, nullptr);
+  EXPECT_EQ(reply->status, 206);
+  EXPECT_EQ(reply->shared_slice.of(reply->shared_body.bytes()), "456");
+}
+
+TEST_F(RangeFillTest, NoFillWhenThe206SaysItCouldNotBeStoredOrUsed) {
+  const std::pair<const char*, RangeFields> cases[] = {
+      {"too large", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 0-1/8388609"}}},
+      {"length unknown", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 0-1/*"}}},
+      {"no Content-Range", {{"Cache-Control", "max-age=60"}}},
+      {"malformed", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 5-1/11"}}},
+      {"past the length", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 0-11/11"}}},
+      {"other unit", {{"Cache-Control", "max-age=60"}, {"Content-Range", "items 0-1/11"}}},
+      {"no-store", {{"Cache-Control", "no-store"}, {"Content-Range", "bytes 0-1/11"}}},
+      {"private", {{"Cache-Control", "private, max-age=60"}, {"Content-Range", "bytes 0-1/11"}}},
+      {"never reusable", {{"Content-Range", "bytes 0-1/11"}}},
+  };
+  for (const auto& [name, fields] : cases) {
+    auto ctx = range_miss(policy_, "/n", "bytes=0-1", fields);
+    EXPECT_TRUE(ctx->fetches.empty()) << name;
+  }
+  // Off by configuration.
+  CacheConfig off;
+  off.fill_on_range = false;
+  CachePolicy policy(off, runtime_, {});
+  auto ctx = range_miss(policy, "/o", "bytes=0-1", {{"Cache-Control", "max-age=60"}, {"Content-Range", "bytes 0-1/11"}});
+  EXPECT_TRUE(ctx->fetches.empty());
+}
+
 }  // namespace
 }  // namespace gatehouse::policies::cache

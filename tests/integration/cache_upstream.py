@@ -6,8 +6,10 @@ origin that knows its validators does); `delay` holds the answer that many
 seconds; `chunked` sends the body in chunks of 1000 bytes; `bare_304`
 answers any conditional request with a 304 that carries no header at all
 (as origins that drop validators from 304s do); `no_date` sends no Date
-field (as origins without a clock do)."""
+field (as origins without a clock do); `ranges` answers a GET with one
+`Range: bytes=first-last` with a 206 of those bytes (as file servers do)."""
 
+import re
 import time
 
 from counting_upstream import CountingUpstream
@@ -20,10 +22,11 @@ class CacheUpstream(CountingUpstream):
         super().__init__()
 
     def set(self, path, status=200, headers=(), body=b"hello", delay=0, chunked=False, bare_304=False,
-            no_date=False):
+            no_date=False, ranges=False):
         with self.lock:
             self.responses[path] = {"status": status, "headers": list(headers), "body": body, "delay": delay,
-                                    "chunked": chunked, "bare_304": bare_304, "no_date": no_date}
+                                    "chunked": chunked, "bare_304": bare_304, "no_date": no_date,
+                                    "ranges": ranges}
 
     def answer(self, handler):
         with self.lock:
@@ -48,6 +51,11 @@ class CacheUpstream(CountingUpstream):
                     handler.send_header(name, value)
             handler.end_headers()
             return
+        match = re.fullmatch(r"bytes=(\d+)-(\d+)", handler.headers.get("Range", ""))
+        if spec.get("ranges") and status == 200 and handler.command == "GET" and match:
+            first, last = int(match.group(1)), min(int(match.group(2)), len(body) - 1)
+            headers.append(("Content-Range", "bytes %d-%d/%d" % (first, last, len(body))))
+            status, body = 206, body[first:last + 1]
         if spec.get("no_date"):
             handler.send_response_only(status)
         else:

@@ -9,7 +9,7 @@ many requests reached the upstream."""
 import time
 
 from cache_upstream import CacheUpstream
-from harness import GatehouseTestCase, RawClient, simple_config
+from harness import SLOW, GatehouseTestCase, RawClient, simple_config
 
 BODY = b"01234567890"
 
@@ -140,6 +140,61 @@ class CacheRangeTest(GatehouseTestCase):
         self.assertEqual(r.header("Content-Range"), "bytes 5-6/11")
         self.assertIn("fwd-status=503", r.header("Cache-Status"))
         self.assertEqual(self.up.count("/x"), 2)
+
+    def wait_for_requests(self, path, n):
+        deadline = time.monotonic() + 10 * SLOW
+        while self.up.count(path) < n and time.monotonic() < deadline:
+            time.sleep(0.02)
+        self.assertEqual(self.up.count(path), n)
+
+    def test_a_206_to_a_range_miss_fills_the_whole_response_in_the_background(self):
+        self.start()
+        self.up.set("/v", headers=[("Cache-Control", "max-age=3600"), ("Content-Type", "video/mp4")], body=BODY,
+                    ranges=True)
+        r = self.get("/v", {"Range": "bytes=0-1"})
+        self.assertEqual((r.status, r.body), (206, b"01"))  # the upstream's part, as it sent it
+        self.assertEqual(r.header("Content-Range"), "bytes 0-1/11")
+        self.assertRegex(r.header("Cache-Status"), r"fwd=uri-miss")
+        self.wait_for_requests("/v", 2)
+        fill = self.up.seen("/v")[1]
+        self.assertEqual(fill[0], "GET")
+        self.assertNotIn("range", fill[2])  # the whole representation
+        # Stored once the fill's body is in; then every range is a hit.
+        deadline = time.monotonic() + 10 * SLOW
+        while True:
+            r = self.get("/v", {"Range": "bytes=3-5"})
+            if "hit" in r.header("Cache-Status") or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+        self.assertEqual((r.status, r.body), (206, b"345"))
+        self.assertEqual(r.header("Content-Range"), "bytes 3-5/11")
+        self.assertRegex(r.header("Cache-Status"), r"^gatehouse; hit")
+        self.assertEqual(self.get("/v").body, BODY)
+        upstream_requests = self.up.count("/v")
+        self.assertLessEqual(upstream_requests, 3)  # at most one more part while the fill was on its way
+        self.assertEqual(len([q for q in self.up.seen("/v") if "range" not in q[2]]), 1)
+
+    def test_no_fill_for_a_part_of_a_response_that_may_not_be_stored_or_is_too_large(self):
+        self.start({"max_object_size": "10B", "max_size": "1MiB"})
+        self.up.set("/big", headers=[("Cache-Control", "max-age=3600")], body=BODY, ranges=True)
+        self.up.set("/private", headers=[("Cache-Control", "private, max-age=3600")], body=b"0123", ranges=True)
+        for path in ("/big", "/private"):
+            for _ in range(2):
+                r = self.get(path, {"Range": "bytes=0-1"})
+                self.assertEqual((r.status, r.body), (206, b"01"))
+        # A full GET of each (after the parts) shows nothing else went upstream meanwhile.
+        self.get("/big")
+        self.get("/private")
+        for path in ("/big", "/private"):
+            self.assertEqual([q[2].get("range") for q in self.up.seen(path)], ["bytes=0-1", "bytes=0-1", None])
+
+    def test_fill_on_range_off_forwards_each_part(self):
+        self.start({"fill_on_range": False})
+        self.up.set("/v", headers=[("Cache-Control", "max-age=3600")], body=BODY, ranges=True)
+        for _ in range(2):
+            self.assertEqual(self.get("/v", {"Range": "bytes=0-1"}).status, 206)
+        self.get("/v", {"Range": "bytes=2-3"})
+        self.assertEqual([q[2].get("range") for q in self.up.seen("/v")], ["bytes=0-1", "bytes=0-1", "bytes=2-3"])
 
     def test_a_miss_with_range_is_forwarded_and_the_whole_200_stored(self):
         self.start()

@@ -131,7 +131,7 @@ class SchemaAgreementTest(unittest.TestCase):
                                          "stale_while_revalidate": "5m", "stale_if_error": "1d", "etag": "generate",
                                          "key": {"headers": ["X-Tenant"], "ignore_query": ["utm_source"],
                                                  "sort_query": True},
-                                         "collapse_wait": "500ms", "store_set_cookie": False,
+                                         "collapse_wait": "500ms", "store_set_cookie": False, "fill_on_range": True,
                                          "heuristic_percent": 10, "heuristic_max": "1d",
                                          "targeted_fields": ["Gatehouse-Cache-Control", "CDN-Cache-Control"]}}]},
             ],
