@@ -50,14 +50,29 @@ CacheStore::CacheStore(std::size_t shards)
 }
 
 void CacheStore::set_limits(const StoreLimits& limits) {
-  max_size_ = limits.max_size;
   max_object_size_ = limits.max_object_size;
   max_variants_ = std::max<std::size_t>(limits.max_variants, 1);
-  std::size_t budget = shard_budget();
-  for (Shard& shard : shards_) {
+  // A smaller max_size (a reload that lowers it) is reached in batches, each
+  // under the lock on its own, while inserts still go by the old budget:
+  // with the new one, a worker's next insert would evict all the excess of
+  // its shard in one lock hold and free it on the worker's thread (a
+  // quarter of a GiB store is ~150,000 keys). Then the new budget is
+  // published and what inserts added meanwhile goes the same way.
+  const std::size_t budget = limits.max_size >> shard_bits_;
+  for (Shard& shard : shards_) evict_in_batches(shard, budget);
+  max_size_ = limits.max_size;
+  for (Shard& shard : shards_) evict_in_batches(shard, budget);
+}
+
+void CacheStore::evict_in_batches(Shard& shard, std::size_t budget) {
+  // About a millisecond of evictions a lock hold, for 1 KiB responses.
+  constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
+  for (;;) {
     Released released;
     std::lock_guard lock(shard.mutex);
-    evict_to(shard, budget, nullptr, released);
+    const std::size_t bytes = shard.bytes.get();
+    if (bytes <= budget) return;
+    evict_to(shard, std::max(budget, bytes - std::min(bytes, kBatchBytes)), nullptr, released);
   }
 }
 

@@ -336,6 +336,9 @@ class CacheStore {
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
+  // set_limits(): evicts least recently used keys until the shard holds at
+  // most `budget` bytes, taking the lock for a few MiB at a time.
+  void evict_in_batches(Shard& shard, std::size_t budget);
   // Asks for the memory the shard's next evictions will touch (prefetches;
   // it reads only the LRU tail's key entry, which the insert before asked
   // for). Changes nothing.

@@ -536,6 +536,32 @@ TEST(CacheStoreTest, ManyKeysInOneShardStayFindable) {
   EXPECT_EQ(store->lookup(key_of(1), "", {}), nullptr);
 }
 
+// A max_size lowered by many MiB (a reload) is reached in batches: the
+// store ends within the new size, with its most recently used keys, and
+// the evictions counted; a shard holds only the new budget's worth after.
+TEST(CacheStoreTest, AMuchSmallerMaxSizeEvictsTheLeastRecentlyUsedDownToIt) {
+  auto store = one_shard(std::size_t{64} << 20);
+  const std::string body(2'000, 'x');
+  auto key_of = [](int i) { return "http://example.test/shrink/" + std::to_string(i); };
+  for (int i = 0; i < 10'000; ++i) ASSERT_EQ(store->insert(key_of(i), response(body)), InsertResult::kStored);
+  const StoreStats full = store->stats();
+  ASSERT_EQ(full.keys, 10'000u);
+  ASSERT_GT(full.bytes, std::size_t{16} << 20);  // several batches' worth
+  StoreLimits limits = store->limits();
+  limits.max_size = std::size_t{1} << 20;
+  store->set_limits(limits);
+  const StoreStats after = store->stats();
+  EXPECT_LE(after.bytes, limits.max_size);
+  EXPECT_GT(after.bytes, limits.max_size - 2 * (full.bytes / full.keys));  // no more than needed went
+  EXPECT_EQ(after.evictions, full.keys - after.keys);
+  EXPECT_EQ(store->limits().max_size, limits.max_size);
+  EXPECT_NE(store->lookup(key_of(9'999), "", {}), nullptr);
+  EXPECT_EQ(store->lookup(key_of(0), "", {}), nullptr);
+  // The new budget holds for inserts too.
+  for (int i = 10'000; i < 11'000; ++i) store->insert(key_of(i), response(body));
+  EXPECT_LE(store->stats().bytes, limits.max_size);
+}
+
 // A full store's churn (each new key evicts an old one) keeps its index
 // between a quarter and a half full: Boost's table, filled to its own
 // maximum load, rebuilt itself whole every few hundred thousand such fills

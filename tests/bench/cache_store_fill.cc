@@ -18,9 +18,10 @@
 // store has one per worker count, cache_runtime.cc). --pauses times each
 // fill as well and reports the longest ones (an index rehash holds its
 // shard for the whole rebuild); the clock reads add to the average.
-// --purge: after the fills, purges a prefix (a few per cent of the keys), then
-// everything, while another thread looks keys up, and reports how long
-// each purge took and the longest lookup meanwhile (what a worker waits).
+// --purge: after the fills, purges a prefix (a few per cent of the keys),
+// halves max_size, then purges everything, while another thread looks keys
+// up, and reports how long each took and the longest lookup meanwhile (what
+// a worker waits).
 // Not a test: it asserts nothing and is built only on request.
 
 #include <algorithm>
@@ -91,8 +92,9 @@ struct Pauses {
   std::chrono::nanoseconds in_those{0};  // time in the fills over 100 µs
 };
 
-// Purges a few per cent of the keys by prefix, then all of them, while another
-// thread looks up keys of the last `filled`, as a worker would.
+// Purges a few per cent of the keys by prefix, halves max_size, then purges
+// all the keys, while another thread looks up keys of the last `filled`, as
+// a worker would.
 void time_purges(CacheStore& store, std::size_t filled) {
   std::atomic<bool> stop{false};
   std::atomic<std::int64_t> longest_ns{0};
@@ -117,6 +119,14 @@ void time_purges(CacheStore& store, std::size_t filled) {
                 static_cast<double>(longest_ns.load()) / 1e6);
   };
   timed("purge prefix", [&] { return store.purge_prefix("http://127.0.0.1:18080/bytes/1024?n=40"); });
+  // A reload lowering max_size.
+  timed("halve max_size", [&] {
+    const std::size_t before = store.stats().keys;
+    StoreLimits half = store.limits();
+    half.max_size /= 2;
+    store.set_limits(half);
+    return before - store.stats().keys;
+  });
   timed("purge all", [&] { return store.purge_all(); });
   stop = true;
   prober.join();
