@@ -97,6 +97,7 @@ int run_server(const std::string& config_path) {
     print_errors(loaded.errors);
     return 1;
   }
+  loaded.activate();
   // A peer that closes while we write must not kill the process.
   std::signal(SIGPIPE, SIG_IGN);
 
@@ -156,6 +157,7 @@ int run_server(const std::string& config_path) {
       } else if (std::string log_error_text; !apply_access_log(log_writer, *next.config, log_error_text)) {
         log_error("reload rejected: " + log_error_text + "; still serving the previous configuration");
       } else {
+        next.activate();
         running = std::make_shared<const Snapshot>(next.config, metrics);
         for (auto& w : workers) w->update(running);
         log_info("configuration reloaded from " + config_path);

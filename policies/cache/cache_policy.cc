@@ -671,13 +671,17 @@ std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNo
   if (!config) return nullptr;
   CacheRuntime& runtime = build.services.shared<CacheRuntime>();
   // One store serves every route: the last policy built sizes it (docs:
-  // give the sizes once, under `defaults`). A `defaults` entry built only
-  // to be validated (no route) leaves it alone.
-  if (!build.route_name.empty()) {
-    StoreLimits limits = runtime.store().limits();
-    limits.max_size = config->max_size;
-    limits.max_object_size = config->max_object_size;
-    runtime.store().set_limits(limits);
+  // give the sizes once, under `defaults`), when its config is put in
+  // service: a rejected reload must not shrink (and so empty) the running
+  // store. A `defaults` entry built only to be validated leaves it alone.
+  if (!build.route_name.empty() && build.activations != nullptr) {
+    build.activations->push_back(
+        [&runtime, max_size = config->max_size, max_object_size = config->max_object_size] {
+          StoreLimits limits = runtime.store().limits();
+          limits.max_size = max_size;
+          limits.max_object_size = max_object_size;
+          runtime.store().set_limits(limits);
+        });
   }
   register_cache_admin(build.services, runtime);
   // The store's gauges and the lookup counters are brought up to date when

@@ -63,7 +63,8 @@ void check_admin_conflicts(const ConfigNode& node, const AdminConfig& admin,
 }
 
 std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string& file_name,
-                                      std::shared_ptr<policy::PolicyServices> services) {
+                                      std::shared_ptr<policy::PolicyServices> services,
+                                      policy::Activations& activations) {
   auto config = std::make_shared<Config>();
   config->services = std::move(services);
   config->source_file = file_name;
@@ -87,7 +88,7 @@ std::shared_ptr<Config> load_document(const ConfigNode& root, const std::string&
   std::vector<std::string> upstream_names;
   config->upstreams = detail::load_upstreams(root["upstreams"], upstream_names);
   const detail::PolicyDefaults defaults = detail::load_policy_defaults(root["defaults"], *config->services);
-  config->routes = detail::load_routes(root["routes"], upstream_names, defaults, *config->services);
+  config->routes = detail::load_routes(root["routes"], upstream_names, defaults, *config->services, activations);
   config->access_log = detail::load_access_log(root["access_log"], *config->services);
   return config;
 }
@@ -151,6 +152,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
   if (!services) services = std::make_shared<policy::PolicyServices>();
   Diagnostics diagnostics;
   std::shared_ptr<Config> config;
+  policy::Activations activations;
   try {
     std::vector<YAML::Node> documents = YAML::LoadAll(std::string(yaml));
     YAML::Node top = documents.empty() ? YAML::Node() : documents.front();
@@ -164,7 +166,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
                                  .message = "expected one YAML document, found " +
                                             std::to_string(documents.size())});
     }
-    config = load_document(root, file_name, std::move(services));
+    config = load_document(root, file_name, std::move(services), activations);
   } catch (const YAML::Exception& e) {
     // Syntax errors (ParserException) and anything else yaml-cpp rejects.
     const bool has_mark = e.mark.line >= 0;
@@ -187,6 +189,7 @@ LoadResult load_config_string(std::string_view yaml, const std::string& file_nam
     return result;
   }
   result.config = std::move(config);
+  result.activations = std::move(activations);
   return result;
 }
 

@@ -7,6 +7,7 @@
 // On any error no Config is returned. Upstream host names are resolved here,
 // so loading may block: call it from the control thread, never a worker.
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -21,6 +22,14 @@ namespace gatehouse::config {
 struct LoadResult {
   std::shared_ptr<const Config> config;  // null when errors is not empty
   std::vector<Diagnostic> errors;
+  // What the policies deferred until the config is put in service (see
+  // policy::Activations): the server runs them, once, when it accepts the
+  // config, before the workers get it. Empty when errors is not.
+  policy::Activations activations;
+  void activate() {
+    for (std::function<void()>& action : activations) action();
+    activations.clear();
+  }
 };
 
 // Policies are built with `services` (a fresh instance when null); the

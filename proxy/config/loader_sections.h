@@ -79,6 +79,7 @@ access_log::AccessLogConfig load_access_log(const ConfigNode& node, policy::Poli
 
 std::vector<RouteConfig> load_routes(const ConfigNode& routes,
                                      const std::vector<std::string>& upstream_names,
-                                     const PolicyDefaults& defaults, policy::PolicyServices& services);
+                                     const PolicyDefaults& defaults, policy::PolicyServices& services,
+                                     policy::Activations& activations);
 
 }  // namespace gatehouse::config::detail

@@ -148,7 +148,8 @@ void load_match(const ConfigNode& node, RouteMatch& match) {
 
 std::vector<RouteConfig> load_routes(const ConfigNode& routes,
                                      const std::vector<std::string>& upstream_names,
-                                     const PolicyDefaults& defaults, policy::PolicyServices& services) {
+                                     const PolicyDefaults& defaults, policy::PolicyServices& services,
+                                     policy::Activations& activations) {
   std::vector<RouteConfig> out;
   if (!routes.defined() || !routes.expect_sequence()) return out;
   const std::vector<std::string_view> known_upstreams(upstream_names.begin(), upstream_names.end());
@@ -189,7 +190,8 @@ std::vector<RouteConfig> load_routes(const ConfigNode& routes,
         }
       }
     }
-    r.policies = build_policy_chain(node["policies"], defaults, {.route_name = r.name, .services = services});
+    r.policies = build_policy_chain(node["policies"], defaults,
+                                    {.route_name = r.name, .services = services, .activations = &activations});
     out.push_back(std::move(r));
   }
   return out;

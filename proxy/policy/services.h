@@ -86,12 +86,20 @@ class PolicyServices {
   bool stopped_ = false;
 };
 
+// Changes to process-wide state that a config's policies make only once
+// that config is put in service, in the order they were added: a rejected
+// reload, or `gatehouse check`, must leave the running process as it was.
+using Activations = std::vector<std::function<void()>>;
+
 // Given to a policy factory along with its options.
 struct PolicyBuildContext {
   // The route the policy is built for; empty for a `defaults` entry built
   // only to validate it.
   std::string_view route_name;
   PolicyServices& services;
+  // Where the factory defers such changes (e.g. resizing a shared store).
+  // Null when nothing built will be put in service.
+  Activations* activations = nullptr;
 };
 
 }  // namespace gatehouse::policy

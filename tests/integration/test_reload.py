@@ -5,6 +5,7 @@ import json
 import signal
 import time
 
+from cache_upstream import CacheUpstream
 from harness import GatehouseTestCase, RawClient, SLOW, simple_config
 
 
@@ -81,4 +82,43 @@ class ReloadTest(GatehouseTestCase):
         self.assertEqual(resp.header("X-Served-By"), "one")  # the config it started with
         self.assertTrue(wait_for_log(gh, "configuration reloaded"), gh.output())
         self.assertEqual(client.request("GET", "/bytes/1").header("X-Served-By"), "two")
+        client.close()
+
+    def test_a_rejected_reload_leaves_the_cache_store_as_it_was(self):
+        up = CacheUpstream()
+        self.addCleanup(up.stop)
+        cfg = simple_config([up.address], workers=1)
+        cfg["routes"][0]["policies"] = [{"cache": {"max_size": "8MiB"}}]
+        gh = self.start_gatehouse(cfg)
+        body = b"x" * (300 * 1024)
+        paths = ["/big/%d" % i for i in range(4)]
+        client = RawClient(gh.port)
+        for path in paths:
+            up.set(path, headers=[("Cache-Control", "max-age=600")], body=body)
+            self.assertEqual(client.request("GET", path).status, 200)
+
+        # A store a quarter of the size, in a file the reload rejects (a
+        # route to an unknown upstream after the cached one).
+        smaller = json.loads(json.dumps(cfg))
+        smaller["routes"][0]["policies"] = [{"cache": {"max_size": "1MiB"}}]
+        rejected = json.loads(json.dumps(smaller))
+        rejected["routes"].append({"name": "broken", "match": {"path_prefix": "/broken"}, "upstream": "nowhere"})
+        write(gh, rejected)
+        gh.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_for_log(gh, "reload rejected"), gh.output())
+        for path in paths:
+            r = client.request("GET", path)
+            self.assertRegex(r.header("Cache-Status"), "^gatehouse; hit", path)
+        self.assertEqual(up.count(), 4)
+
+        # Accepted, the smaller size applies: least recently used first.
+        write(gh, smaller)
+        gh.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_for_log(gh, "configuration reloaded"), gh.output())
+        status, text = gh.admin("/cache/stats")
+        stats = json.loads(text)
+        self.assertEqual(stats["max_size"], 1024 * 1024)
+        self.assertLess(stats["entries"], 4)
+        self.assertRegex(client.request("GET", paths[-1]).header("Cache-Status"), "^gatehouse; hit")
+        self.assertRegex(client.request("GET", paths[0]).header("Cache-Status"), "fwd=uri-miss")
         client.close()

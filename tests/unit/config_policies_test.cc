@@ -6,6 +6,7 @@
 #include <boost/asio/io_context.hpp>
 #include <gtest/gtest.h>
 
+#include "policies/cache/cache_runtime.h"
 #include "proxy/config/loader.h"
 #include "proxy/policy/policy.h"
 #include "tests/unit/config_test_support.h"
@@ -170,6 +171,35 @@ TEST(ConfigLoaderTest, PolicyOptionErrorsAreReportedOnce) {
   EXPECT_EQ(errs[1].rfind("t.yaml:15:", 0), 0u) << errs[1];
   EXPECT_NE(errs[1].find(": routes[2].policies[0].headers.request.set.Bad Name: "), std::string::npos)
       << errs[1];
+}
+
+// The cache store is shared by every config (it survives reloads): a
+// config's size for it applies when that config is put in service, so a
+// rejected reload, or a config that was only checked, leaves it alone.
+TEST(ConfigLoaderTest, TheCacheStoreIsResizedOnlyWhenTheConfigIsActivated) {
+  auto services = std::make_shared<policy::PolicyServices>();
+  policies::cache::CacheStore& store = services->shared<policies::cache::CacheRuntime>().store();
+  const std::size_t initial = store.limits().max_size;
+  const std::string with_cache = kListener +
+      "upstreams:\n"
+      "  api: { targets: [127.0.0.1:3000] }\n"
+      "routes:\n"
+      "  - name: cached\n"
+      "    upstream: api\n"
+      "    policies: [ { cache: { max_size: 2MiB, max_object_size: 1MiB } } ]\n";
+
+  LoadResult rejected = load_config_string(with_cache + "  - name: broken\n    upstream: nowhere\n", "t.yaml", services);
+  ASSERT_FALSE(rejected.errors.empty());
+  EXPECT_TRUE(rejected.activations.empty());
+  EXPECT_EQ(store.limits().max_size, initial);
+
+  LoadResult accepted = load_config_string(with_cache, "t.yaml", services);
+  ASSERT_TRUE(accepted.errors.empty());
+  EXPECT_EQ(store.limits().max_size, initial);  // built, not yet in service
+  accepted.activate();
+  EXPECT_EQ(store.limits().max_size, std::size_t{2} << 20);
+  EXPECT_EQ(store.limits().max_object_size, std::size_t{1} << 20);
+  EXPECT_TRUE(accepted.activations.empty());  // once
 }
 
 TEST(ConfigLoaderTest, OffIsOnlyForRoutes) {
