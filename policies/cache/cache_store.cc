@@ -5,6 +5,7 @@
 #include <cstring>
 #include <functional>
 #include <new>
+#include <thread>
 
 #define XXH_INLINE_ALL
 #include <xxhash.h>
@@ -64,15 +65,27 @@ void CacheStore::set_limits(const StoreLimits& limits) {
   for (Shard& shard : shards_) evict_in_batches(shard, budget);
 }
 
+namespace {
+
+// Between two batches of work under a shard's lock: a mutex is not fair,
+// and relocked at once it would most often be this thread's again before
+// a worker woken by the unlock runs.
+void let_workers_in() { std::this_thread::sleep_for(std::chrono::microseconds(20)); }
+
+}  // namespace
+
 void CacheStore::evict_in_batches(Shard& shard, std::size_t budget) {
-  // About a millisecond of evictions a lock hold, for 1 KiB responses.
+  // Under a millisecond of evictions a lock hold, for 1 KiB responses.
   constexpr std::size_t kBatchBytes = std::size_t{4} << 20;
   for (;;) {
-    Released released;
-    std::lock_guard lock(shard.mutex);
-    const std::size_t bytes = shard.bytes.get();
-    if (bytes <= budget) return;
-    evict_to(shard, std::max(budget, bytes - std::min(bytes, kBatchBytes)), nullptr, released);
+    {
+      Released released;
+      std::lock_guard lock(shard.mutex);
+      const std::size_t bytes = shard.bytes.get();
+      if (bytes <= budget) return;
+      evict_to(shard, std::max(budget, bytes - std::min(bytes, kBatchBytes)), nullptr, released);
+    }
+    let_workers_in();
   }
 }
 
@@ -187,7 +200,13 @@ void CacheStore::drop_variant(Shard& shard, KeyEntry& entry, std::size_t i, Rele
 
 void CacheStore::evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released) {
   while (shard.bytes.get() > budget && !shard.lru.empty()) {
-    KeyEntry& victim = shard.lru.back();
+    KeyEntry* tail = &shard.lru.back();
+    if (tail->purge_cursor) {  // a prefix purge's place (purge_prefix_of): the key above it goes
+      auto at = Lru::s_iterator_to(*tail);
+      if (at == shard.lru.begin()) break;
+      tail = &*std::prev(at);
+    }
+    KeyEntry& victim = *tail;
     if (&victim == keep) break;
     // Used through a worker's kept hits since it last moved: as recent as
     // a lookup would have made it. Each key gets this once per use, so the
@@ -416,22 +435,56 @@ std::size_t CacheStore::invalidate(std::string_view primary) {
 }
 
 std::size_t CacheStore::purge_prefix(std::string_view prefix) {
+  std::lock_guard purging(purge_mutex_);
   std::size_t removed = 0;
-  for (Shard& shard : shards_) {
-    Released released;
+  for (Shard& shard : shards_) removed += purge_prefix_of(shard, prefix);
+  return removed;
+}
+
+std::size_t CacheStore::purge_prefix_of(Shard& shard, std::string_view prefix) {
+  // Every key is compared, and a walk of them all under the lock would hold
+  // up the shard's workers for all of it (~4 ms for 140,000 keys). So the
+  // walk goes a batch a lock hold, from the oldest key to the newest, and a
+  // cursor entry in the LRU list keeps its place. Keys touched or added
+  // meanwhile go to the front, ahead of the cursor, so none is missed (one
+  // added since the purge began goes too, if it matches); eviction takes
+  // the key above the cursor when the cursor is the tail.
+  constexpr int kBatch = 2048;
+  KeyEntry* cursor = new_key_entry(IndexKey{{}, 0});
+  cursor->purge_cursor = true;
+  {
     std::lock_guard lock(shard.mutex);
-    for (auto it = shard.lru.begin(); it != shard.lru.end();) {
-      KeyEntry& entry = *it++;
+    shard.lru.push_back(*cursor);
+  }
+  std::size_t removed = 0;
+  for (bool done = false; !done;) {
+    Released released;
+    std::unique_lock lock(shard.mutex);
+    for (int visited = 0; visited < kBatch; ++visited) {
+      const auto at = Lru::s_iterator_to(*cursor);
+      if (at == shard.lru.begin()) {
+        shard.lru.erase(at);
+        done = true;
+        break;
+      }
+      KeyEntry& entry = *std::prev(at);
       if (entry.key().starts_with(prefix)) {
         removed += entry.variants.size();
         erase_key(shard, entry, released);
+      } else {
+        shard.lru.erase(at);
+        shard.lru.insert(Lru::s_iterator_to(entry), *cursor);
       }
     }
+    lock.unlock();
+    if (!done) let_workers_in();
   }
+  delete_key_entry(cursor);
   return removed;
 }
 
 std::size_t CacheStore::purge_all() {
+  std::lock_guard purging(purge_mutex_);  // no prefix purge's cursor is in a list
   std::size_t removed = 0;
   for (Shard& shard : shards_) {
     // Taken out whole under the lock (a swap and a splice) and walked and

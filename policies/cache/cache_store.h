@@ -176,8 +176,11 @@ class CacheStore {
   // Removes every variant of `primary` (§4.4 invalidation, purge of a URL);
   // returns how many.
   std::size_t invalidate(std::string_view primary);
-  // Removes every variant of every key starting with `prefix`.
+  // Removes every variant of every key starting with `prefix` (stored
+  // before the call; one stored during it may go too). Holds a shard's lock
+  // for a batch of keys at a time, never for the whole walk.
   std::size_t purge_prefix(std::string_view prefix);
+  // Removes everything; a shard's lock is held only to take its contents.
   std::size_t purge_all();
 
   StoreStats stats() const;
@@ -207,6 +210,9 @@ class CacheStore {
     // keep it (local_hits.h): only then do eviction and release look at the
     // variants' store marks, cold memory a key never hit need not touch.
     bool hit = false;
+    // Not a key: where a prefix purge stopped between its batches
+    // (purge_prefix_of). Never in the index.
+    bool purge_cursor = false;
     // Newest first. Most keys have one variant: it lives inline.
     boost::container::small_vector<Variant, 1> variants;
     std::size_t bytes = 0;
@@ -336,6 +342,8 @@ class CacheStore {
   // Evicts least recently used keys, never `keep` (the key just written),
   // until the shard fits `budget`; then `keep`'s oldest variants if needed.
   void evict_to(Shard& shard, std::size_t budget, KeyEntry* keep, Released& released);
+  // purge_prefix() in one shard, a batch of keys a lock hold.
+  std::size_t purge_prefix_of(Shard& shard, std::string_view prefix);
   // set_limits(): evicts least recently used keys until the shard holds at
   // most `budget` bytes, taking the lock for a few MiB at a time.
   void evict_in_batches(Shard& shard, std::size_t budget);
@@ -349,6 +357,8 @@ class CacheStore {
   // Sized once (a Shard never moves); mutable: shard_for() on a const store
   // locks one.
   mutable std::vector<Shard> shards_;
+  // One purge at a time (purge_prefix_of()'s cursor, purge_all()'s splice).
+  std::mutex purge_mutex_;
   std::size_t shard_mask_;  // shards_.size() - 1, a power of two less one
   unsigned shard_bits_;     // log2(shards_.size())
   std::atomic<std::size_t> max_size_;

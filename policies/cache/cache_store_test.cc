@@ -562,6 +562,48 @@ TEST(CacheStoreTest, AMuchSmallerMaxSizeEvictsTheLeastRecentlyUsedDownToIt) {
   EXPECT_LE(store->stats().bytes, limits.max_size);
 }
 
+// A prefix purge walks a shard a batch at a time (a cursor in the LRU list
+// keeps its place): every matching key goes, every other key stays, and
+// the store evicts and purges as before afterwards.
+TEST(CacheStoreTest, APrefixPurgeOfManyKeysRemovesExactlyTheMatchingOnes) {
+  auto store = one_shard(std::size_t{64} << 20);
+  const auto body = response("x");
+  auto key_of = [](int i) { return std::string(i % 3 == 0 ? "http://h/a/" : "http://h/b/") + std::to_string(i); };
+  for (int i = 0; i < 10'000; ++i) ASSERT_EQ(store->insert(key_of(i), body), InsertResult::kStored);
+  EXPECT_EQ(store->purge_prefix("http://h/a/"), 3'334u);
+  EXPECT_EQ(store->stats().keys, 6'666u);
+  for (int i = 0; i < 10'000; ++i) ASSERT_EQ(store->lookup(key_of(i), "", {}) != nullptr, i % 3 != 0) << i;
+  EXPECT_EQ(store->purge_prefix("http://h/a/"), 0u);
+  // Eviction reaches every key that is left (no cursor stays behind).
+  store->set_limits({.max_size = 1});
+  EXPECT_EQ(store->stats().keys, 0u);
+  EXPECT_EQ(store->stats().bytes, 0u);
+}
+
+// Workers insert (evicting, so the cursor is often the LRU's tail), look
+// up and invalidate while a prefix purge walks the shard: every matching
+// key stored before the purge is gone when it returns.
+TEST(CacheStoreTest, APrefixPurgeRemovesWhatWasStoredBeforeItWhileWorkersChurn) {
+  const auto body = response(std::string(200, 'x'));
+  auto store = one_shard((body->charge() + 32) * 4'000);
+  for (int i = 0; i < 3'000; ++i) store->insert("http://h/old/" + std::to_string(i), body);
+  std::atomic<bool> stop{false};
+  std::thread worker([&] {
+    for (int i = 0; !stop.load(); ++i) {
+      const std::string key = std::string(i % 2 == 0 ? "http://h/old/new-" : "http://h/other/") + std::to_string(i);
+      store->insert(key, body);
+      (void)store->lookup("http://h/old/" + std::to_string(i % 3'000), "", {});
+      if (i % 7 == 0) store->invalidate("http://h/other/" + std::to_string(i - 1));
+    }
+  });
+  const std::size_t purged = store->purge_prefix("http://h/old/");
+  stop = true;
+  worker.join();
+  EXPECT_GT(purged, 0u);
+  for (int i = 0; i < 3'000; ++i) ASSERT_EQ(store->lookup("http://h/old/" + std::to_string(i), "", {}), nullptr) << i;
+  EXPECT_LE(store->stats().bytes, store->limits().max_size);
+}
+
 // A full store's churn (each new key evicts an old one) keeps its index
 // between a quarter and a half full: Boost's table, filled to its own
 // maximum load, rebuilt itself whole every few hundred thousand such fills
