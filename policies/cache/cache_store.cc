@@ -450,7 +450,8 @@ std::size_t CacheStore::purge_prefix_of(Shard& shard, std::string_view prefix) {
   // added since the purge began goes too, if it matches); eviction takes
   // the key above the cursor when the cursor is the tail.
   constexpr int kBatch = 2048;
-  KeyEntry* cursor = new_key_entry(IndexKey{{}, 0});
+  // An empty key, but with a real address: new_key_entry() copies it.
+  KeyEntry* cursor = new_key_entry(IndexKey{std::string_view("", 0), 0});
   cursor->purge_cursor = true;
   {
     std::lock_guard lock(shard.mutex);
