@@ -84,8 +84,7 @@ std::optional<std::vector<ByteRangeSpec>> parse_byte_ranges(std::string_view val
 }
 
 std::optional<std::uint64_t> content_range_complete_length(const http::HeaderMap& response_headers) {
-  bool present = false;
-  const std::string value = combined_field(response_headers, "content-range", &present);
+  const std::string value = combined_field(response_headers, "content-range");
   std::string_view v = trim_ows(value);
   constexpr std::string_view kUnit = "bytes ";
   if (v.size() <= kUnit.size() || !http::iequals(v.substr(0, kUnit.size()), kUnit)) return std::nullopt;

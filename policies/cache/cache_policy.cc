@@ -671,12 +671,13 @@ std::unique_ptr<const policy::Policy> create_cache_policy(const config::ConfigNo
   if (!config) return nullptr;
   CacheRuntime& runtime = build.services.shared<CacheRuntime>();
   // One store serves every route: the last policy built sizes it (docs:
-  // give the sizes once, under `defaults`), when its config is put in
+  // give the sizes once, under `defaults`), once, when its config is put in
   // service: a rejected reload must not shrink (and so empty) the running
-  // store. A `defaults` entry built only to be validated leaves it alone.
+  // store, nor routes' differing sizes resize it in turn. A `defaults`
+  // entry built only to be validated leaves it alone.
   if (!build.route_name.empty() && build.activations != nullptr) {
-    build.activations->push_back(
-        [&runtime, max_size = config->max_size, max_object_size = config->max_object_size] {
+    build.activations->set(
+        &runtime, [&runtime, max_size = config->max_size, max_object_size = config->max_object_size] {
           StoreLimits limits = runtime.store().limits();
           limits.max_size = max_size;
           limits.max_object_size = max_object_size;

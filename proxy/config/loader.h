@@ -7,7 +7,6 @@
 // On any error no Config is returned. Upstream host names are resolved here,
 // so loading may block: call it from the control thread, never a worker.
 
-#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -26,10 +25,7 @@ struct LoadResult {
   // policy::Activations): the server runs them, once, when it accepts the
   // config, before the workers get it. Empty when errors is not.
   policy::Activations activations;
-  void activate() {
-    for (std::function<void()>& action : activations) action();
-    activations.clear();
-  }
+  void activate() { activations.run(); }
 };
 
 // Policies are built with `services` (a fresh instance when null); the

@@ -32,4 +32,18 @@ void PolicyServices::stop() {
   for (auto it = hooks.rbegin(); it != hooks.rend(); ++it) (*it)();
 }
 
+void Activations::set(const void* key, std::function<void()> action) {
+  for (auto& [k, existing] : actions_) {
+    if (k != key) continue;
+    existing = std::move(action);
+    return;
+  }
+  actions_.emplace_back(key, std::move(action));
+}
+
+void Activations::run() {
+  for (auto& [key, action] : actions_) action();
+  actions_.clear();
+}
+
 }  // namespace gatehouse::policy

@@ -31,6 +31,7 @@
 #include <string_view>
 #include <type_traits>
 #include <typeindex>
+#include <utility>
 #include <vector>
 
 #include <prometheus/registry.h>
@@ -87,9 +88,22 @@ class PolicyServices {
 };
 
 // Changes to process-wide state that a config's policies make only once
-// that config is put in service, in the order they were added: a rejected
-// reload, or `gatehouse check`, must leave the running process as it was.
-using Activations = std::vector<std::function<void()>>;
+// that config is put in service: a rejected reload, or `gatehouse check`,
+// must leave the running process as it was.
+class Activations {
+ public:
+  // Adds `action`, or replaces the one added before under the same `key`
+  // (e.g. the service it changes): of several routes' settings for one
+  // service, only the last built is applied, once.
+  void set(const void* key, std::function<void()> action);
+  // Runs the actions, in the order their keys were first added, then
+  // forgets them.
+  void run();
+  bool empty() const noexcept { return actions_.empty(); }
+
+ private:
+  std::vector<std::pair<const void*, std::function<void()>>> actions_;
+};
 
 // Given to a policy factory along with its options.
 struct PolicyBuildContext {

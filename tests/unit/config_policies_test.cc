@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include "policies/cache/cache_runtime.h"
+#include "policies/cache/cache_test_support.h"
 #include "proxy/config/loader.h"
 #include "proxy/policy/policy.h"
 #include "tests/unit/config_test_support.h"
@@ -200,6 +201,26 @@ TEST(ConfigLoaderTest, TheCacheStoreIsResizedOnlyWhenTheConfigIsActivated) {
   EXPECT_EQ(store.limits().max_size, std::size_t{2} << 20);
   EXPECT_EQ(store.limits().max_object_size, std::size_t{1} << 20);
   EXPECT_TRUE(accepted.activations.empty());  // once
+
+  // Of two routes' sizes only the last applies, once: the store never
+  // passes through the first (which would evict what the last has room for).
+  auto route = [](const char* name, const char* size) {
+    return std::string("  - name: ") + name + "\n    upstream: api\n    policies: [ { cache: { max_size: " + size +
+           " } } ]\n";
+  };
+  const std::string head = kListener + "upstreams:\n  api: { targets: [127.0.0.1:3000] }\nroutes:\n";
+  LoadResult big = load_config_string(head + route("big", "8MiB"), "t.yaml", services);
+  ASSERT_TRUE(big.errors.empty());
+  big.activate();
+  const std::string body(1'000, 'x');
+  for (int i = 0; i < 2'500; ++i) store.insert("http://h/" + std::to_string(i), policies::cache::test_support::response(body));
+  const std::size_t keys = store.stats().keys;
+  ASSERT_GT(store.stats().bytes, std::size_t{2} << 20);
+  LoadResult two = load_config_string(head + route("small", "2MiB") + route("big", "8MiB"), "t.yaml", services);
+  ASSERT_TRUE(two.errors.empty());
+  two.activate();
+  EXPECT_EQ(store.limits().max_size, std::size_t{8} << 20);
+  EXPECT_EQ(store.stats().keys, keys);
 }
 
 TEST(ConfigLoaderTest, OffIsOnlyForRoutes) {
