@@ -1,5 +1,7 @@
 #include "proxy/admin/metrics.h"
 
+#include <vector>
+
 #include <prometheus/text_serializer.h>
 
 namespace gatehouse {
@@ -85,7 +87,22 @@ void RouteMetrics::count_request(http::Method method, int status) {
 
 std::string Metrics::serialize() {
   worker_local_.publish();
-  return prometheus::TextSerializer().Serialize(registry_->Collect());
+  std::vector<prometheus::MetricFamily> families = registry_->Collect();
+  {
+    // Policies make their route's series when they are built, and a reload
+    // builds every route before it is accepted or rejected: a route that
+    // was never served (only in a rejected file) must not show up.
+    std::lock_guard lock(mutex_);
+    for (prometheus::MetricFamily& family : families) {
+      std::erase_if(family.metric, [this](const prometheus::ClientMetric& metric) {
+        for (const prometheus::ClientMetric::Label& label : metric.label) {
+          if (label.name == "route") return !routes_.contains(label.value);
+        }
+        return false;
+      });
+    }
+  }
+  return prometheus::TextSerializer().Serialize(families);
 }
 
 }  // namespace gatehouse

@@ -67,7 +67,9 @@ class Metrics {
 
   // The Prometheus text exposition of every metric, after adding what the
   // workers counted since the last call (one caller at a time is enough;
-  // concurrent calls are serialised).
+  // concurrent calls are serialised). Series labelled with a route that no
+  // activated config has served (route() was never called for it) are left
+  // out, whoever registered them.
   std::string serialize();
 
  private:

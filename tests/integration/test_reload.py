@@ -84,6 +84,37 @@ class ReloadTest(GatehouseTestCase):
         self.assertEqual(client.request("GET", "/bytes/1").header("X-Served-By"), "two")
         client.close()
 
+    def test_a_rejected_reload_adds_no_metric_series_for_its_routes(self):
+        up = self.start_upstream()
+        cfg = simple_config([up.address])
+        gh = self.start_gatehouse(cfg)
+        self.assertEqual(RawClient(gh.port).request("GET", "/bytes/1").status, 200)
+
+        # A new route with policies that label series by route, then one the
+        # loader rejects (an unknown upstream): the new route is built, but
+        # never served.
+        with_ghost = json.loads(json.dumps(cfg))
+        with_ghost["routes"].insert(0, {"name": "ghost", "match": {"path_prefix": "/ghost"}, "upstream": "app",
+                                        "policies": [{"rate_limit": {"limit": "5/s"}}, "cache"]})
+        rejected = json.loads(json.dumps(with_ghost))
+        rejected["routes"].append({"name": "broken", "match": {"path_prefix": "/broken"}, "upstream": "nowhere"})
+        write(gh, rejected)
+        gh.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_for_log(gh, "reload rejected"), gh.output())
+        status, text = gh.admin("/metrics")
+        self.assertEqual(status, 200)
+        self.assertRegex(text, r'gatehouse_requests_total\{[^}]*route="all"')
+        self.assertNotIn('route="ghost"', text)
+        self.assertNotIn('route="broken"', text)
+
+        # Accepted, the route's series show, before any request reaches it.
+        write(gh, with_ghost)
+        gh.proc.send_signal(signal.SIGHUP)
+        self.assertTrue(wait_for_log(gh, "configuration reloaded"), gh.output())
+        status, text = gh.admin("/metrics")
+        self.assertIn('gatehouse_rate_limit_decisions_total{result="allowed",route="ghost"} 0', text)
+        self.assertIn('gatehouse_cache_lookups_total{result="hit",route="ghost"} 0', text)
+
     def test_a_rejected_reload_leaves_the_cache_store_as_it_was(self):
         up = CacheUpstream()
         self.addCleanup(up.stop)

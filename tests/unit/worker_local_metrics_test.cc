@@ -8,6 +8,7 @@
 
 #include <prometheus/client_metric.h>
 #include <prometheus/counter.h>
+#include <prometheus/family.h>
 #include <prometheus/histogram.h>
 
 #include "proxy/admin/metrics.h"
@@ -123,6 +124,25 @@ TEST(MetricsTest, SerializeIncludesWhatWorkersCountedSinceTheLastScrape) {
             std::string::npos);
   // An unused combination never shows up as a zero line.
   EXPECT_EQ(text.find(R"(method="PUT")"), std::string::npos);
+}
+
+// A policy's series for a route that no activated config served (built by a
+// reload that was then rejected) stay out of the text; once the route is
+// served, they show.
+TEST(MetricsTest, SeriesOfRoutesNeverServedAreLeftOut) {
+  Metrics metrics;
+  metrics.route("api");
+  auto& family = prometheus::BuildCounter().Name("policy_total").Help("a policy's").Register(*metrics.registry());
+  family.Add({{"route", "api"}}).Increment();
+  family.Add({{"route", "ghost"}});
+  family.Add({{"zone", "a"}});
+  std::string text = metrics.serialize();
+  EXPECT_NE(text.find(R"(policy_total{route="api"} 1)"), std::string::npos) << text;
+  EXPECT_NE(text.find(R"(policy_total{zone="a"} 0)"), std::string::npos) << text;
+  EXPECT_EQ(text.find("ghost"), std::string::npos) << text;
+  metrics.route("ghost");
+  text = metrics.serialize();
+  EXPECT_NE(text.find(R"(policy_total{route="ghost"} 0)"), std::string::npos) << text;
 }
 
 }  // namespace
