@@ -20,6 +20,12 @@ constexpr bool is_safe_method(Method m) noexcept {
   return m == Method::kGet || m == Method::kHead || m == Method::kOptions || m == Method::kTrace;
 }
 
+// RFC 9110 §9.2.2: the safe methods, PUT and DELETE are idempotent (sent
+// twice, they mean what they mean once), so a lost attempt may be resent.
+constexpr bool is_idempotent_method(Method m) noexcept {
+  return is_safe_method(m) || m == Method::kPut || m == Method::kDelete;
+}
+
 Method method_from_string(std::string_view name) noexcept;
 std::string_view method_label(Method m) noexcept;  // "GET", ..., "OTHER"
 

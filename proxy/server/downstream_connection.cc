@@ -201,6 +201,7 @@ void DownstreamConnection::on_request_head() {
   finish_pending_ = false;
   interim_sent_ = false;
   upstream_head_.clear();
+  body_in_upstream_head_ = false;
   last_connect_timed_out_ = false;
   response_status_ = 0;
   request_body_bytes_ = 0;

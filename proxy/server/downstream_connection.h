@@ -135,6 +135,10 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void begin_forwarding();
   void build_upstream_head();
   void forward_request_body();
+  // Called when the request's last body bytes join the attempt's first
+  // write: copies the whole request into upstream_head_ where it may be
+  // resent (sets body_in_upstream_head_).
+  void keep_request_for_resend();
   void on_upstream_written(const boost::system::error_code& ec, bool request_complete);
   void read_upstream();
   void on_upstream_read(const boost::system::error_code& ec, std::size_t n);
@@ -247,6 +251,9 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   bool read_after_write_ = false;    // the upstream read starts when the request is written
   bool finish_pending_ = false;
   bool upstream_head_pending_ = false;  // upstream_head_ not yet handed to a write
+  // upstream_head_ holds the whole request, its framed body too, so that it
+  // can be resent on a fresh connection (resend_on_fresh_connection).
+  bool body_in_upstream_head_ = false;
   bool interim_sent_ = false;        // 100 Continue already sent for this request      // response done; waiting for the last upstream write
   bool last_connect_timed_out_ = false;
   int response_status_ = 0;

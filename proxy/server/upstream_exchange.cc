@@ -200,6 +200,7 @@ void DownstreamConnection::forward_request_body() {
     if (step.status == http::ParseStatus::kMessageComplete) {
       request_complete_ = true;
       if (chunked) upstream_batch_.add_last_chunk();
+      if (upstream_head_pending_) keep_request_for_resend();
     }
   }
   if (upstream_batch_.empty()) {
@@ -212,6 +213,25 @@ void DownstreamConnection::forward_request_body() {
   upstream_write_pending_ = true;
   write(upstream_->stream(), upstream_batch_.buffers(),
         FinishedWrite::upstream_request(request_complete_, upstream_attempt_));
+}
+
+void DownstreamConnection::keep_request_for_resend() {
+  // Only where a resend can happen (a reused connection) and may (an
+  // idempotent method, RFC 9110 §9.2.2), for a body that came whole with
+  // the head and is small enough to copy: nginx resends such requests on
+  // its next connection too, from its buffered body.
+  constexpr std::uint64_t kResendableBody = 64 * 1024;
+  if (upstream_->requests_served() == 0 || !http::is_idempotent_method(parser_.head().method_id) ||
+      request_body_bytes_ > kResendableBody) {
+    return;
+  }
+  std::string whole;
+  whole.reserve(upstream_head_.size() + request_body_bytes_ + 64);
+  upstream_batch_.append_to(whole);
+  upstream_head_.swap(whole);
+  upstream_batch_.clear();
+  upstream_batch_.add_view(upstream_head_);
+  body_in_upstream_head_ = true;
 }
 
 void DownstreamConnection::on_upstream_written(const boost::system::error_code& ec, bool request_complete) {
@@ -487,10 +507,11 @@ bool DownstreamConnection::retry_after_stray_bytes() {
 }
 
 bool DownstreamConnection::resend_on_fresh_connection() {
-  // Only while the whole request is still in hand (no body streamed away),
-  // and never twice: a fresh connection has served no request before.
+  // Only while the whole request is still in hand (no body, or one kept by
+  // keep_request_for_resend), and never twice: a fresh connection has
+  // served no request before.
   if (!upstream_ || upstream_->requests_served() == 0 || response_started_) return false;
-  if (parser_.head().framing != http::BodyFraming::kNone) return false;
+  if (parser_.head().framing != http::BodyFraming::kNone && !body_in_upstream_head_) return false;
   discard_upstream();
   connect_upstream();
   return true;

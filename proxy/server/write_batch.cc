@@ -28,6 +28,10 @@ void WriteBatch::add_body(std::string_view bytes, bool chunked) {
 
 void WriteBatch::add_last_chunk() { add_view(http::kLastChunk); }
 
+void WriteBatch::append_to(std::string& out) const {
+  for (const Piece& p : pieces_) out.append(p.data != nullptr ? p.data : owned_.data() + p.offset, p.size);
+}
+
 std::span<const boost::asio::const_buffer> WriteBatch::buffers() {
   buffers_.clear();
   for (const Piece& p : pieces_) {

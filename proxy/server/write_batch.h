@@ -31,6 +31,9 @@ class WriteBatch {
   // The terminating zero-size chunk.
   void add_last_chunk();
 
+  // Appends every piece's bytes, in order, to `out`.
+  void append_to(std::string& out) const;
+
   // The buffers to hand to async_write; valid until the next change. A view,
   // not the vector: asio copies the sequence into its write operation, and a
   // vector's copy would allocate on every write.

@@ -1,7 +1,7 @@
 """A raw HTTP/1.1 upstream for tests that need bytes no well-behaved server
-library would send: it accepts connections on 127.0.0.1, reads request
-heads (requests without bodies) one after another on each connection, and
-lets a subclass write whatever it likes for each."""
+library would send: it accepts connections on 127.0.0.1, reads requests
+(bodies by Content-Length or chunked) one after another on each
+connection, and lets a subclass write whatever it likes for each."""
 
 import socket
 import threading
@@ -22,6 +22,12 @@ class RawUpstream:
         from 1. Runs on the connection's own thread."""
         raise NotImplementedError
 
+    def answer_with_body(self, conn, number, method, path, body):
+        """As answer(), with the request's body (b"" when it had none).
+        Returns False to stop serving the connection (it is closed)."""
+        self.answer(conn, number, method, path)
+        return True
+
     def close(self):
         self.sock.close()
 
@@ -37,14 +43,61 @@ class RawUpstream:
             threading.Thread(target=self._serve, args=(conn, number), daemon=True).start()
 
     def _serve(self, conn, number):
-        data = b""
+        reader = _Reader(conn)
         with conn:
             while True:
-                while b"\r\n\r\n" not in data:
-                    chunk = conn.recv(4096)
-                    if not chunk:
+                head = reader.until(b"\r\n\r\n")
+                if head is None:
+                    return
+                lines = head.decode("latin-1").split("\r\n")
+                method, path = lines[0].split(" ")[:2]
+                fields = {}
+                for line in lines[1:]:
+                    name, _, value = line.partition(":")
+                    fields[name.strip().lower()] = value.strip()
+                body = b""
+                if "chunked" in fields.get("transfer-encoding", "").lower():
+                    while True:
+                        size_line = reader.until(b"\r\n")
+                        if size_line is None:
+                            return
+                        size = int(size_line.split(b";")[0], 16)
+                        chunk = reader.exactly(size + 2)
+                        if chunk is None:
+                            return
+                        if size == 0:
+                            break  # no trailer fields expected
+                        body += chunk[:-2]
+                elif "content-length" in fields:
+                    body = reader.exactly(int(fields["content-length"]))
+                    if body is None:
                         return
-                    data += chunk
-                head, _, data = data.partition(b"\r\n\r\n")
-                method, path = head.split(b" ")[:2]
-                self.answer(conn, number, method.decode(), path.decode())
+                if not self.answer_with_body(conn, number, method, path, body):
+                    return
+
+
+class _Reader:
+    """Buffered reads from a socket; None once the peer has closed."""
+
+    def __init__(self, conn):
+        self.conn = conn
+        self.data = b""
+
+    def _fill(self):
+        chunk = self.conn.recv(4096)
+        self.data += chunk
+        return bool(chunk)
+
+    def until(self, delimiter):
+        while delimiter not in self.data:
+            if not self._fill():
+                return None
+        out, _, self.data = self.data.partition(delimiter)
+        return out
+
+    def exactly(self, n):
+        while len(self.data) < n:
+            if not self._fill():
+                return None
+        out, self.data = self.data[:n], self.data[n:]
+        return out

@@ -49,6 +49,38 @@ class StrayBytesUpstream(RawUpstream):
             return sorted(self.requests)
 
 
+class DropsSecondRequestUpstream(RawUpstream):
+    """Answers the first request on each connection with 200 and the body it
+    got, keeping the connection; reads the second and closes without a
+    response, as an origin whose keep-alive timeout fires just as a reused
+    connection's request arrives. Records (connection, method, path, body)."""
+
+    def __init__(self):
+        self.requests = []
+        self.served = {}
+        super().__init__()
+
+    def answer_with_body(self, conn, number, method, path, body):
+        with self.lock:
+            self.requests.append((number, method, path, body))
+            self.served[number] = self.served.get(number, 0) + 1
+            first = self.served[number] == 1
+        if not first:
+            return False
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n" % len(body) + body)
+        return True
+
+    def recorded(self, n):
+        deadline = time.monotonic() + 5 * SLOW
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.requests) >= n:
+                    break
+            time.sleep(0.01)
+        with self.lock:
+            return list(self.requests)
+
+
 class UpstreamErrorsTest(GatehouseTestCase):
 
     def get(self, gh, path, headers=None):
@@ -305,6 +337,35 @@ class UpstreamErrorsTest(GatehouseTestCase):
         self.assert_error(c.request("POST", "/ok"), 502, "bad_gateway")
         self.assertEqual(up.recorded(5), [(1, "GET", "/no-content"), (1, "GET", "/ok"), (2, "GET", "/no-content"),
                                           (2, "GET", "/ok"), (2, "POST", "/ok")])
+
+    def test_an_idempotent_request_with_a_body_is_resent_when_a_reused_connection_closes(self):
+        # The reused connection closes after taking the request, before any
+        # response byte: PUT and DELETE (idempotent) go again, body and all,
+        # on a fresh connection, as bodiless requests do; POST gets a 502
+        # (the upstream may have acted on it).
+        up = DropsSecondRequestUpstream()
+        self.addCleanup(up.close)
+        gh = self.start_gatehouse(simple_config([up.address]))
+        c = RawClient(gh.port)
+        self.addCleanup(c.close)
+        resp = c.request("PUT", "/a", body=b"first")
+        self.assertEqual((resp.status, resp.body), (200, b"first"))
+        resp = c.request("PUT", "/b", body=b"second")
+        self.assertEqual((resp.status, resp.body), (200, b"second"))
+        self.assertEqual(up.recorded(3), [(1, "PUT", "/a", b"first"), (1, "PUT", "/b", b"second"),
+                                          (2, "PUT", "/b", b"second")])
+
+        self.assert_error(c.request("POST", "/c", body=b"third"), 502, "bad_gateway")
+        self.assertEqual(up.recorded(4)[3:], [(2, "POST", "/c", b"third")])
+
+        # A chunked body, re-framed as it was sent the first time.
+        chunked = {"Transfer-Encoding": "chunked"}
+        resp = c.request("DELETE", "/d", headers=chunked, body=b"3\r\none\r\n0\r\n\r\n")
+        self.assertEqual((resp.status, resp.body), (200, b"one"))
+        resp = c.request("DELETE", "/e", headers=chunked, body=b"3\r\ntwo\r\n5\r\n-more\r\n0\r\n\r\n")
+        self.assertEqual((resp.status, resp.body), (200, b"two-more"))
+        self.assertEqual(up.recorded(7)[4:], [(3, "DELETE", "/d", b"one"), (3, "DELETE", "/e", b"two-more"),
+                                              (4, "DELETE", "/e", b"two-more")])
 
     def test_many_stale_pooled_connections(self):
         # Many pooled connections closed at once: whichever path finds them

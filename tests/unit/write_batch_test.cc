@@ -24,7 +24,14 @@ TEST(WriteBatchTest, ChunkedBodyGetsSizeLinesAndTerminator) {
   batch.add_body("hello", true);
   batch.add_body(big, true);
   batch.add_last_chunk();
-  EXPECT_EQ(flatten(batch), "HEAD\r\n5\r\nhello\r\n12c\r\n" + std::string(300, 'x') + "\r\n0\r\n\r\n");
+  std::string expected = "HEAD\r\n5\r\nhello\r\n12c\r\n";
+  expected += big;
+  expected += "\r\n0\r\n\r\n";
+  EXPECT_EQ(flatten(batch), expected);
+  // append_to copies the same bytes (a request kept for a resend).
+  std::string copy = "kept:";
+  batch.append_to(copy);
+  EXPECT_EQ(copy, "kept:" + expected);
 }
 
 TEST(WriteBatchTest, PlainBodyIsPassedThroughAndEmptyPiecesSkipped) {
