@@ -436,6 +436,10 @@ void DownstreamConnection::finish_exchange() {
   holding_ = false;
   std::string().swap(held_body_);
   local_shared_body_.reset();
+  // A request kept whole for a resend may have grown the head buffer to
+  // its body's size: an idle keep-alive connection does not hold on to it.
+  // (Not while a failed exchange's write may still read from it.)
+  if (body_in_upstream_head_ && !upstream_write_pending_) std::string().swap(upstream_head_);
   if (!keep_alive_ || draining_ || worker_.draining()) {
     linger_and_close();
     return;
