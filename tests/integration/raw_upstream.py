@@ -5,6 +5,9 @@ connection, and lets a subclass write whatever it likes for each."""
 
 import socket
 import threading
+import time
+
+from harness import SLOW
 
 
 class RawUpstream:
@@ -15,6 +18,7 @@ class RawUpstream:
         self.address = "127.0.0.1:%d" % self.sock.getsockname()[1]
         self.lock = threading.Lock()
         self.connections = 0
+        self.requests = []  # what record() was given, in arrival order
         threading.Thread(target=self._accept, daemon=True).start()
 
     def answer(self, conn, number, method, path):
@@ -30,6 +34,23 @@ class RawUpstream:
 
     def close(self):
         self.sock.close()
+
+    def record(self, *entry):
+        """Notes one request (any tuple a test wants to compare later)."""
+        with self.lock:
+            self.requests.append(entry)
+
+    def recorded(self, n, ordered=False):
+        """The recorded requests once `n` have arrived (or after 5 s):
+        sorted, or in arrival order when `ordered`."""
+        deadline = time.monotonic() + 5 * SLOW
+        while time.monotonic() < deadline:
+            with self.lock:
+                if len(self.requests) >= n:
+                    break
+            time.sleep(0.01)
+        with self.lock:
+            return list(self.requests) if ordered else sorted(self.requests)
 
     def _accept(self):
         while True:
