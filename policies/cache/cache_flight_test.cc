@@ -196,6 +196,23 @@ TEST(CacheFlightTest, NothingWaitsAfterStop) {
   before.finish();  // ending a flight after stop() is harmless
 }
 
+// Background fetches: one per key, and a process-wide cap; ending one makes
+// room for another.
+TEST(CacheFlightTest, BackgroundFetchesAreOnePerKeyAndCapped) {
+  policy::PolicyServices services;
+  CacheRuntime& runtime = services.shared<CacheRuntime>();
+  for (std::size_t i = 0; i < CacheRuntime::kMaxBackgroundFetches; ++i) {
+    EXPECT_TRUE(runtime.begin_background("key" + std::to_string(i))) << i;
+  }
+  EXPECT_FALSE(runtime.begin_background("key0"));  // running already
+  EXPECT_FALSE(runtime.begin_background("one more"));
+  runtime.end_background("key7");
+  EXPECT_TRUE(runtime.begin_background("one more"));
+  EXPECT_FALSE(runtime.begin_background("key7"));  // the cap again
+  runtime.end_background("one more");
+  EXPECT_TRUE(runtime.begin_background("key7"));
+}
+
 struct FlightRetryRecorder final : policy::ResumeTarget {
   void resume_request(std::uint64_t, policy::RequestOutcome outcome) override { retries.push_back(outcome.is_retry()); }
   std::vector<bool> retries;

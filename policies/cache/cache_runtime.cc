@@ -170,7 +170,7 @@ void CacheRuntime::wake(std::uint64_t key) {
 
 bool CacheRuntime::begin_background(const std::string& key) {
   std::lock_guard lock(background_mutex_);
-  if (stopped_.load(std::memory_order_relaxed)) return false;
+  if (stopped_.load(std::memory_order_relaxed) || background_.size() >= kMaxBackgroundFetches) return false;
   return background_.insert(key).second;
 }
 

@@ -135,7 +135,14 @@ class CacheRuntime {
   bool wait(std::size_t primary_hash, std::uint64_t key, policy::PausedRequest paused,
             boost::asio::any_io_executor executor, std::chrono::milliseconds max_wait);
 
-  // Background refreshes (stale-while-revalidate): one per entry at a time.
+  // Background fetches (stale-while-revalidate refreshes, Range fills):
+  // one per key at a time, and at most kMaxBackgroundFetches at once in the
+  // process: each buffers up to max_object_size, and a burst of requests
+  // for distinct keys must not turn into as many fetches (the request that
+  // found no room is answered as it would be anyway; a later one fetches).
+  // False when the key's fetch runs already, the cap is reached, or after
+  // stop().
+  static constexpr std::size_t kMaxBackgroundFetches = 64;
   bool begin_background(const std::string& key);
   void end_background(const std::string& key);
 
