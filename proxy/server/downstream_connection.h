@@ -135,6 +135,10 @@ class DownstreamConnection final : public std::enable_shared_from_this<Downstrea
   void begin_forwarding();
   void build_upstream_head();
   void forward_request_body();
+  // Whether a lost attempt could be resent on a fresh connection: no body,
+  // or one keep_request_for_resend keeps.
+  bool request_can_be_resent() const noexcept;
+  bool body_may_be_kept(std::uint64_t body_bytes) const noexcept;
   // Called when the request's last body bytes join the attempt's first
   // write: copies the whole request into upstream_head_ where it may be
   // resent (sets body_in_upstream_head_).

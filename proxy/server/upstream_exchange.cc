@@ -26,10 +26,11 @@ void DownstreamConnection::connect_upstream() {
   state_ = State::kConnecting;
   ++upstream_attempt_;
   UpstreamPool& pool = serving_->pool(route_->upstream_index);
-  // A bodiless request can be sent again on a fresh connection if a reused
-  // one turns out closed (retry_on_fresh_connection), so the pool may skip
-  // probing a connection that was idle only for a moment.
-  upstream_ = pool.acquire(tried_targets_, parser_.head().framing == http::BodyFraming::kNone);
+  // A request that can be sent again on a fresh connection if a reused one
+  // turns out closed (retry_on_fresh_connection) may reuse any pooled
+  // connection, unprobed when it was idle only for a moment; others only
+  // recently used ones (UpstreamPool::acquire).
+  upstream_ = pool.acquire(tried_targets_, request_can_be_resent());
   if (!upstream_) {
     if (tried_targets_ == 0) {
       upstream_failed(503, "no healthy upstream target");
@@ -215,16 +216,26 @@ void DownstreamConnection::forward_request_body() {
         FinishedWrite::upstream_request(request_complete_, upstream_attempt_));
 }
 
-void DownstreamConnection::keep_request_for_resend() {
-  // Only where a resend can happen (a reused connection) and may (an
-  // idempotent method, RFC 9110 §9.2.2), for a body that came whole with
-  // the head and is small enough to copy: nginx resends such requests on
-  // its next connection too, from its buffered body.
+bool DownstreamConnection::body_may_be_kept(std::uint64_t body_bytes) const noexcept {
+  // An idempotent method (RFC 9110 §9.2.2) with a body small enough to
+  // copy: nginx resends such requests on its next connection too, from its
+  // buffered body.
   constexpr std::uint64_t kResendableBody = 64 * 1024;
-  if (upstream_->requests_served() == 0 || !http::is_idempotent_method(parser_.head().method_id) ||
-      request_body_bytes_ > kResendableBody) {
-    return;
-  }
+  return http::is_idempotent_method(parser_.head().method_id) && body_bytes <= kResendableBody;
+}
+
+bool DownstreamConnection::request_can_be_resent() const noexcept {
+  const http::RequestHead& head = parser_.head();
+  if (head.framing == http::BodyFraming::kNone || body_in_upstream_head_) return true;
+  // A Content-Length body already read whole: keep_request_for_resend
+  // will keep it.
+  return head.framing == http::BodyFraming::kContentLength && body_may_be_kept(head.content_length) &&
+         !request_complete_ && in_.pending().size() >= head.content_length;
+}
+
+void DownstreamConnection::keep_request_for_resend() {
+  // Only where a resend can happen (a reused connection) and may.
+  if (upstream_->requests_served() == 0 || !body_may_be_kept(request_body_bytes_)) return;
   std::string whole;
   whole.reserve(upstream_head_.size() + request_body_bytes_ + 64);
   upstream_batch_.append_to(whole);

@@ -48,7 +48,7 @@ class UpstreamFetch final : public DeadlineListener, public std::enable_shared_f
 };
 
 void UpstreamFetch::connect() {
-  connection_ = pool_.acquire(tried_);
+  connection_ = pool_.acquire(tried_, /*retryable=*/true);  // retry_on_fresh_connection
   if (!connection_) {
     fail(tried_ == 0 ? "no healthy upstream target" : "no upstream target could be connected");
     return;

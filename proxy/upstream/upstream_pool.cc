@@ -24,12 +24,13 @@ std::unique_ptr<UpstreamConnection> UpstreamPool::acquire(std::uint64_t tried, b
     }
     next_ = (t + 1) % n;
     while (!target.idle.empty()) {
+      // Warmest first: when it has been idle a second, so have the rest
+      // (left for requests that can be resent, or for the sweep).
+      const bool recent = Clock::now() - target.idle.back()->idle_since < kUnprobedIdle;
+      if (!retryable && !recent) break;
       std::unique_ptr<UpstreamConnection> c = std::move(target.idle.back());
       target.idle.pop_back();
-      if (retryable && c->socket().is_open() && c->buffer().empty() &&
-          Clock::now() - c->idle_since < kUnprobedIdle) {
-        return c;
-      }
+      if (retryable && recent && c->socket().is_open() && c->buffer().empty()) return c;
       if (!c->idle_check_failed()) return c;
     }
     return std::make_unique<UpstreamConnection>(executor_, t);

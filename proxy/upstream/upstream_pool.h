@@ -29,13 +29,20 @@ class UpstreamPool {
 
   // The next usable target not in `tried` (bit i = target i already tried
   // for this request), with an idle connection when one is pooled. nullptr
-  // when every untried target is marked down. A pooled connection is probed
-  // (UpstreamConnection::idle_check_failed, one system call) unless
-  // `retryable` (the caller can resend the request on a fresh connection if
-  // this one turns out closed) and it has been idle less than a second: an
-  // upstream that closes or talks on a connection that soon is rare, and
-  // under load connections are reused within microseconds.
-  std::unique_ptr<UpstreamConnection> acquire(std::uint64_t tried, bool retryable = false);
+  // when every untried target is marked down. `retryable`: the caller can
+  // resend the request on a fresh connection if a reused one turns out
+  // closed.
+  //
+  // A pooled connection is probed (UpstreamConnection::idle_check_failed,
+  // one system call) unless `retryable` and it has been idle less than a
+  // second: an upstream that closes or talks on a connection that soon is
+  // rare, and under load connections are reused within microseconds. A
+  // request that is not `retryable` reuses only a connection idle less than
+  // a second: the probe cannot see an upstream's keep-alive timeout that
+  // fires while the request is on its way (origins close idle connections
+  // after 2 to 75 s), and such a request would get a 502. Past a second of
+  // idleness the pool is lightly used, and a new connection costs little.
+  std::unique_ptr<UpstreamConnection> acquire(std::uint64_t tried, bool retryable);
 
   // Returns a connection after a complete exchange that left it reusable.
   void release(std::unique_ptr<UpstreamConnection> connection);

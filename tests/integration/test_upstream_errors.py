@@ -17,20 +17,28 @@ def dead_address():
     return "127.0.0.1:%d" % refused_port()
 
 
-class StrayBytesUpstream(RawUpstream):
-    """A raw HTTP/1.1 upstream that answers /no-content with a 204 and,
-    a moment later, bytes that belong to no response (as an origin that
-    sends a body with a 204 does), and anything else with 200 "ok". It
-    records each request as (connection number, method, path)."""
+class OkUpstream(RawUpstream):
+    """Answers every request with 200 "ok", recording (connection number,
+    method, path)."""
 
     def answer(self, conn, number, method, path):
         self.record(number, method, path)
-        if path == "/no-content":
-            conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
-            time.sleep(0.1)
-            conn.sendall(b"stray bytes")
-        else:
-            conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+        conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok")
+
+
+class StrayBytesUpstream(OkUpstream):
+    """Answers /no-content with a 204 and, a moment later, bytes that belong
+    to no response (as an origin that sends a body with a 204 does), and
+    anything else as OkUpstream."""
+
+    def answer(self, conn, number, method, path):
+        if path != "/no-content":
+            super().answer(conn, number, method, path)
+            return
+        self.record(number, method, path)
+        conn.sendall(b"HTTP/1.1 204 No Content\r\n\r\n")
+        time.sleep(0.1)
+        conn.sendall(b"stray bytes")
 
 
 class DropsSecondRequestUpstream(RawUpstream):
@@ -334,6 +342,23 @@ class UpstreamErrorsTest(GatehouseTestCase):
         self.assertEqual((resp.status, resp.body), (200, b"two-more"))
         self.assertEqual(up.recorded(7, ordered=True)[4:], [(3, "DELETE", "/d", b"one"), (3, "DELETE", "/e", b"two-more"),
                                               (4, "DELETE", "/e", b"two-more")])
+
+    def test_a_request_that_cannot_be_resent_reuses_only_a_recently_used_connection(self):
+        # An upstream's keep-alive timeout may fire while a request on a
+        # long-idle connection is on its way: a POST (not resent) then takes
+        # a new connection; a GET (resent if need be) reuses the idle one.
+        up, c = self.client_through(OkUpstream())
+        self.assertEqual(c.request("POST", "/a", body=b"1").status, 200)
+        self.assertEqual(c.request("POST", "/b", body=b"2").status, 200)
+        time.sleep(1.3)
+        self.assertEqual(c.request("POST", "/c", body=b"3").status, 200)
+        self.assertEqual(c.request("GET", "/d").status, 200)
+        time.sleep(1.3)
+        self.assertEqual(c.request("GET", "/e").status, 200)
+        time.sleep(1.3)
+        self.assertEqual(c.request("PUT", "/f", body=b"6").status, 200)  # a small PUT can be resent too
+        self.assertEqual(up.recorded(6, ordered=True), [(1, "POST", "/a"), (1, "POST", "/b"), (2, "POST", "/c"),
+                                                        (2, "GET", "/d"), (2, "GET", "/e"), (2, "PUT", "/f")])
 
     def test_many_stale_pooled_connections(self):
         # Many pooled connections closed at once: whichever path finds them

@@ -4,6 +4,9 @@
 
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <thread>
+
 #include <boost/asio/io_context.hpp>
 
 #include "proxy/server/buffered_http_server.h"
@@ -83,7 +86,7 @@ TEST_F(UpstreamFetchTest, ReadsTheWholeResponseAndReusesTheConnection) {
   EXPECT_EQ(*result.headers.find("x-probe"), "42");
 
   // The connection went back to the pool: the next fetch takes it.
-  std::unique_ptr<UpstreamConnection> pooled = pool_->acquire(0);
+  std::unique_ptr<UpstreamConnection> pooled = pool_->acquire(0, /*retryable=*/true);
   ASSERT_TRUE(pooled);
   EXPECT_TRUE(pooled->socket().is_open());
   EXPECT_EQ(pooled->requests_served(), 1U);
@@ -91,6 +94,21 @@ TEST_F(UpstreamFetchTest, ReadsTheWholeResponseAndReusesTheConnection) {
   ASSERT_TRUE(fetch(get("/second"), result));
   EXPECT_TRUE(result.ok) << result.error;
   EXPECT_EQ(requests_, 2);
+
+  // Idle for a second or more, the connection is handed only to a request
+  // that could be resent; another gets a new (unconnected) one.
+  pooled = pool_->acquire(0, /*retryable=*/false);
+  ASSERT_TRUE(pooled);
+  EXPECT_TRUE(pooled->socket().is_open());  // idle for a moment only
+  pool_->release(std::move(pooled));
+  std::this_thread::sleep_for(std::chrono::milliseconds(1100));
+  std::unique_ptr<UpstreamConnection> fresh = pool_->acquire(0, /*retryable=*/false);
+  ASSERT_TRUE(fresh);
+  EXPECT_FALSE(fresh->socket().is_open());
+  pooled = pool_->acquire(0, /*retryable=*/true);
+  ASSERT_TRUE(pooled);
+  EXPECT_TRUE(pooled->socket().is_open());
+  EXPECT_EQ(pooled->requests_served(), 2U);
 }
 
 TEST_F(UpstreamFetchTest, HeadHasNoBody) {
